@@ -1,0 +1,68 @@
+# sessionkeeper — `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql-15-pgtap \
+	postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl
+SQL_DIRS := migrations sql tests/pgtap
+PY_DIRS := runner tests bench
+
+.PHONY: help deps system-deps python-deps run test lint test-pgtap test-python bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+deps: system-deps python-deps ## Install what is missing: Debian packages (as root) and .venv
+
+system-deps: ## Install the PostgreSQL 15 packages with apt-get when missing (root), else say how
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+python-deps: $(VENV)/.installed ## Create .venv and install sessionkeeper with its dev tools
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "sessionkeeper needs Python >= 3.11 ($(PYTHON) is $$($(PYTHON) --version))" >&2; exit 1; }
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+run: deps ## Start the embedded database, migrate, and keep the system running (Ctrl-C stops)
+	$(BIN)/sessionkeeper run
+
+test: deps lint test-pgtap test-python ## Lint, then pgTAP and pytest against throwaway clusters
+
+lint: python-deps ## sqlfluff (dialect postgres) and ruff
+	$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
+
+test-pgtap: deps ## pg_prove over tests/pgtap against a freshly migrated database
+	$(BIN)/python tests/run_pgtap.py
+
+test-python: deps ## pytest (each test gets a fresh copy of a migrated template database)
+	$(BIN)/pytest
+
+bench: deps ## Run the benchmarks under bench/ and print their figures
+	@set -e; for script in bench/bench_*.py; do \
+	  [ -e "$$script" ] || { echo "no benchmarks yet"; break; }; \
+	  echo "== $$script"; $(BIN)/python "$$script"; \
+	done
+
+clean: ## Stop the embedded database and delete .venv and .pgdata
+	-[ -x $(BIN)/sessionkeeper ] && $(BIN)/sessionkeeper db down
+	rm -rf $(VENV) .pgdata .pytest_cache .ruff_cache

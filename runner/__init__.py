@@ -1,0 +1,1 @@
+"""sessionkeeper's command-line tool: set-up, migrations, the embedded database and the worker."""

@@ -1,0 +1,279 @@
+"""The `sessionkeeper` command line: the operator's way into the database the rules live in."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+import psycopg
+
+from runner import config, db, loops
+from runner.errors import SessionkeeperError
+from runner.migrate import Migrator
+
+DATABASE_OPTIONS_HELP = (
+    "Without SESSIONKEEPER_DATABASE_URL (or DATABASE_URL), commands use the embedded database in "
+    "./.pgdata; with it, they use that server and never start one."
+)
+
+
+class FriendlyGroup(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SessionkeeperError as problem:
+            click.echo(f"error: {problem}", err=True)
+            sys.exit(problem.exit_code)
+        except psycopg.OperationalError as problem:
+            click.echo(f"error: lost the database: {db.first_line(problem)}", err=True)
+            sys.exit(1)
+        except psycopg.Error as problem:
+            state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
+            click.echo(f"error: {db.first_line(problem)}{state}", err=True)
+            sys.exit(1)
+
+
+def _mirror_to_environment(variable: str):
+    def callback(ctx: click.Context, param: click.Parameter, value: object) -> object:
+        if value is not None:
+            os.environ[variable] = str(value)
+        return value
+
+    return callback
+
+
+@click.group(
+    cls=FriendlyGroup,
+    help="sessionkeeper: scheduled sessions kept honest inside PostgreSQL.\n\n" + DATABASE_OPTIONS_HELP,
+)
+@click.option(
+    "--database-url",
+    envvar=config.ENV_DATABASE_URL,
+    expose_value=False,
+    is_eager=True,
+    callback=_mirror_to_environment(config.ENV_DATABASE_URL),
+    help="Use this PostgreSQL server instead of the embedded one. [env SESSIONKEEPER_DATABASE_URL]",
+)
+@click.option(
+    "--pgdata",
+    envvar=config.ENV_PGDATA,
+    expose_value=False,
+    is_eager=True,
+    type=click.Path(file_okay=False),
+    callback=_mirror_to_environment(config.ENV_PGDATA),
+    help="Data folder of the embedded database (default ./.pgdata). [env SESSIONKEEPER_PGDATA]",
+)
+@click.option(
+    "--port",
+    envvar=config.ENV_PORT,
+    expose_value=False,
+    is_eager=True,
+    type=click.IntRange(1024, 65535),
+    callback=_mirror_to_environment(config.ENV_PORT),
+    help=f"Loopback port of the embedded database (default {config.DEFAULT_PORT}). [env SESSIONKEEPER_PGPORT]",
+)
+@click.option(
+    "--dbname",
+    envvar=config.ENV_DBNAME,
+    expose_value=False,
+    is_eager=True,
+    callback=_mirror_to_environment(config.ENV_DBNAME),
+    help=f"Database name in the embedded cluster (default {config.DEFAULT_DBNAME}). [env SESSIONKEEPER_DBNAME]",
+)
+@click.version_option(package_name="sessionkeeper")
+def cli() -> None:
+    pass
+
+
+# ---- db --------------------------------------------------------------------------------------
+@cli.group(help="Manage the embedded development database (./.pgdata, loopback only, pg_cron preloaded).")
+def db_group() -> None:
+    if config.external_database_url():
+        raise SessionkeeperError(
+            "SESSIONKEEPER_DATABASE_URL (or DATABASE_URL) is set: that server is not managed by sessionkeeper"
+        )
+
+
+cli.add_command(db_group, name="db")
+
+
+@db_group.command("up", help="Create (first time) and start the embedded database; harmless when it runs.")
+def db_up() -> None:
+    cluster = db.local_cluster()
+    started = db.ensure_local_database(cluster)
+    state = "started" if started else "already running"
+    click.echo(f"{state}: {cluster.data_dir} on 127.0.0.1:{cluster.port}, database {cluster.dbname}")
+
+
+@db_group.command("down", help="Stop the embedded database (fast shutdown); harmless when it is stopped.")
+def db_down() -> None:
+    cluster = db.local_cluster()
+    click.echo("stopped" if cluster.stop() else "not running")
+
+
+@db_group.command("status", help="Say whether the embedded database runs (exit 0) or not (exit 3).")
+def db_status() -> None:
+    cluster = db.local_cluster()
+    pid = cluster.require_running()
+    click.echo(f"running: pid {pid}, {cluster.data_dir}, 127.0.0.1:{cluster.port}, database {cluster.dbname}")
+
+
+@db_group.command("url", help="Print the URL of the embedded database (for psql, apps, DATABASE_URL).")
+def db_url() -> None:
+    cluster = db.local_cluster()
+    if not cluster.is_initialised:
+        raise SessionkeeperError(f"no embedded database in {cluster.data_dir} yet (create it: sessionkeeper db up)")
+    click.echo(cluster.url())
+
+
+# ---- migrate ---------------------------------------------------------------------------------
+@cli.group(invoke_without_command=True, help="Apply pending migrations, then re-apply changed SQL objects from sql/.")
+@click.option("--dry-run", is_flag=True, help="Do everything in one transaction, then roll it back.")
+@click.pass_context
+def migrate(ctx: click.Context, dry_run: bool) -> None:
+    if ctx.invoked_subcommand is not None:
+        return
+    outcome = run_migrations(db.resolve_url(start_local=True), dry_run=dry_run)
+    if outcome.dry_run:
+        click.echo("dry run: everything above was rolled back")
+
+
+def run_migrations(url: str, *, dry_run: bool = False, say=click.echo):
+    with db.connect(url, autocommit=True) as conn:
+        outcome = Migrator(conn, config.project_dir(), say=say).run(dry_run=dry_run)
+    if outcome.cron_problem:
+        say(f"schedules skipped ({outcome.cron_problem}): run `sessionkeeper tick --loop` or an external cron")
+    if not outcome.changed_anything:
+        say("nothing to do: the database is up to date")
+    return outcome
+
+
+@migrate.command("status", help="List migrations and SQL objects: applied, pending, edited or changed.")
+def migrate_status() -> None:
+    with db.connect(db.resolve_url(start_local=False), autocommit=True) as conn:
+        migrator = Migrator(conn, config.project_dir())
+        plan = migrator.plan()
+        for version in sorted(plan.applied):
+            filename, _checksum, applied_at = plan.applied[version]
+            state = "EDITED after applying" if any(m.version == version for m in plan.edited) else "applied"
+            if filename in plan.missing:
+                state = "applied, file missing"
+            click.echo(f"{state:<24} {filename}  {applied_at:%Y-%m-%d %H:%M:%S%z}")
+        for migration in plan.pending:
+            click.echo(f"{'pending':<24} {migration.relpath}")
+        for sql_file in plan.repeatable_current:
+            click.echo(f"{'up to date':<24} {sql_file.relpath}")
+        for sql_file in plan.repeatable_changed:
+            state = "changed" if sql_file.relpath in plan.repeatable_checksums else "new"
+            click.echo(f"{state:<24} {sql_file.relpath}")
+    if plan.edited:
+        raise SessionkeeperError(f"{len(plan.edited)} applied migration(s) were edited; see above")
+
+
+# ---- run -------------------------------------------------------------------------------------
+@cli.command(
+    help="Bring the database up (embedded unless a URL is set), migrate, and keep the system going "
+    "until Ctrl-C or SIGTERM. Without pg_cron it runs tick itself every --interval seconds."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    envvar="SESSIONKEEPER_TICK_INTERVAL",
+    help="Seconds between ticks when pg_cron is absent. [env SESSIONKEEPER_TICK_INTERVAL]",
+)
+def run(interval: float) -> None:
+    url = db.resolve_url(start_local=True)
+    click.echo(f"database: {db.redact(url)}")
+    outcome = run_migrations(url)
+    loops.run_forever(url, tick_interval=interval if outcome.cron_problem else None, say=click.echo)
+
+
+# ---- tick ------------------------------------------------------------------------------------
+@cli.command(help="Apply every due status change once (scheduling.tick) and print the counts as JSON.")
+@click.option(
+    "--now",
+    "at",
+    type=click.DateTime(
+        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
+    ),
+    help="Pretend it is this time (ISO 8601; UTC when no offset). Default: the server's now().",
+)
+@click.option(
+    "--loop",
+    is_flag=True,
+    help="Keep ticking every --interval seconds until Ctrl-C or SIGTERM (for servers without pg_cron).",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    envvar="SESSIONKEEPER_TICK_INTERVAL",
+    help="Seconds between ticks with --loop. [env SESSIONKEEPER_TICK_INTERVAL]",
+)
+def tick(at, loop: bool, interval: float) -> None:
+    url = db.resolve_url(start_local=False)
+    if loop:
+        if at is not None:
+            raise SessionkeeperError("--now and --loop do not go together: a loop ticks at the real time")
+        loops.run_forever(url, tick_interval=interval, say=click.echo)
+        return
+    with db.connect(url, autocommit=True) as conn:
+        click.echo(json.dumps(loops.tick_once(conn, at)))
+
+
+# ---- watch -----------------------------------------------------------------------------------
+@cli.command(help=f"Print session status changes live, one line each (LISTEN {loops.STATUS_CHANNEL}).")
+@click.option("--json", "as_json", is_flag=True, help="Print each event's JSON payload as it arrives.")
+def watch(as_json: bool) -> None:
+    url = db.resolve_url(start_local=False)
+    loops.watch(url, as_json=as_json, say=click.echo)
+
+
+# ---- cron ------------------------------------------------------------------------------------
+@cli.group(help="Look at the pg_cron jobs that run sessionkeeper.")
+def cron() -> None:
+    pass
+
+
+@cron.command("list", help="Show each pg_cron job with its schedule and last run (cron.job_run_details).")
+def cron_list() -> None:
+    with db.connect(db.resolve_url(start_local=False), autocommit=True) as conn:
+        installed = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'").fetchone()
+        if not installed:
+            raise SessionkeeperError("pg_cron is not installed in this database: nothing is scheduled")
+        rows = conn.execute(
+            """
+            SELECT j.jobname, j.schedule, j.active, last_run.status, last_run.start_time,
+                   last_run.return_message
+            FROM cron.job AS j
+            LEFT JOIN LATERAL (
+                SELECT d.status, d.start_time, d.return_message
+                FROM cron.job_run_details AS d
+                WHERE d.jobid = j.jobid
+                ORDER BY d.start_time DESC NULLS LAST
+                LIMIT 1
+            ) AS last_run ON TRUE
+            ORDER BY j.jobname
+            """
+        ).fetchall()
+    if not rows:
+        click.echo("no jobs scheduled")
+    for name, schedule, active, status, started, message in rows:
+        last = f"last run {started:%Y-%m-%d %H:%M:%S%z} {status}" if started else "never run"
+        detail = f": {message.strip()}" if message and status != "succeeded" else ""
+        click.echo(f"{name:<36} {schedule:<14} {'active' if active else 'paused':<7} {last}{detail}")
+
+
+def main() -> None:
+    cli(prog_name="sessionkeeper")
+
+
+if __name__ == "__main__":
+    main()

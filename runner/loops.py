@@ -1,0 +1,142 @@
+"""Long-running loops: keeping the system going, ticking without pg_cron, watching events.
+
+Each loop stops cleanly on Ctrl-C or SIGTERM, and survives a lost database connection by
+reconnecting with backoff (logged), because the database restarting is not a reason to die.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import psycopg
+
+from runner import db
+from runner.errors import SessionkeeperError
+
+STATUS_CHANNEL = "scheduling_session_status"
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class StopSignal:
+    """Set by SIGTERM or SIGINT; loops wait on it instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignal:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.event.set()
+
+    @property
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self.event.wait(seconds)
+
+
+def tick_once(conn: psycopg.Connection, at: datetime | None = None) -> dict:
+    """Run scheduling.tick once and return its counts."""
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    if at is None:
+        row = conn.execute("SELECT scheduling.tick()").fetchone()
+    else:
+        row = conn.execute("SELECT scheduling.tick(%s)", (at,)).fetchone()
+    return row[0]
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_forever(url: str, *, tick_interval: float | None, say: Callable[[str], None]) -> None:
+    """Keep going until stopped; tick every ``tick_interval`` seconds when it is set (no pg_cron)."""
+    with StopSignal() as stop:
+        if tick_interval is None:
+            say("running: pg_cron drives the schedules; Ctrl-C or SIGTERM to stop")
+            _wait_until(stop)
+        else:
+            say(f"running: ticking every {tick_interval:g} s (no pg_cron); Ctrl-C or SIGTERM to stop")
+            _tick_loop(url, tick_interval, stop, say)
+    say("stopped")
+
+
+def _wait_until(stop: StopSignal) -> None:
+    while not stop.wait(3600):
+        pass
+
+
+def _tick_loop(url: str, interval: float, stop: StopSignal, say: Callable[[str], None]) -> None:
+    conn: psycopg.Connection | None = None
+    backoff = 1.0
+    while not stop.is_set:
+        try:
+            if conn is None or conn.closed:
+                conn = db.connect(url, autocommit=True)
+            counts = tick_once(conn)
+            backoff = 1.0
+            changed = {k: v for k, v in counts.items() if isinstance(v, int) and v}
+            if changed:
+                say(f"{_stamp()} tick {json.dumps(changed)}")
+            stop.wait(interval)
+        except (psycopg.OperationalError, SessionkeeperError) as problem:
+            say(f"{_stamp()} database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
+            if conn is not None:
+                conn.close()
+            conn = None
+            stop.wait(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+        except psycopg.Error as problem:
+            # A failing tick is logged and tried again next interval; it must not stop the loop.
+            state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
+            say(f"{_stamp()} tick failed: {db.first_line(problem)}{state}")
+            stop.wait(interval)
+    if conn is not None:
+        conn.close()
+
+
+def describe_event(payload: dict) -> str:
+    """One line for a person: the counts, then each change."""
+    counts = " ".join(f"{k}={payload[k]}" for k in ("started", "delayed", "completed") if k in payload)
+    changes = ", ".join(f"{u.get('id')} {u.get('from') or '-'}→{u.get('to')}" for u in payload.get("updates", []))
+    more = f" (+{payload['total'] - len(payload['updates'])} more)" if payload.get("truncated") else ""
+    return f"{_stamp()} {counts} {changes}{more}".rstrip()
+
+
+def watch(url: str, *, as_json: bool, say: Callable[[str], None]) -> None:
+    """LISTEN on the status channel and print each event until stopped."""
+    with StopSignal() as stop:
+        backoff = 1.0
+        while not stop.is_set:
+            try:
+                with db.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {STATUS_CHANNEL}")
+                    backoff = 1.0
+                    while not stop.is_set:
+                        for notice in conn.notifies(timeout=0.5):
+                            say(notice.payload if as_json else _describe_raw(notice.payload))
+            except (psycopg.OperationalError, SessionkeeperError) as problem:
+                say(f"{_stamp()} database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
+                stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+
+def _describe_raw(payload: str) -> str:
+    try:
+        return describe_event(json.loads(payload))
+    except (ValueError, AttributeError, TypeError):
+        return payload

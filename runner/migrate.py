@@ -1,0 +1,308 @@
+"""Versioned migrations and repeatable SQL objects.
+
+* ``migrations/NNNN_description.sql`` run once, in number order, each in its own transaction. The
+  ledger row is written first, inside that transaction, so a migration and its record land together
+  or not at all. An applied file whose checksum changed makes migrate refuse and name it.
+* ``sql/functions``, ``sql/triggers``, ``sql/views`` and ``sql/cron`` hold repeatable objects
+  (CREATE OR REPLACE). They are re-applied, all in one transaction after the versioned files, when
+  their checksum changed, and all of them whenever a versioned migration ran. Order: functions,
+  triggers, views, cron, each folder in name order; an object that fails because something it uses
+  does not exist yet is retried after the others, until nothing more can be applied.
+* An advisory lock serialises concurrent runs: the second waits, then finds nothing to do.
+* ``dry_run`` does everything inside one transaction and rolls it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import errors as pgerrors
+
+from runner.errors import SessionkeeperError
+
+MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
+# pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
+MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
+LEDGER_SCHEMA = "sessionkeeper_meta"
+# Errors that mean "something this object uses is not there yet": retried after the others.
+MISSING_DEPENDENCY = (
+    pgerrors.UndefinedTable,
+    pgerrors.UndefinedFunction,
+    pgerrors.UndefinedObject,
+    pgerrors.UndefinedColumn,
+    pgerrors.InvalidSchemaName,
+)
+
+LEDGER_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {LEDGER_SCHEMA};
+COMMENT ON SCHEMA {LEDGER_SCHEMA} IS 'sessionkeeper''s migration ledger: what migrate applied, and when.';
+CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.migrations (
+    version integer PRIMARY KEY,
+    filename text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    applied_by text NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE {LEDGER_SCHEMA}.migrations IS 'One row per versioned migration applied, written in its transaction.';
+CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.repeatables (
+    path text PRIMARY KEY,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE {LEDGER_SCHEMA}.repeatables IS 'Checksum of each repeatable SQL file (sql/...) as last applied.';
+"""
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    """One SQL file of the project, named by its path relative to the project folder."""
+
+    relpath: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    @property
+    def folder(self) -> str:
+        return self.relpath.split("/")[1] if self.relpath.startswith("sql/") else "migrations"
+
+
+@dataclass(frozen=True)
+class Migration(SqlFile):
+    version: int = 0
+
+
+def read_migrations(project: Path) -> list[Migration]:
+    """The versioned migrations in number order; a misnamed file or a duplicate number is an error."""
+    found: dict[int, Migration] = {}
+    for path in sorted((project / "migrations").glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if not match:
+            raise SessionkeeperError(
+                f"migrations/{path.name}: a migration must be named NNNN_description.sql (lowercase, digits, _)"
+            )
+        version = int(match["version"])
+        if version in found:
+            raise SessionkeeperError(f"migrations/{path.name}: number {version:04d} is used twice")
+        found[version] = Migration(f"migrations/{path.name}", path.read_text(), version=version)
+    return [found[version] for version in sorted(found)]
+
+
+def read_repeatables(project: Path) -> list[SqlFile]:
+    """The repeatable files, in the order they are applied."""
+    files = []
+    for folder in REPEATABLE_FOLDERS:
+        for path in sorted((project / "sql" / folder).glob("*.sql")):
+            files.append(SqlFile(f"sql/{folder}/{path.name}", path.read_text()))
+    return files
+
+
+@dataclass
+class Plan:
+    """What migrate found: what is applied, what is pending, what has been edited."""
+
+    pending: list[Migration] = field(default_factory=list)
+    applied: dict[int, tuple[str, str, object]] = field(default_factory=dict)  # version -> filename, checksum, at
+    edited: list[Migration] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    out_of_order: list[Migration] = field(default_factory=list)
+    repeatable_changed: list[SqlFile] = field(default_factory=list)
+    repeatable_current: list[SqlFile] = field(default_factory=list)
+    repeatable_checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What one migrate run did (or, in a dry run, would do)."""
+
+    applied: list[str] = field(default_factory=list)
+    reapplied: list[str] = field(default_factory=list)
+    skipped_cron: list[str] = field(default_factory=list)
+    cron_problem: str | None = None
+    dry_run: bool = False
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.applied or self.reapplied)
+
+
+def migration_error(sql_file: SqlFile, problem: psycopg.Error) -> SessionkeeperError:
+    """One line naming the file, the line PostgreSQL points at, the message and the SQLSTATE."""
+    diag = problem.diag
+    where = sql_file.relpath
+    position = diag.statement_position
+    if position and position.isdigit():
+        line = sql_file.sql[: int(position) - 1].count("\n") + 1
+        where += f" line {line}"
+    message = (diag.message_primary or str(problem)).strip().splitlines()[0]
+    context = ""
+    if diag.context:
+        context_lines = [c for c in diag.context.splitlines() if c.strip()]
+        if context_lines:
+            context = f" ({context_lines[-1].strip()})"
+    state = f" [SQLSTATE {diag.sqlstate}]" if diag.sqlstate else ""
+    return SessionkeeperError(f"{where}: {message}{context}{state}")
+
+
+class Migrator:
+    """Applies the project's SQL to one database."""
+
+    def __init__(self, conn: psycopg.Connection, project: Path, say: Callable[[str], None] = print) -> None:
+        if not conn.autocommit:
+            raise ValueError("Migrator needs an autocommit connection: it manages its own transactions")
+        self.conn = conn
+        self.project = project
+        self.say = say
+
+    # ---- reading state ----------------------------------------------------------------------
+    def ledger_exists(self) -> bool:
+        row = self.conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"{LEDGER_SCHEMA}.migrations",)).fetchone()
+        return bool(row and row[0])
+
+    def plan(self) -> Plan:
+        migrations = read_migrations(self.project)
+        repeatables = read_repeatables(self.project)
+        plan = Plan()
+        if self.ledger_exists():
+            for version, filename, checksum, applied_at in self.conn.execute(
+                f"SELECT version, filename, checksum, applied_at FROM {LEDGER_SCHEMA}.migrations"
+            ):
+                plan.applied[version] = (filename, checksum, applied_at)
+            plan.repeatable_checksums = dict(
+                self.conn.execute(f"SELECT path, checksum FROM {LEDGER_SCHEMA}.repeatables").fetchall()
+            )
+        on_disk = {m.version for m in migrations}
+        newest_applied = max(plan.applied, default=0)
+        for migration in migrations:
+            recorded = plan.applied.get(migration.version)
+            if recorded is None:
+                if migration.version < newest_applied:
+                    plan.out_of_order.append(migration)
+                plan.pending.append(migration)
+            elif recorded[1] != migration.checksum:
+                plan.edited.append(migration)
+        plan.missing = [plan.applied[v][0] for v in sorted(plan.applied) if v not in on_disk]
+        for sql_file in repeatables:
+            if plan.repeatable_checksums.get(sql_file.relpath) == sql_file.checksum:
+                plan.repeatable_current.append(sql_file)
+            else:
+                plan.repeatable_changed.append(sql_file)
+        return plan
+
+    def refuse_if_unsafe(self, plan: Plan) -> None:
+        if plan.edited:
+            names = ", ".join(m.relpath for m in plan.edited)
+            raise SessionkeeperError(
+                f"{names}: changed after it was applied; migrations are never edited once applied, "
+                "add a new migration instead"
+            )
+        if plan.out_of_order:
+            names = ", ".join(m.relpath for m in plan.out_of_order)
+            raise SessionkeeperError(
+                f"{names}: numbered below a migration that is already applied; give it the next free number"
+            )
+
+    # ---- applying ---------------------------------------------------------------------------
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        got_it = self.conn.execute("SELECT pg_try_advisory_lock(%s)", (MIGRATE_LOCK_KEY,)).fetchone()[0]
+        if not got_it:
+            self.say("another migrate is running on this database; waiting for it to finish")
+            self.conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            if not self.conn.closed:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+
+    def run(self, *, dry_run: bool = False) -> Outcome:
+        outcome = Outcome(dry_run=dry_run)
+        with self._lock():
+            # A dry run nests every step in one transaction that is rolled back at the end.
+            outer = self.conn.transaction(force_rollback=True) if dry_run else nullcontext()
+            with outer:
+                with self.conn.transaction():
+                    self.conn.execute(LEDGER_DDL)
+                plan = self.plan()
+                self.refuse_if_unsafe(plan)
+                outcome.cron_problem = self._ensure_pg_cron()
+                for migration in plan.pending:
+                    self._apply_migration(migration)
+                    outcome.applied.append(migration.relpath)
+                to_apply = plan.repeatable_changed
+                if outcome.applied:
+                    to_apply = read_repeatables(self.project)
+                if outcome.cron_problem:
+                    outcome.skipped_cron = [f.relpath for f in to_apply if f.folder == "cron"]
+                    to_apply = [f for f in to_apply if f.folder != "cron"]
+                if to_apply:
+                    self._apply_repeatables(to_apply)
+                    outcome.reapplied = [f.relpath for f in to_apply]
+        return outcome
+
+    def _ensure_pg_cron(self) -> str | None:
+        """Create pg_cron when the server can; otherwise say why (sql/cron is then skipped)."""
+        row = self.conn.execute(
+            "SELECT installed_version IS NOT NULL FROM pg_available_extensions WHERE name = 'pg_cron'"
+        ).fetchone()
+        if row is None:
+            return "pg_cron is not installed on this server"
+        if row[0]:
+            return None
+        try:
+            with self.conn.transaction():
+                self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+        except psycopg.Error as problem:
+            return f"pg_cron cannot be created here: {(problem.diag.message_primary or str(problem)).strip()}"
+        return None
+
+    def _apply_migration(self, migration: Migration) -> None:
+        started = time.monotonic()
+        try:
+            with self.conn.transaction():
+                self.conn.execute(
+                    f"INSERT INTO {LEDGER_SCHEMA}.migrations (version, filename, checksum) VALUES (%s, %s, %s)",
+                    (migration.version, migration.relpath, migration.checksum),
+                )
+                self.conn.execute(migration.sql)
+        except psycopg.Error as problem:
+            raise migration_error(migration, problem) from None
+        self.say(f"applied {migration.relpath} ({(time.monotonic() - started) * 1000:.0f} ms)")
+
+    def _apply_repeatables(self, files: list[SqlFile]) -> None:
+        try:
+            with self.conn.transaction():
+                remaining = list(files)
+                while remaining:
+                    deferred: list[tuple[SqlFile, psycopg.Error]] = []
+                    for sql_file in remaining:
+                        try:
+                            with self.conn.transaction():
+                                self.conn.execute(sql_file.sql)
+                        except MISSING_DEPENDENCY as problem:
+                            deferred.append((sql_file, problem))
+                            continue
+                        except psycopg.Error as problem:
+                            raise migration_error(sql_file, problem) from None
+                        self.conn.execute(
+                            f"INSERT INTO {LEDGER_SCHEMA}.repeatables (path, checksum) VALUES (%s, %s) "
+                            "ON CONFLICT (path) DO UPDATE SET checksum = excluded.checksum, applied_at = "
+                            "clock_timestamp()",
+                            (sql_file.relpath, sql_file.checksum),
+                        )
+                        self.say(f"applied {sql_file.relpath}")
+                    if len(deferred) == len(remaining):
+                        raise migration_error(*deferred[0])
+                    remaining = [sql_file for sql_file, _ in deferred]
+        except psycopg.Error as problem:
+            raise SessionkeeperError(f"applying sql/: {problem}") from None

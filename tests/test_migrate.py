@@ -1,0 +1,196 @@
+"""The migration engine: ledger, checksums, atomic failure, repeatable objects, the advisory lock."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from runner.db import connect
+from runner.errors import SessionkeeperError
+from runner.migrate import MIGRATE_LOCK_KEY, Migrator, read_migrations, read_repeatables
+from tests.helpers import PROJECT, copy_project
+
+
+def migrate(url: str, project: Path = PROJECT, **kwargs):
+    with connect(url, autocommit=True) as conn:
+        return Migrator(conn, project, say=lambda line: None).run(**kwargs)
+
+
+def snapshot(url: str) -> dict[str, list]:
+    """Everything migrate could have touched: relations, functions, views, ledger rows."""
+    with connect(url, autocommit=True) as conn:
+        return {
+            "relations": conn.execute(
+                "SELECT n.nspname || '.' || c.relname || ':' || c.relkind::text FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1"
+            ).fetchall(),
+            "functions": conn.execute(
+                "SELECT p.oid::regprocedure::text || md5(p.prosrc) FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'scheduling' ORDER BY 1"
+            ).fetchall(),
+            "ledger": conn.execute("SELECT version, checksum FROM sessionkeeper_meta.migrations ORDER BY 1").fetchall(),
+            "repeatables": conn.execute(
+                "SELECT path, checksum FROM sessionkeeper_meta.repeatables ORDER BY 1"
+            ).fetchall(),
+        }
+
+
+def test_template_holds_every_migration_and_object(db_url):
+    with connect(db_url) as conn:
+        versions = [row[0] for row in conn.execute("SELECT version FROM sessionkeeper_meta.migrations ORDER BY 1")]
+        paths = {row[0] for row in conn.execute("SELECT path FROM sessionkeeper_meta.repeatables")}
+    assert versions == [m.version for m in read_migrations(PROJECT)]
+    expected = {f.relpath for f in read_repeatables(PROJECT) if f.folder != "cron"}
+    assert paths == expected
+
+
+def test_second_run_finds_nothing_to_do(db_url):
+    outcome = migrate(db_url)
+    assert outcome.applied == []
+    assert outcome.reapplied == []
+
+
+def test_edited_migration_is_refused_and_named(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    migrate(empty_db_url, project)
+    first = project / "migrations" / "0001_scheduling_schema.sql"
+    first.write_text(first.read_text() + "\n-- an innocent-looking edit\n")
+    with pytest.raises(SessionkeeperError, match=r"migrations/0001_scheduling_schema\.sql: changed after it was"):
+        migrate(empty_db_url, project)
+
+
+def test_failing_migration_leaves_the_database_exactly_as_it_was(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    migrate(empty_db_url, project)
+    before = snapshot(empty_db_url)
+    (project / "migrations" / "9001_half_done.sql").write_text(
+        "CREATE TABLE scheduling.half_done (id integer);\nINSERT INTO scheduling.half_done VALUES (1);\nSELEC 'typo';\n"
+    )
+    with pytest.raises(SessionkeeperError) as refused:
+        migrate(empty_db_url, project)
+    assert str(refused.value).startswith("migrations/9001_half_done.sql line 3: syntax error")
+    assert "[SQLSTATE 42601]" in str(refused.value)
+    assert snapshot(empty_db_url) == before
+
+
+def test_failing_sql_object_rolls_back_every_object_of_the_run(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    migrate(empty_db_url, project)
+    before = snapshot(empty_db_url)
+    (project / "sql" / "functions" / "aaa_fine.sql").write_text(
+        "CREATE OR REPLACE FUNCTION scheduling.aaa_fine() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n"
+    )
+    (project / "sql" / "functions" / "zzz_broken.sql").write_text(
+        "CREATE OR REPLACE FUNCTION scheduling.zzz_broken() RETURNS integer\nLANGUAGE plpgsql AS $$\n"
+        "BEGIN\n    RETURN 1\nEND;\n$$;\n"
+    )
+    with pytest.raises(SessionkeeperError, match=r"^sql/functions/zzz_broken\.sql line \d+: syntax error"):
+        migrate(empty_db_url, project)
+    assert snapshot(empty_db_url) == before
+
+
+def test_objects_are_applied_whatever_order_they_depend_on_each_other(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    views = project / "sql" / "views"
+    # a_ needs b_, which needs a SQL function: name order alone would fail.
+    (views / "a_outer.sql").write_text(
+        "CREATE OR REPLACE VIEW scheduling.a_outer AS SELECT n FROM scheduling.b_inner;\n"
+    )
+    (views / "b_inner.sql").write_text(
+        "CREATE OR REPLACE VIEW scheduling.b_inner AS SELECT scheduling.zz_two() AS n;\n"
+    )
+    (project / "sql" / "functions" / "zz_two.sql").write_text(
+        "CREATE OR REPLACE FUNCTION scheduling.zz_two() RETURNS integer LANGUAGE sql AS 'SELECT 2';\n"
+    )
+    migrate(empty_db_url, project)
+    with connect(empty_db_url) as conn:
+        assert conn.execute("SELECT n FROM scheduling.a_outer").fetchone() == (2,)
+
+
+def test_changed_object_is_reapplied_and_unchanged_ones_are_not(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    target = project / "sql" / "functions" / "zz_answer.sql"
+    target.write_text("CREATE OR REPLACE FUNCTION scheduling.zz_answer() RETURNS integer LANGUAGE sql AS 'SELECT 1';\n")
+    migrate(empty_db_url, project)
+    target.write_text(
+        "CREATE OR REPLACE FUNCTION scheduling.zz_answer() RETURNS integer LANGUAGE sql AS 'SELECT 42';\n"
+    )
+    outcome = migrate(empty_db_url, project)
+    assert outcome.reapplied == ["sql/functions/zz_answer.sql"]
+    with connect(empty_db_url) as conn:
+        assert conn.execute("SELECT scheduling.zz_answer()").fetchone() == (42,)
+
+
+def test_dry_run_reports_the_plan_and_changes_nothing(empty_db_url):
+    with connect(empty_db_url, autocommit=True) as conn:
+        outcome = Migrator(conn, PROJECT, say=lambda line: None).run(dry_run=True)
+        assert outcome.applied == [m.relpath for m in read_migrations(PROJECT)]
+        assert conn.execute("SELECT to_regnamespace('scheduling')").fetchone() == (None,)
+        assert conn.execute("SELECT to_regnamespace('sessionkeeper_meta')").fetchone() == (None,)
+
+
+def test_without_pg_cron_migrate_succeeds_and_skips_the_schedules(empty_db_url):
+    # pg_cron can only be created in cron.database_name; every other database is "a server without it".
+    outcome = migrate(empty_db_url)
+    assert outcome.cron_problem and "pg_cron" in outcome.cron_problem
+    assert outcome.skipped_cron == [f.relpath for f in read_repeatables(PROJECT) if f.folder == "cron"]
+    with connect(empty_db_url) as conn:
+        assert conn.execute("SELECT to_regnamespace('cron')").fetchone() == (None,)
+
+
+def test_two_concurrent_runs_apply_each_migration_once(empty_db_url):
+    outcomes, failures = [], []
+
+    def run_one() -> None:
+        try:
+            outcomes.append(migrate(empty_db_url))
+        except Exception as problem:  # reported below
+            failures.append(problem)
+
+    with connect(empty_db_url, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+        threads = [threading.Thread(target=run_one) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        # Wait (bounded) until both runs queue on the lock, then let them go together.
+        for _ in range(600):
+            waiting = holder.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            ).fetchone()[0]
+            if waiting == 2:
+                break
+            threading.Event().wait(0.05)
+        assert waiting == 2
+        holder.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    applied = sorted(len(o.applied) for o in outcomes)
+    assert applied == [0, len(read_migrations(PROJECT))]
+    with connect(empty_db_url) as conn:
+        assert conn.execute("SELECT count(*) FROM sessionkeeper_meta.migrations").fetchone()[0] == applied[1]
+
+
+def test_misnamed_migration_is_refused(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    (project / "migrations" / "add_things.sql").write_text("SELECT 1;\n")
+    with pytest.raises(SessionkeeperError, match=r"migrations/add_things\.sql: a migration must be named"):
+        migrate(empty_db_url, project)
+
+
+def test_a_migration_numbered_below_an_applied_one_is_refused(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    (project / "migrations" / "9002_late.sql").write_text("SELECT 1;\n")
+    migrate(empty_db_url, project)
+    (project / "migrations" / "9001_forgotten.sql").write_text("SELECT 1;\n")
+    with pytest.raises(SessionkeeperError, match=r"9001_forgotten\.sql: numbered below"):
+        migrate(empty_db_url, project)
+
+
+def test_migrator_needs_an_autocommit_connection(empty_db_url):
+    with psycopg.connect(empty_db_url) as conn, pytest.raises(ValueError):
+        Migrator(conn, PROJECT)
