@@ -1,0 +1,50 @@
+"""What every benchmark needs: a migrated database on a throwaway cluster, and honest timing.
+
+Figures are medians of several runs, printed with the baseline measured in the same run, so a
+number is always read as a ratio on this machine, never against a remembered constant.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from runner.db import connect  # noqa: E402
+from runner.migrate import Migrator  # noqa: E402
+from runner.scratch import scratch_cluster  # noqa: E402
+
+
+@contextmanager
+def migrated_database(dbname: str = "sessionkeeper_bench") -> Iterator[str]:
+    """A URL to a freshly migrated database on a throwaway cluster, removed afterwards."""
+    with scratch_cluster(dbname) as cluster:
+        with connect(cluster.url("postgres"), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{dbname}"')
+        url = cluster.url(dbname)
+        with connect(url, autocommit=True) as conn:
+            Migrator(conn, PROJECT, say=lambda line: None).run()
+        yield url
+
+
+def median_seconds(action: Callable[[], object], *, repeat: int = 5) -> float:
+    """The median wall time of ``action`` over ``repeat`` runs."""
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
+    print(f"\n{title}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, figure, note in rows:
+        print(f"  {name:<{width}}  {figure:>14}  {note}")
