@@ -5,4 +5,5 @@ CREATE SCHEMA IF NOT EXISTS scheduling;
 COMMENT ON SCHEMA scheduling IS
 'sessionkeeper: scheduled sessions, bookings, recurring templates, workshops and the reminder outbox.';
 
-REVOKE ALL ON SCHEMA scheduling FROM PUBLIC;
+-- PUBLIC is the role keyword, not an identifier.
+REVOKE ALL ON SCHEMA scheduling FROM PUBLIC; -- noqa: CP02

@@ -1,0 +1,1 @@
+SELECT cron.schedule('sessionkeeper-tick', '* * * * *', $$SELECT scheduling.tick()$$);

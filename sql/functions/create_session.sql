@@ -1,0 +1,48 @@
+CREATE OR REPLACE FUNCTION scheduling.create_session(
+    p_host_id uuid,
+    p_title text,
+    p_starts_at timestamptz,
+    p_ends_at timestamptz,
+    p_time_zone text DEFAULT NULL,
+    p_start_mode scheduling.session_start_mode DEFAULT 'automatic',
+    p_capacity integer DEFAULT 1,
+    p_metadata jsonb DEFAULT '{}',
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS uuid
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_session_id uuid;
+BEGIN
+    -- Validation (SK004, SK005, SK007, SK009) is done by trigger sessions_validate; a NULL time zone
+    -- becomes the host's there.
+    INSERT INTO scheduling.sessions (
+        host_id, title, starts_at, ends_at, time_zone, start_mode, capacity, metadata
+    )
+    VALUES (
+        p_host_id, p_title, p_starts_at, p_ends_at, p_time_zone,
+        coalesce(p_start_mode, 'automatic'), p_capacity, coalesce(p_metadata, '{}')
+    )
+    RETURNING sessions.id INTO v_session_id;
+
+    INSERT INTO scheduling.session_status_history (
+        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
+    )
+    VALUES (
+        v_session_id, NULL, 'scheduled', FALSE, 'manual',
+        format('created for %s .. %s', p_starts_at, p_ends_at),
+        coalesce(p_actor, session_user), 1, coalesce(p_now, now())
+    );
+
+    RETURN v_session_id;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.create_session(
+    uuid, text, timestamptz, timestamptz, text, scheduling.session_start_mode, integer, jsonb, text, timestamptz
+) IS
+'Creates a scheduled session and its first history row (NULL -> scheduled, manual); returns its id. '
+'p_time_zone defaults to the host''s. Errors: SK007 unknown or deleted host, SK004 end not after start, '
+'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.';

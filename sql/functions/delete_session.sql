@@ -1,0 +1,47 @@
+CREATE OR REPLACE FUNCTION scheduling.delete_session(
+    p_session_id uuid,
+    p_reason text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.sessions
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_session scheduling.sessions;
+BEGIN
+    v_session := scheduling.lock_session_for_action(p_session_id, 'delete');
+
+    UPDATE scheduling.sessions AS s
+    SET
+        deleted_at = p_now,
+        deleted_reason = p_reason
+    WHERE s.id = v_session.id
+    RETURNING s.* INTO v_session;
+
+    INSERT INTO scheduling.session_status_history (
+        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
+    )
+    VALUES (
+        v_session.id, v_session.status, v_session.status, v_session.is_delayed, 'manual',
+        'deleted' || coalesce(': ' || p_reason, ''),
+        coalesce(p_actor, session_user), v_session.slot_version, p_now
+    );
+
+    PERFORM scheduling.notify_session_status(
+        jsonb_build_object(
+            'source', 'delete_session',
+            'updates', jsonb_build_array(
+                jsonb_build_object('id', v_session.id, 'from', v_session.status, 'to', v_session.status)
+            )
+        )
+    );
+
+    RETURN v_session;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
+'Soft-deletes a session in any status (deleted_at = p_now, deleted_reason = p_reason); it then accepts no '
+'action (SK002) and its due time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 '
+'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.';

@@ -1,0 +1,59 @@
+CREATE OR REPLACE FUNCTION scheduling.mark_no_show(
+    p_session_id uuid,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.sessions
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_session scheduling.sessions;
+    v_from scheduling.session_status;
+BEGIN
+    v_session := scheduling.lock_session_for_action(p_session_id, 'mark no-show');
+    v_from := v_session.status;
+
+    IF v_from NOT IN ('scheduled', 'in_progress') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK003',
+            MESSAGE = format('cannot mark no-show session %s: it is %s', v_session.id, v_from),
+            HINT = 'Only a scheduled or in_progress session can be marked no-show.';
+    END IF;
+
+    IF p_now < v_session.starts_at THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK008',
+            MESSAGE = format(
+                'cannot mark no-show session %s: it only starts at %s', v_session.id, v_session.starts_at
+            );
+    END IF;
+
+    UPDATE scheduling.sessions AS s
+    SET status = 'no_show'
+    WHERE s.id = v_session.id
+    RETURNING s.* INTO v_session;
+
+    INSERT INTO scheduling.session_status_history (
+        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
+    )
+    VALUES (
+        v_session.id, v_from, 'no_show', v_session.is_delayed, 'manual', 'marked no-show',
+        coalesce(p_actor, session_user), v_session.slot_version, p_now
+    );
+
+    PERFORM scheduling.notify_session_status(
+        jsonb_build_object(
+            'source', 'mark_no_show',
+            'updates', jsonb_build_array(
+                jsonb_build_object('id', v_session.id, 'from', v_from, 'to', 'no_show')
+            )
+        )
+    );
+
+    RETURN v_session;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) IS
+'Marks a scheduled or in_progress session no_show, only once starts_at has passed (SK008 before). '
+'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.';

@@ -1,0 +1,47 @@
+CREATE OR REPLACE FUNCTION scheduling.notify_session_status(p_event jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    c_max_updates CONSTANT integer := 50;
+    v_updates jsonb := coalesce(p_event -> 'updates', '[]'::jsonb);
+    v_total integer;
+    v_payload jsonb;
+BEGIN
+    IF jsonb_typeof(v_updates) <> 'array' THEN
+        v_updates := '[]'::jsonb;
+    END IF;
+    v_total := greatest(coalesce((p_event ->> 'total')::integer, 0), jsonb_array_length(v_updates));
+
+    v_payload := jsonb_build_object(
+        'source', p_event -> 'source',
+        'started', coalesce((p_event ->> 'started')::integer, 0),
+        'delayed', coalesce((p_event ->> 'delayed')::integer, 0),
+        'completed', coalesce((p_event ->> 'completed')::integer, 0),
+        'updates', (
+            SELECT coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', u.item -> 'id', 'from', u.item -> 'from', 'to', u.item -> 'to')
+                    ORDER BY u.ord
+                ),
+                '[]'::jsonb
+            )
+            FROM jsonb_array_elements(v_updates) WITH ORDINALITY AS u (item, ord)
+            WHERE u.ord <= c_max_updates
+        )
+    );
+
+    IF v_total > jsonb_array_length(v_payload -> 'updates') THEN
+        v_payload := v_payload || jsonb_build_object('truncated', TRUE, 'total', v_total);
+    END IF;
+
+    PERFORM pg_notify('scheduling_session_status', v_payload::text);
+    RETURN v_payload;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.notify_session_status(jsonb) IS
+'Sends one NOTIFY on channel scheduling_session_status and returns the payload: {source, started, delayed, '
+'completed, updates: [{id, from, to}]}. At most 50 updates are listed (about 4 kB, under the 8000-byte '
+'NOTIFY limit); when more happened the payload also has "truncated": true and "total": n. p_event may carry '
+'"total" when its own updates list was already capped. Shared by tick() and the manual actions.';

@@ -1,0 +1,84 @@
+CREATE OR REPLACE FUNCTION scheduling.reschedule_session(
+    p_session_id uuid,
+    p_new_starts_at timestamptz,
+    p_new_ends_at timestamptz,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.sessions
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_session scheduling.sessions;
+    v_old scheduling.sessions;
+BEGIN
+    v_old := scheduling.lock_session_for_action(p_session_id, 'reschedule');
+
+    IF v_old.status NOT IN ('scheduled', 'cancelled', 'no_show') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK003',
+            MESSAGE = format('cannot reschedule session %s: it is %s', v_old.id, v_old.status),
+            HINT = 'Only a scheduled, cancelled or no_show session can be rescheduled.';
+    END IF;
+
+    IF p_new_starts_at IS NULL OR p_new_ends_at IS NULL OR p_new_ends_at <= p_new_starts_at THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK004',
+            MESSAGE = format(
+                'cannot reschedule session %s: new end %s is not after new start %s',
+                v_old.id, p_new_ends_at, p_new_starts_at
+            );
+    END IF;
+
+    IF p_new_ends_at <= p_now THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK008',
+            MESSAGE = format(
+                'cannot reschedule session %s: the new slot already ended at %s', v_old.id, p_new_ends_at
+            );
+    END IF;
+
+    UPDATE scheduling.sessions AS s
+    SET
+        status = 'scheduled',
+        starts_at = p_new_starts_at,
+        ends_at = p_new_ends_at,
+        is_delayed = FALSE,
+        started_at = NULL,
+        completed_at = NULL,
+        cancelled_at = NULL,
+        cancel_reason = NULL,
+        slot_version = s.slot_version + 1
+    WHERE s.id = v_old.id
+    RETURNING s.* INTO v_session;
+
+    INSERT INTO scheduling.session_status_history (
+        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
+    )
+    VALUES (
+        v_session.id, v_old.status, 'scheduled', FALSE, 'manual',
+        format(
+            'rescheduled from %s .. %s to %s .. %s',
+            v_old.starts_at, v_old.ends_at, v_session.starts_at, v_session.ends_at
+        ),
+        coalesce(p_actor, session_user), v_session.slot_version, p_now
+    );
+
+    PERFORM scheduling.notify_session_status(
+        jsonb_build_object(
+            'source', 'reschedule_session',
+            'updates', jsonb_build_array(
+                jsonb_build_object('id', v_session.id, 'from', v_old.status, 'to', 'scheduled')
+            )
+        )
+    );
+
+    RETURN v_session;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz, text, timestamptz) IS
+'Moves a scheduled, cancelled or no_show session to a new slot (seed 000 assignSessionToSlot): status '
+'scheduled, is_delayed false, started/completed/cancellation fields cleared, slot_version + 1. Writes a '
+'history row naming the old and new slot (also when it stays scheduled) and NOTIFY; returns the row. '
+'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.';

@@ -1,0 +1,95 @@
+CREATE OR REPLACE FUNCTION scheduling.sessions_validate()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_host_deleted_at timestamptz;
+    v_host_time_zone text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK002',
+            MESSAGE = format('session %s is deleted (at %s); it cannot be changed', OLD.id, OLD.deleted_at);
+    END IF;
+
+    IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session title must not be blank';
+    END IF;
+
+    IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('session capacity must be 0 (unlimited) or more, not %s', NEW.capacity);
+    END IF;
+
+    IF NEW.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session metadata must be a JSON object';
+    END IF;
+
+    IF NEW.start_mode IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session start_mode must not be null';
+    END IF;
+
+    IF NEW.starts_at IS NULL OR NEW.ends_at IS NULL OR NEW.ends_at <= NEW.starts_at THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK004',
+            MESSAGE = format('session end %s is not after its start %s', NEW.ends_at, NEW.starts_at);
+    END IF;
+
+    IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
+        SELECT p.deleted_at, p.time_zone
+        INTO v_host_deleted_at, v_host_time_zone
+        FROM scheduling.people AS p
+        WHERE p.id = NEW.host_id;
+
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK007',
+                MESSAGE = format('host %s not found', coalesce(NEW.host_id::text, 'NULL'));
+        END IF;
+
+        IF v_host_deleted_at IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK007',
+                MESSAGE = format('host %s is deleted (at %s)', NEW.host_id, v_host_deleted_at);
+        END IF;
+
+        -- Default time zone: the host's.
+        NEW.time_zone := coalesce(NEW.time_zone, v_host_time_zone);
+    END IF;
+
+    IF NEW.time_zone IS NULL
+        OR NOT EXISTS (SELECT 1 FROM scheduling.time_zones AS tz WHERE tz.name = NEW.time_zone) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK005',
+            MESSAGE = format('unknown time zone %L for session', NEW.time_zone),
+            HINT = 'Use an IANA time zone name such as Europe/Madrid (see scheduling.time_zones).';
+    END IF;
+
+    IF TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status AND NOT (
+        (OLD.status = 'scheduled' AND NEW.status IN ('in_progress', 'completed', 'cancelled', 'no_show'))
+        OR (OLD.status = 'in_progress' AND NEW.status IN ('completed', 'cancelled', 'no_show'))
+        OR (OLD.status IN ('cancelled', 'no_show') AND NEW.status = 'scheduled')
+    ) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK003',
+            MESSAGE = format('cannot change session %s from %s to %s', OLD.id, OLD.status, NEW.status);
+    END IF;
+
+    RETURN NEW;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.sessions_validate() IS
+'Trigger function: validates a session before INSERT/UPDATE and fills time_zone from the host when NULL. '
+'Raises SK002 (row is soft-deleted), SK009 (blank title, negative capacity, metadata not an object), '
+'SK004 (end not after start), SK007 (host missing or deleted), SK005 (unknown time zone), SK003 (status '
+'change outside the lifecycle: scheduled -> in_progress/completed/cancelled/no_show, in_progress -> '
+'completed/cancelled/no_show, cancelled/no_show -> scheduled).';
+
+CREATE OR REPLACE TRIGGER sessions_validate
+BEFORE INSERT OR UPDATE ON scheduling.sessions
+FOR EACH ROW EXECUTE FUNCTION scheduling.sessions_validate();
+
+COMMENT ON TRIGGER sessions_validate ON scheduling.sessions IS
+'Validates every written session so that direct writes and the scheduling functions raise the same SQLSTATE.';

@@ -1,0 +1,21 @@
+CREATE OR REPLACE VIEW scheduling.session_history AS
+SELECT
+    hst.id,
+    hst.session_id,
+    s.title AS session_title,
+    hst.from_status,
+    hst.to_status,
+    hst.is_delayed,
+    hst.reason,
+    hst.detail,
+    hst.actor,
+    hst.slot_version,
+    hst.happened_at,
+    hst.recorded_at
+FROM scheduling.session_status_history AS hst
+INNER JOIN scheduling.sessions AS s ON hst.session_id = s.id
+ORDER BY hst.id;
+
+COMMENT ON VIEW scheduling.session_history IS
+'Every status change, skipped and failed step of every session (deleted ones included), with the session '
+'title; in the order the rows were written (id).';

@@ -1,0 +1,74 @@
+-- tick(): one session that cannot move does not stop the others (seed 001).
+BEGIN;
+SELECT plan(7);
+
+CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
+CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
+LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
+CREATE TEMP TABLE t_ticks (tag text PRIMARY KEY, outcome jsonb NOT NULL);
+CREATE FUNCTION pg_temp.tick(p_tag text, p_now timestamptz) RETURNS jsonb
+LANGUAGE sql AS $$INSERT INTO t_ticks VALUES (p_tag, scheduling.tick(p_now)) RETURNING outcome$$;
+CREATE FUNCTION pg_temp.res(p_tag text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$SELECT t.outcome FROM t_ticks AS t WHERE t.tag = p_tag$$;
+CREATE FUNCTION pg_temp.status(p_tag text) RETURNS text
+LANGUAGE sql STABLE AS $$SELECT s.status::text FROM scheduling.sessions AS s WHERE s.id = pg_temp.sid(p_tag)$$;
+
+UPDATE scheduling.tick_state SET last_tick_at = NULL;
+
+INSERT INTO t_ids VALUES ('host', scheduling.create_person('Host'));
+INSERT INTO t_ids
+SELECT
+    v.tag,
+    scheduling.create_session(pg_temp.sid('host'), v.tag, '2031-07-01 10:00Z', '2031-07-01 11:00Z') AS id
+FROM (VALUES ('good1'), ('bad'), ('good2')) AS v (tag);
+
+-- A test-only trigger that makes one session impossible to move.
+CREATE FUNCTION pg_temp.refuse_bad_session() RETURNS trigger
+LANGUAGE plpgsql AS $function$
+BEGIN
+    IF NEW.id = pg_temp.sid('bad') THEN
+        RAISE EXCEPTION 'test trigger refuses session %', NEW.id USING ERRCODE = 'P0001';
+    END IF;
+    RETURN NEW;
+END;
+$function$;
+CREATE TRIGGER zz_test_refuse_bad_session
+BEFORE UPDATE ON scheduling.sessions
+FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_bad_session();
+
+SELECT pg_temp.tick('t1', '2031-07-01 10:00Z');
+SELECT is(
+    pg_temp.res('t1') - 'updates',
+    '{"started": 2, "delayed": 0, "completed": 0, "skipped": 0, "failed": 1, "truncated": false, "total": 2}',
+    'tick moves the other sessions and reports failed = 1'
+);
+SELECT is(pg_temp.status('good1'), 'in_progress', 'the first good session started');
+SELECT is(pg_temp.status('good2'), 'in_progress', 'the second good session started');
+SELECT is(pg_temp.status('bad'), 'scheduled', 'the failing session did not move');
+SELECT results_eq(
+    $$SELECT from_status::text, to_status::text, reason::text,
+        detail LIKE 'start due at % failed: [P0001] test trigger refuses session %'
+    FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('bad') AND from_status IS NOT NULL$$,
+    $$VALUES ('scheduled', 'scheduled', 'failed', TRUE)$$,
+    'the failure is in history with reason failed and the error text'
+);
+SELECT is(
+    (
+        SELECT count(*)::integer FROM scheduling.session_status_history
+        WHERE reason = 'automatic'
+    ), 2,
+    'the good sessions have their automatic history rows'
+);
+
+DROP TRIGGER zz_test_refuse_bad_session ON scheduling.sessions;
+SELECT pg_temp.tick('t2', '2031-07-01 10:01Z');
+SELECT is(
+    pg_temp.res('t2') -> 'updates',
+    jsonb_build_array(
+        jsonb_build_object('id', pg_temp.sid('bad'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', FALSE)
+    ),
+    'once fixed, the next tick moves the session that failed'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
