@@ -1,0 +1,115 @@
+"""tick with 1,000 due sessions among 10,000 and among 1,000,000.
+
+Compared, in the same run and on the same rows:
+* scheduling.tick(p_now): set-based, with history rows and one NOTIFY;
+* a client loop that reads the due sessions and updates them one row at a time (seed 001's
+  service: one round trip per session), with no history at all;
+* a bare UPDATE of the same rows: the lower bound, nothing but the status change.
+Every measurement runs in a transaction that is rolled back, so each sees the same due rows.
+The ratio tick(1,000,000) / tick(10,000) should stay near 1: tick's cost follows the due rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from support import connect, median_seconds, migrated_database, print_table
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+DUE = 1_000
+
+
+def load_sessions(conn, *, first: int, last: int, host_id) -> None:
+    """Rows first..last; the first DUE rows (from row 1) are due at NOW, the rest are not.
+
+    Not-due rows: half completed in the past, half scheduled in the future. Validation triggers are
+    bypassed for the bulk load (session_replication_role = replica); the rows are valid anyway."""
+    conn.execute("SET session_replication_role = replica")
+    conn.execute(
+        """
+        INSERT INTO scheduling.sessions (host_id, title, starts_at, ends_at, time_zone, status)
+        SELECT %(host)s, 'bench ' || g,
+               CASE WHEN g <= %(due)s THEN %(now)s - interval '30 minutes' + (g % 29) * interval '1 minute'
+                    WHEN g % 2 = 0 THEN %(now)s - interval '1 day' * (1 + g % 400)
+                    ELSE %(now)s + interval '1 day' * (1 + g % 400) END,
+               CASE WHEN g <= %(due)s THEN %(now)s + interval '30 minutes'
+                    WHEN g % 2 = 0 THEN %(now)s - interval '1 day' * (1 + g % 400) + interval '1 hour'
+                    ELSE %(now)s + interval '1 day' * (1 + g % 400) + interval '1 hour' END,
+               'Europe/Berlin',
+               CASE WHEN g > %(due)s AND g % 2 = 0 THEN 'completed' ELSE 'scheduled' END::scheduling.session_status
+        FROM generate_series(%(first)s, %(last)s) AS g
+        """,
+        {"host": host_id, "due": DUE, "now": NOW, "first": first, "last": last},
+    )
+    conn.execute("SET session_replication_role = origin")
+    conn.execute("ANALYZE scheduling.sessions")
+
+
+def rolled_back(conn, work) -> None:
+    with conn.transaction(force_rollback=True):
+        work()
+
+
+def measure(conn) -> dict[str, float]:
+    def tick() -> None:
+        counts = conn.execute("SELECT scheduling.tick(%s)", (NOW,)).fetchone()[0]
+        assert counts["started"] == DUE, counts
+
+    def client_loop() -> None:
+        due = conn.execute(
+            "SELECT id FROM scheduling.sessions WHERE status = 'scheduled' AND deleted_at IS NULL AND starts_at <= %s",
+            (NOW,),
+        ).fetchall()
+        assert len(due) == DUE
+        for (session_id,) in due:
+            conn.execute(
+                "UPDATE scheduling.sessions SET status = 'in_progress', started_at = starts_at "
+                "WHERE id = %s AND status = 'scheduled'",
+                (session_id,),
+            )
+
+    def bare_update() -> None:
+        changed = conn.execute(
+            "UPDATE scheduling.sessions SET status = 'in_progress', started_at = starts_at "
+            "WHERE status = 'scheduled' AND deleted_at IS NULL AND starts_at <= %s",
+            (NOW,),
+        ).rowcount
+        assert changed == DUE
+
+    return {
+        "tick": median_seconds(lambda: rolled_back(conn, tick)),
+        "client loop": median_seconds(lambda: rolled_back(conn, client_loop), repeat=3),
+        "bare UPDATE": median_seconds(lambda: rolled_back(conn, bare_update)),
+    }
+
+
+def main() -> None:
+    with migrated_database() as url, connect(url, autocommit=True) as conn:
+        host = conn.execute(
+            "SELECT scheduling.create_person('Bench Host', '+4915100000000', 'Europe/Berlin')"
+        ).fetchone()[0]
+        results = {}
+        for total in (10_000, 1_000_000):
+            loaded = conn.execute("SELECT count(*) FROM scheduling.sessions").fetchone()[0]
+            load_sessions(conn, first=loaded + 1, last=total, host_id=host)
+            results[total] = measure(conn)
+        rows = []
+        for total, figures in results.items():
+            for name, seconds in figures.items():
+                baseline = figures["bare UPDATE"]
+                rows.append(
+                    (
+                        f"{name}, {DUE:,} due of {total:,}",
+                        f"{seconds * 1000:9.1f} ms",
+                        f"{seconds / baseline:5.1f}x bare UPDATE",
+                    )
+                )
+        print_table("tick: 1,000 due sessions (median wall time, rolled back after each run)", rows)
+        ratio = results[1_000_000]["tick"] / results[10_000]["tick"]
+        loop_ratio = results[1_000_000]["client loop"] / results[1_000_000]["tick"]
+        print(f"\n  tick(1,000,000 rows) / tick(10,000 rows) = {ratio:.2f}  (near 1: cost follows due rows)")
+        print(f"  client loop / tick at 1,000,000 rows     = {loop_ratio:.1f}")
+
+
+if __name__ == "__main__":
+    main()

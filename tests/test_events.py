@@ -1,0 +1,131 @@
+"""Live events (seed 001's session-status-updated): NOTIFY payloads, `sessionkeeper watch`, `tick`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from tests.helpers import SESSIONKEEPER, run_cli
+
+CHANNEL = "scheduling_session_status"
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def conn(db_url):
+    with psycopg.connect(db_url, autocommit=True) as connection:
+        yield connection
+
+
+def new_host(conn) -> str:
+    return str(conn.execute("SELECT scheduling.create_person('Host', '+4915112345678', 'Europe/Berlin')").fetchone()[0])
+
+
+def new_session(conn, host, starts_at, *, mode="automatic", minutes=60) -> str:
+    row = conn.execute(
+        "SELECT scheduling.create_session(%s, 'event test', %s, %s, NULL, %s::scheduling.session_start_mode, "
+        "p_now => %s)",
+        (host, starts_at, starts_at + timedelta(minutes=minutes), mode, starts_at - timedelta(days=1)),
+    ).fetchone()
+    return str(row[0])
+
+
+def next_payload(listener: psycopg.Connection) -> dict:
+    for notice in listener.notifies(timeout=10, stop_after=1):
+        assert notice.channel == CHANNEL
+        return json.loads(notice.payload)
+    raise AssertionError("no NOTIFY arrived")
+
+
+def test_one_notify_per_tick_with_counts_and_updates(conn, db_url):
+    host = new_host(conn)
+    automatic = new_session(conn, host, NOW - timedelta(minutes=5))
+    host_started = new_session(conn, host, NOW - timedelta(minutes=5), mode="host_started")
+    with psycopg.connect(db_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        counts = conn.execute("SELECT scheduling.tick(%s)", (NOW,)).fetchone()[0]
+        payload = next_payload(listener)
+        assert counts["started"] == 1 and counts["delayed"] == 1
+        assert payload["started"] == 1
+        assert payload["delayed"] == 1
+        assert payload["completed"] == 0
+        assert sorted((u["id"], u["from"], u["to"]) for u in payload["updates"]) == sorted(
+            [(automatic, "scheduled", "in_progress"), (host_started, "scheduled", "in_progress")]
+        )
+        # Nothing due any more: a second tick sends nothing.
+        conn.execute("SELECT scheduling.tick(%s)", (NOW,))
+        assert list(listener.notifies(timeout=0.5)) == []
+
+
+def test_payload_stays_under_the_notify_limit_when_many_sessions_move(conn, db_url):
+    host = new_host(conn)
+    for minute in range(300):
+        new_session(conn, host, NOW - timedelta(minutes=minute % 50 + 1))
+    with psycopg.connect(db_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        conn.execute("SELECT scheduling.tick(%s)", (NOW,))
+        notices = list(listener.notifies(timeout=2))
+    assert len(notices) == 1, "one NOTIFY per tick, however many sessions moved"
+    assert len(notices[0].payload.encode()) < 8000
+    payload = json.loads(notices[0].payload)
+    assert payload["started"] == 300
+    assert payload["truncated"] is True and payload["total"] == 300
+    assert 0 < len(payload["updates"]) < 300
+
+
+def test_manual_actions_notify_too(conn, db_url):
+    host = new_host(conn)
+    session = new_session(conn, host, NOW + timedelta(hours=2))
+    with psycopg.connect(db_url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        conn.execute("SELECT scheduling.cancel_session(%s, 'host is ill', p_now => %s)", (session, NOW))
+        payload = next_payload(listener)
+    assert [(u["id"], u["from"], u["to"]) for u in payload["updates"]] == [(session, "scheduled", "cancelled")]
+
+
+def test_watch_prints_each_event_live_and_stops_on_sigterm(conn, db_url):
+    host = new_host(conn)
+    session = new_session(conn, host, NOW - timedelta(minutes=1))
+    env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": db_url}
+    watcher = subprocess.Popen(
+        [*SESSIONKEEPER, "watch", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        # Wait (bounded) until the watcher is listening, then make something happen.
+        for _ in range(200):
+            listening = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE query = %s", (f"LISTEN {CHANNEL}",)
+            ).fetchone()[0]
+            if listening:
+                break
+            time.sleep(0.05)
+        assert listening, "watch never started listening"
+        conn.execute("SELECT scheduling.tick(%s)", (NOW,))
+        line = watcher.stdout.readline()
+        watcher.send_signal(signal.SIGTERM)
+        _, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    event = json.loads(line)
+    assert event["started"] == 1
+    assert event["updates"][0]["id"] == session
+    assert watcher.returncode == 0, err
+
+
+def test_tick_command_runs_once_at_the_time_given(conn, db_url):
+    host = new_host(conn)
+    session = new_session(conn, host, NOW, minutes=30)
+    result = run_cli("tick", "--now", "2026-11-23T10:45:00+00:00", env={"SESSIONKEEPER_DATABASE_URL": db_url})
+    assert result.returncode == 0, result.stderr
+    counts = json.loads(result.stdout)
+    assert counts["completed"] == 1
+    status = conn.execute("SELECT status::text FROM scheduling.sessions WHERE id = %s", (session,)).fetchone()[0]
+    assert status == "completed"
