@@ -27,17 +27,21 @@ def load_sessions(conn, *, first: int, last: int, host_id) -> None:
     conn.execute("SET session_replication_role = replica")
     conn.execute(
         """
-        INSERT INTO scheduling.sessions (host_id, title, starts_at, ends_at, time_zone, status)
-        SELECT %(host)s, 'bench ' || g,
-               CASE WHEN g <= %(due)s THEN %(now)s - interval '30 minutes' + (g % 29) * interval '1 minute'
-                    WHEN g % 2 = 0 THEN %(now)s - interval '1 day' * (1 + g % 400)
-                    ELSE %(now)s + interval '1 day' * (1 + g % 400) END,
-               CASE WHEN g <= %(due)s THEN %(now)s + interval '30 minutes'
-                    WHEN g % 2 = 0 THEN %(now)s - interval '1 day' * (1 + g % 400) + interval '1 hour'
-                    ELSE %(now)s + interval '1 day' * (1 + g % 400) + interval '1 hour' END,
-               'Europe/Berlin',
-               CASE WHEN g > %(due)s AND g % 2 = 0 THEN 'completed' ELSE 'scheduled' END::scheduling.session_status
-        FROM generate_series(%(first)s, %(last)s) AS g
+        INSERT INTO scheduling.sessions
+            (host_id, title, starts_at, ends_at, time_zone, status, started_at, completed_at)
+        SELECT %(host)s, 'bench ' || r.g, r.starts_at, r.starts_at + r.length, 'Europe/Berlin', r.status,
+               CASE WHEN r.status = 'completed' THEN r.starts_at END,
+               CASE WHEN r.status = 'completed' THEN r.starts_at + r.length END
+        FROM (
+            SELECT g,
+                   CASE WHEN g <= %(due)s THEN %(now)s - interval '30 minutes' + (g %% 29) * interval '1 minute'
+                        WHEN g %% 2 = 0 THEN %(now)s - interval '1 day' * (1 + g %% 400)
+                        ELSE %(now)s + interval '1 day' * (1 + g %% 400) END AS starts_at,
+                   interval '1 hour' AS length,
+                   CASE WHEN g > %(due)s AND g %% 2 = 0 THEN 'completed'
+                        ELSE 'scheduled' END::scheduling.session_status AS status
+            FROM generate_series(%(first)s::integer, %(last)s::integer) AS g
+        ) AS r
         """,
         {"host": host_id, "due": DUE, "now": NOW, "first": first, "last": last},
     )
