@@ -1,0 +1,73 @@
+"""Which provider errors are worth retrying, which are final, and which mean "stop sending".
+
+Cloud API codes are Meta's (error.code in the response body); Twilio's are its REST error codes.
+Anything unknown falls back to the HTTP status: 429 and 5xx retry, other 4xx fail.
+"""
+
+from __future__ import annotations
+
+from runner.outbound import Verdict
+
+# WhatsApp Cloud API
+CLOUD_HALT = {
+    0,  # AuthException
+    190,  # access token expired or invalid
+    368,  # temporarily blocked for policy violations
+    131031,  # business account locked
+}
+CLOUD_RETRY = {
+    1,  # API unknown
+    2,  # API service temporarily unavailable
+    4,  # too many calls (application)
+    80007,  # rate limit issues (WABA)
+    130429,  # Cloud API throughput reached
+    131000,  # something went wrong
+    131016,  # service unavailable
+    131056,  # too many messages to the same recipient (pair rate limit)
+    133004,  # server temporarily unavailable
+}
+CLOUD_HALT_RANGES = (range(200, 300),)  # permission errors: the app lacks a permission
+
+# Twilio
+TWILIO_HALT = {
+    20003,  # authentication failed
+    20005,  # account not active
+    30002,  # account suspended
+}
+TWILIO_RETRY = {
+    20429,  # too many requests
+    30001,  # queue overflow
+    63018,  # rate limit exceeded for the channel
+    63038,  # daily message limit reached for the account
+}
+
+
+def by_http_status(status: int) -> Verdict:
+    if status == 429 or status >= 500:
+        return Verdict.RETRY
+    if status in (401, 403):
+        return Verdict.HALT
+    return Verdict.FAIL
+
+
+def classify_cloud_api(status: int, code: int | None) -> Verdict:
+    if code is not None:
+        if code in CLOUD_HALT or any(code in r for r in CLOUD_HALT_RANGES):
+            return Verdict.HALT
+        if code in CLOUD_RETRY:
+            return Verdict.RETRY
+        if status < 500 and status != 429:
+            # Known and unknown Meta codes on a 4xx (131026, 131047, 132xxx template errors, 100 ...) are final.
+            return Verdict.FAIL
+    return by_http_status(status)
+
+
+def classify_twilio(status: int, code: int | None) -> Verdict:
+    if code is not None:
+        if code in TWILIO_HALT:
+            return Verdict.HALT
+        if code in TWILIO_RETRY:
+            return Verdict.RETRY
+        if status < 500 and status != 429:
+            return Verdict.FAIL
+    return by_http_status(status)

@@ -1,0 +1,68 @@
+"""Twilio WhatsApp: the Messages resource with a content template (ContentSid + ContentVariables).
+
+Accepts seed 004's variable names (WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN, WHATSAPP_FROM_NUMBER).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import aiohttp
+
+from runner.outbound import OutboundMessage, SendOutcome
+from runner.senders.classify import classify_twilio
+from runner.senders.http import post
+
+DEFAULT_BASE_URL = "https://api.twilio.com"
+
+
+class TwilioSender:
+    name = "twilio"
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 10.0,
+    ) -> None:
+        self.session = session
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {credentials}"}
+        self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self.from_address = from_number if from_number.startswith("whatsapp:") else f"whatsapp:{from_number}"
+        self.timeout = timeout
+        self.sending_number = f"twilio:{self.from_address.removeprefix('whatsapp:')}"
+
+    def form(self, message: OutboundMessage) -> dict[str, str]:
+        variables = {str(position): value for position, value in enumerate(message.body_parameters, start=1)}
+        form = {"To": f"whatsapp:{message.recipient_phone}", "From": self.from_address}
+        if message.twilio_content_sid:
+            form["ContentSid"] = message.twilio_content_sid
+            form["ContentVariables"] = json.dumps(variables)
+        else:
+            # No approved content template: only deliverable inside the 24-hour window (else error 63016).
+            form["Body"] = message.rendered_text
+        return form
+
+    async def send(self, message: OutboundMessage) -> SendOutcome:
+        return await post(
+            self.session,
+            self.url,
+            timeout=self.timeout,
+            success_id=lambda body: body.get("sid"),
+            read_error=_error,
+            classify=classify_twilio,
+            data=self.form(message),
+            headers=self._headers,
+        )
+
+
+def _error(body: dict[str, Any]) -> tuple[int | None, str | None]:
+    code = body.get("code")
+    return (code if isinstance(code, int) else None), body.get("message")
