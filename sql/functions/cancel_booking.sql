@@ -1,0 +1,54 @@
+CREATE OR REPLACE FUNCTION scheduling.cancel_booking(
+    p_booking_id uuid,
+    p_reason text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.bookings
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_session_id uuid;
+    v_booking scheduling.bookings;
+BEGIN
+    SELECT b.session_id INTO v_session_id FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK010',
+            MESSAGE = format('cannot cancel booking %s: booking not found', coalesce(p_booking_id::text, 'NULL'));
+    END IF;
+
+    -- Session first, then booking: the same order as the session actions and create_booking.
+    PERFORM 1 FROM scheduling.sessions AS s WHERE s.id = v_session_id FOR UPDATE;
+    SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id FOR UPDATE;
+
+    IF v_booking.status <> 'confirmed' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK013',
+            MESSAGE = format('cannot cancel booking %s: it is %s', v_booking.id, v_booking.status);
+    END IF;
+
+    UPDATE scheduling.bookings AS b
+    SET
+        status = 'cancelled',
+        cancelled_at = p_now,
+        cancel_reason = p_reason,
+        updated_at = p_now
+    WHERE b.id = v_booking.id
+    RETURNING b.* INTO v_booking;
+
+    INSERT INTO scheduling.booking_status_history (booking_id, from_status, to_status, detail, actor, happened_at)
+    VALUES (
+        v_booking.id, 'confirmed', 'cancelled', 'cancelled' || coalesce(': ' || p_reason, ''),
+        coalesce(p_actor, session_user), p_now
+    );
+
+    RETURN v_booking;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) IS
+'Cancels a confirmed booking (cancelled_at = p_now, cancel_reason = p_reason), freeing its seat. In the same '
+'transaction its pending and leased reminders are cancelled with the reason (sent ones kept) and, when the '
+'session is still scheduled and ahead, the cancellation message is queued. Errors: SK010 unknown booking, '
+'SK013 already cancelled. Writes history; returns the row.';

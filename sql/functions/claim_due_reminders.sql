@@ -1,0 +1,167 @@
+CREATE OR REPLACE FUNCTION scheduling.claim_due_reminders(
+    p_worker text,
+    p_limit integer DEFAULT 50,
+    p_lease interval DEFAULT '60 seconds',
+    p_now timestamptz DEFAULT now()
+)
+RETURNS TABLE (
+    reminder_id uuid,
+    reminder_key text,
+    attempt_token uuid,
+    attempt integer,
+    kind text,
+    recipient_phone text,
+    recipient_name text,
+    recipient_time_zone text,
+    template_name text,
+    language text,
+    whatsapp_template_name text,
+    twilio_content_sid text,
+    body_parameters jsonb,
+    rendered_text text,
+    due_at timestamptz,
+    deadline_at timestamptz
+)
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    -- Rows that fail the re-check are closed at most this many per call (the rest on the next call).
+    c_sweep_limit CONSTANT integer := 1000;
+BEGIN
+    IF p_worker IS NULL OR btrim(p_worker) = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_worker must not be blank';
+    END IF;
+    IF p_limit IS NULL OR p_limit < 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009', MESSAGE = format('claim_due_reminders: p_limit must be 1 or more, not %s', p_limit);
+    END IF;
+    IF p_lease IS NULL OR p_lease <= interval '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK017', MESSAGE = format('claim_due_reminders: p_lease must be positive, not %s', p_lease);
+    END IF;
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_now must not be NULL';
+    END IF;
+
+    -- Locks: the reminder FOR UPDATE, its booking, session and recipient FOR SHARE, all SKIP LOCKED. A
+    -- cancel or reschedule in flight holds one of them, so its rows are skipped now and found closed later;
+    -- one that committed after this statement began is seen by the re-check on the locked (latest) rows.
+
+    -- 1. Due rows that fail the re-check: expired (deadline passed) or skipped, with the reason.
+    WITH doomed AS (
+        SELECT
+            r.id,
+            r.deadline_at <= p_now AS is_expired,
+            scheduling.reminder_block_reason(r, b, s, p, p_now) AS why
+        FROM scheduling.reminders AS r
+        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
+        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id
+        WHERE
+            (
+                (r.state = 'pending' AND r.next_attempt_at <= p_now)
+                OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
+            )
+            AND scheduling.reminder_block_reason(r, b, s, p, p_now) IS NOT NULL
+        ORDER BY r.next_attempt_at, r.id
+        LIMIT c_sweep_limit
+        FOR UPDATE OF r SKIP LOCKED
+        FOR SHARE OF b, s, p SKIP LOCKED
+    )
+
+    UPDATE scheduling.reminders AS r
+    SET
+        state = (CASE WHEN d.is_expired THEN 'expired' ELSE 'skipped' END)::scheduling.reminder_state,
+        state_reason = d.why,
+        lease_expires_at = NULL,
+        updated_at = p_now
+    FROM doomed AS d
+    WHERE r.id = d.id;
+
+    -- 2. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now.
+    RETURN QUERY
+    WITH picked AS (
+        SELECT
+            r.id,
+            p.phone,
+            p.full_name,
+            p.time_zone,
+            scheduling.reminder_parameters(p.full_name, s.title, h.full_name, r.slot_starts_at, p.time_zone, p_now)
+            AS params
+        FROM scheduling.reminders AS r
+        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
+        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id
+        INNER JOIN scheduling.people AS h ON s.host_id = h.id
+        WHERE
+            (
+                (r.state = 'pending' AND r.next_attempt_at <= p_now)
+                OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
+            )
+            AND scheduling.reminder_block_reason(r, b, s, p, p_now) IS NULL
+        ORDER BY r.due_at, r.id
+        LIMIT p_limit
+        FOR UPDATE OF r SKIP LOCKED
+        FOR SHARE OF b, s, p SKIP LOCKED
+    ),
+
+    claimed AS (
+        UPDATE scheduling.reminders AS r
+        SET
+            state = 'leased',
+            attempt_token = gen_random_uuid(),
+            leased_by = p_worker,
+            lease_expires_at = p_now + p_lease,
+            parameters = pk.params,
+            state_reason = NULL,
+            updated_at = p_now
+        FROM picked AS pk
+        WHERE r.id = pk.id
+        RETURNING
+            r.id AS c_id,
+            r.reminder_key AS c_key,
+            r.attempt_token AS c_token,
+            r.attempts AS c_attempts,
+            r.kind AS c_kind,
+            r.template_name AS c_template_name,
+            r.language AS c_language,
+            r.parameters AS c_params,
+            r.due_at AS c_due_at,
+            r.deadline_at AS c_deadline_at
+    )
+
+    SELECT
+        c.c_id,
+        c.c_key,
+        c.c_token,
+        c.c_attempts + 1,
+        c.c_kind::text,
+        pk.phone,
+        pk.full_name,
+        pk.time_zone,
+        c.c_template_name,
+        c.c_language,
+        t.whatsapp_template_name,
+        t.twilio_content_sid,
+        (
+            SELECT coalesce(jsonb_agg(coalesce(c.c_params ->> pn.name, '') ORDER BY pn.ord), '[]'::jsonb)
+            FROM unnest(t.parameter_names) WITH ORDINALITY AS pn (name, ord)
+        ),
+        scheduling.render_template(t.body, c.c_params),
+        c.c_due_at,
+        c.c_deadline_at
+    FROM claimed AS c
+    INNER JOIN picked AS pk ON c.c_id = pk.id
+    INNER JOIN scheduling.message_templates AS t ON c.c_template_name = t.name AND c.c_language = t.language
+    ORDER BY c.c_due_at, c.c_id;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) IS
+'The worker''s way in: claims up to p_limit due rows (pending with next_attempt_at <= p_now, or leased with '
+'an expired lease), oldest due first, with FOR UPDATE SKIP LOCKED, leasing them to p_worker until p_now + '
+'p_lease under a new attempt_token. First re-checks every due row (reminder_block_reason): rows that fail move '
+'to skipped, or expired past their deadline, with the reason, and are not returned. Parameters are rendered '
+'now: body_parameters in the template''s parameter_names order, rendered_text for the console sender. '
+'attempt = this attempt''s number (attempts only counts recorded sends and failures). Errors: SK009 blank '
+'worker, p_limit < 1; SK017 lease not positive.';

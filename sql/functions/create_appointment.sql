@@ -1,0 +1,48 @@
+CREATE OR REPLACE FUNCTION scheduling.create_appointment(
+    p_host_id uuid,
+    p_person_id uuid,
+    p_service text,
+    p_starts_at timestamptz,
+    p_ends_at timestamptz,
+    p_reminder_policy text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS uuid
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_policy_id uuid;
+    v_session_id uuid;
+BEGIN
+    IF p_reminder_policy IS NOT NULL THEN
+        SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK016',
+                MESSAGE = format('unknown reminder policy %L', p_reminder_policy),
+                HINT = 'See scheduling.reminder_policies.';
+        END IF;
+    END IF;
+
+    v_session_id := scheduling.create_session(
+        p_host_id, p_service, p_starts_at, p_ends_at, NULL, 'automatic', 1,
+        jsonb_build_object('kind', 'appointment'), p_actor, p_now
+    );
+
+    IF v_policy_id IS NOT NULL THEN
+        UPDATE scheduling.sessions AS s
+        SET reminder_policy_id = v_policy_id
+        WHERE s.id = v_session_id;
+    END IF;
+
+    RETURN scheduling.create_booking(v_session_id, p_person_id, NULL, p_actor, p_now);
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.create_appointment(uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz)
+IS
+'A 1:1 appointment (seed 004) in one call: creates a session of capacity 1 titled p_service with host '
+'p_host_id (its time zone), optionally with the reminder policy named p_reminder_policy (NULL = default), '
+'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
+'SK016 unknown policy. Nothing is written when any of them fails.';

@@ -1,0 +1,69 @@
+CREATE OR REPLACE FUNCTION scheduling.queue_cancellation_message(
+    p_booking_id uuid,
+    p_reason text DEFAULT NULL,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    -- After a day a cancellation message is no longer worth sending.
+    c_deadline CONSTANT interval := interval '24 hours';
+    v_booking scheduling.bookings;
+    v_session scheduling.sessions;
+    v_policy scheduling.reminder_policies;
+    v_person scheduling.people;
+    v_host_name text;
+    v_inserted integer;
+BEGIN
+    SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK010',
+            MESSAGE = format('booking %s not found', coalesce(p_booking_id::text, 'NULL'));
+    END IF;
+
+    SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = v_booking.session_id;
+    v_policy := scheduling.reminder_policy_of_session(v_session.id);
+    SELECT p.* INTO v_person FROM scheduling.people AS p WHERE p.id = v_booking.person_id;
+    SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
+
+    INSERT INTO scheduling.reminders (
+        reminder_key, booking_id, session_id, slot_version, slot_starts_at, kind, seq, person_id,
+        template_name, language, parameters, due_at, deadline_at, state, next_attempt_at, state_reason,
+        created_at, updated_at
+    )
+    VALUES (
+        format('%s-cancellation-%s', v_booking.id, v_session.slot_version),
+        v_booking.id,
+        v_session.id,
+        v_session.slot_version,
+        v_session.starts_at,
+        'cancellation',
+        v_session.slot_version,
+        v_booking.person_id,
+        v_policy.cancellation_template,
+        v_policy.language,
+        scheduling.reminder_parameters(
+            v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, p_now
+        ),
+        p_now,
+        p_now + c_deadline,
+        'pending',
+        p_now,
+        p_reason,
+        p_now,
+        p_now
+    )
+    ON CONFLICT DO NOTHING;
+
+    GET DIAGNOSTICS v_inserted = ROW_COUNT;
+    RETURN v_inserted;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.queue_cancellation_message(uuid, text, timestamptz) IS
+'Internal: queues the cancellation message of a booking for its session''s current slot (key '
+'{booking_id}-cancellation-{slot_version}, template = the policy''s cancellation_template), due at p_now, '
+'deadline p_now + 24 h. At most one per booking and slot (ON CONFLICT DO NOTHING): cancelling the booking '
+'after its session adds nothing. Returns rows written (0 or 1). SK010 unknown booking.';

@@ -1,0 +1,67 @@
+CREATE OR REPLACE FUNCTION scheduling.record_reminder_sent(
+    p_reminder_id uuid,
+    p_attempt_token uuid,
+    p_provider_message_id text,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.reminder_state
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_reminder scheduling.reminders;
+BEGIN
+    v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
+
+    IF v_reminder.state = 'sent' THEN
+        IF v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
+            RETURN v_reminder.state; -- the same record again: nothing to do
+        END IF;
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK018',
+            MESSAGE = format(
+                'reminder %s was already recorded as sent (provider id %s)',
+                v_reminder.reminder_key, v_reminder.provider_message_id
+            );
+    END IF;
+
+    IF v_reminder.state IN ('pending', 'failed') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK018',
+            MESSAGE = format('cannot record the send of reminder %s: it is %s', v_reminder.reminder_key, v_reminder.state);
+    END IF;
+
+    IF v_reminder.state = 'leased' THEN
+        UPDATE scheduling.reminders AS r
+        SET
+            state = 'sent',
+            attempts = r.attempts + 1,
+            sent_at = p_now,
+            provider_message_id = p_provider_message_id,
+            lease_expires_at = NULL,
+            state_reason = NULL,
+            updated_at = p_now
+        WHERE r.id = v_reminder.id
+        RETURNING r.* INTO v_reminder;
+    ELSE
+        -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway. The facts are
+        -- kept, the state stays.
+        UPDATE scheduling.reminders AS r
+        SET
+            attempts = r.attempts + 1,
+            sent_at = p_now,
+            provider_message_id = p_provider_message_id,
+            state_reason = coalesce(r.state_reason || '; ', '') || 'sent anyway by the worker that had claimed it',
+            updated_at = p_now
+        WHERE r.id = v_reminder.id
+        RETURNING r.* INTO v_reminder;
+    END IF;
+
+    RETURN v_reminder.state;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) IS
+'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
+'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
+'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
+'reminder, SK018 stale or wrong attempt token (changes nothing).';

@@ -1,0 +1,70 @@
+CREATE OR REPLACE FUNCTION scheduling.reschedule_booking(
+    p_booking_id uuid,
+    p_new_starts_at timestamptz,
+    p_new_ends_at timestamptz,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS scheduling.bookings
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_booking scheduling.bookings;
+    v_old scheduling.sessions;
+    v_new scheduling.sessions;
+BEGIN
+    SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK010',
+            MESSAGE = format('cannot reschedule booking %s: booking not found', coalesce(p_booking_id::text, 'NULL'));
+    END IF;
+
+    v_old := scheduling.lock_session_for_action(v_booking.session_id, 'reschedule the booking of');
+    SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id FOR UPDATE;
+
+    IF v_booking.status <> 'confirmed' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK013',
+            MESSAGE = format('cannot reschedule booking %s: it is %s', v_booking.id, v_booking.status);
+    END IF;
+
+    IF v_old.capacity <> 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK014',
+            MESSAGE = format(
+                'cannot reschedule booking %s: it is a seat in group session %s (capacity %s)',
+                v_booking.id, v_old.id, v_old.capacity
+            ),
+            HINT = 'Move the whole session with reschedule_session, or cancel_booking and create_booking in '
+            || 'another session.';
+    END IF;
+
+    -- The session's own reschedule replans the reminders (trigger session_status_history_replan).
+    v_new := scheduling.reschedule_session(v_old.id, p_new_starts_at, p_new_ends_at, p_actor, p_now);
+
+    UPDATE scheduling.bookings AS b
+    SET updated_at = p_now
+    WHERE b.id = v_booking.id
+    RETURNING b.* INTO v_booking;
+
+    INSERT INTO scheduling.booking_status_history (booking_id, from_status, to_status, detail, actor, happened_at)
+    VALUES (
+        v_booking.id, 'confirmed', 'confirmed',
+        format(
+            'rescheduled from %s .. %s to %s .. %s (slot %s)',
+            v_old.starts_at, v_old.ends_at, v_new.starts_at, v_new.ends_at, v_new.slot_version
+        ),
+        coalesce(p_actor, session_user), p_now
+    );
+
+    RETURN v_booking;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.reschedule_booking(uuid, timestamptz, timestamptz, text, timestamptz) IS
+'Moves a confirmed 1:1 appointment (its session has capacity 1) to a new slot by rescheduling its session: '
+'pending and leased reminders of the old slot are cancelled, new ones planned, sent ones kept. A seat in a '
+'group session is refused (SK014): reschedule the session, or cancel and book another. Errors: SK010 '
+'unknown booking, SK013 booking cancelled, SK014 group session, and reschedule_session''s (SK002, SK003, '
+'SK004, SK008). Writes booking history; returns the booking.';

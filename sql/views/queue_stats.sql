@@ -1,0 +1,23 @@
+CREATE OR REPLACE VIEW scheduling.queue_stats AS
+SELECT
+    (count(*) FILTER (WHERE r.state = 'pending' AND r.next_attempt_at <= now()))::integer AS waiting,
+    (count(*) FILTER (WHERE r.state = 'pending' AND r.next_attempt_at > now()))::integer AS delayed, -- noqa: RF04
+    (count(*) FILTER (WHERE r.state = 'leased'))::integer AS active,
+    (count(*) FILTER (WHERE r.state = 'sent'))::integer AS completed,
+    (count(*) FILTER (WHERE r.state = 'failed'))::integer AS failed,
+    (count(*) FILTER (WHERE r.state = 'cancelled'))::integer AS cancelled,
+    (count(*) FILTER (WHERE r.state = 'skipped'))::integer AS skipped,
+    (count(*) FILTER (WHERE r.state = 'expired'))::integer AS expired,
+    now() - min(
+        CASE
+            WHEN r.state = 'pending' AND r.next_attempt_at <= now() THEN r.next_attempt_at
+            WHEN r.state = 'leased' AND r.lease_expires_at <= now() THEN r.lease_expires_at
+        END
+    ) AS oldest_due_age
+FROM scheduling.reminders AS r;
+
+COMMENT ON VIEW scheduling.queue_stats IS
+'One row about the outbox at now() (seed 004''s GET /queue/stats): waiting = pending and due, delayed = '
+'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
+'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
+'(NULL when none).';

@@ -1,0 +1,31 @@
+CREATE OR REPLACE VIEW scheduling.reminder_status AS
+SELECT
+    r.booking_id,
+    r.reminder_key,
+    r.kind::text AS kind,
+    r.state,
+    r.due_at AS scheduled_for,
+    r.next_attempt_at,
+    r.deadline_at,
+    r.attempts,
+    CASE
+        WHEN r.last_error_code IS NOT NULL OR r.last_error_message IS NOT NULL
+            THEN concat_ws(': ', r.last_error_code, r.last_error_message)
+    END AS last_error,
+    r.provider_message_id,
+    r.sent_at,
+    r.state_reason,
+    r.session_id,
+    r.slot_version,
+    r.person_id,
+    r.template_name,
+    r.leased_by,
+    r.lease_expires_at,
+    r.updated_at
+FROM scheduling.reminders AS r
+ORDER BY r.booking_id, r.due_at, r.reminder_key;
+
+COMMENT ON VIEW scheduling.reminder_status IS
+'Every outbox row per booking (seed 004''s GET /bookings/:id/reminders): key, kind, state, scheduled_for (the '
+'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
+'provider_message_id, and why it is in its state. Filter on booking_id.';

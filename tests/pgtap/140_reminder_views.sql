@@ -1,0 +1,67 @@
+-- Views: reminder_status (per booking) and queue_stats (one row at now()).
+BEGIN;
+SELECT plan(4);
+
+CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
+CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
+LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
+
+INSERT INTO t_ids VALUES
+('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
+('ann', scheduling.create_person('Ann', '+4915112345679', 'Europe/Berlin', TRUE));
+INSERT INTO t_ids
+SELECT
+    v.tag,
+    scheduling.create_appointment(
+        pg_temp.sid('host'), pg_temp.sid('ann'), v.tag, v.starts_at, v.starts_at + interval '30 minutes',
+        NULL, 'x', now() - interval '1 day'
+    ) AS id
+FROM (
+    VALUES
+    ('later', now() + interval '3 hours'),
+    ('due', now() + interval '30 minutes'),
+    ('sent', now() + interval '40 minutes'),
+    ('failed', now() + interval '50 minutes')
+) AS v (tag, starts_at);
+
+CREATE TEMP TABLE t_c AS
+SELECT * FROM scheduling.claim_due_reminders('w', 10, '5 minutes', now());
+SELECT scheduling.record_reminder_sent(c.reminder_id, c.attempt_token, 'wamid.9', now())
+FROM t_c AS c
+WHERE c.reminder_key LIKE pg_temp.sid('sent') || '%';
+SELECT scheduling.record_reminder_failure(c.reminder_id, c.attempt_token, '131026', 'not on WhatsApp', FALSE, now())
+FROM t_c AS c
+WHERE c.reminder_key LIKE pg_temp.sid('failed') || '%';
+SELECT scheduling.release_reminder(c.reminder_id, c.attempt_token, now() - interval '30 minutes', 'x', now())
+FROM t_c AS c
+WHERE c.reminder_key LIKE pg_temp.sid('due') || '%';
+SELECT results_eq(
+    $$SELECT booking_id, reminder_key, state::text, scheduled_for, attempts, last_error, provider_message_id
+    FROM scheduling.reminder_status WHERE booking_id IN (pg_temp.sid('sent'), pg_temp.sid('failed'))
+    ORDER BY scheduled_for$$,
+    $$VALUES
+        (pg_temp.sid('sent'), pg_temp.sid('sent') || '-reminder-1', 'sent'::text,
+            now() - interval '20 minutes', 1, NULL::text, 'wamid.9'::text),
+        (pg_temp.sid('failed'), pg_temp.sid('failed') || '-reminder-1', 'failed',
+            now() - interval '10 minutes', 1, '131026: not on WhatsApp', NULL)$$,
+    'reminder_status: key, state, scheduled_for, attempts, last error, provider id per booking'
+);
+SELECT is(
+    (
+        SELECT count(*)::integer FROM scheduling.reminder_status
+        WHERE booking_id = pg_temp.sid('later')
+    ), 1,
+    'reminder_status filters on booking_id'
+);
+SELECT lives_ok(
+    $$SELECT scheduling.cancel_booking(pg_temp.sid('later'), 'x', 'x', now())$$, 'setup: one booking cancelled'
+);
+SELECT results_eq(
+    $$SELECT waiting, delayed, active, completed, failed, cancelled, skipped, expired, oldest_due_age
+    FROM scheduling.queue_stats$$,
+    $$VALUES (2, 0, 0, 1, 1, 1, 0, 0, interval '30 minutes')$$,
+    'queue_stats: waiting (the due row and the cancellation message), completed, failed, cancelled, oldest age'
+);
+
+SELECT * FROM finish();
+ROLLBACK;
