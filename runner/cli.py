@@ -174,10 +174,59 @@ def migrate_status() -> None:
         raise SessionkeeperError(f"{len(plan.edited)} applied migration(s) were edited; see above")
 
 
-# ---- run -------------------------------------------------------------------------------------
+# ---- run and worker ------------------------------------------------------------------------
+def worker_options(command):
+    """The worker's settings, each mirrored by an environment variable."""
+    options = [
+        click.option(
+            "--lanes",
+            type=click.IntRange(1, 64),
+            default=4,
+            show_default=True,
+            envvar="SESSIONKEEPER_WORKER_LANES",
+            help="Batches in flight at once, each on its own connection. [env SESSIONKEEPER_WORKER_LANES]",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(1, 1000),
+            default=50,
+            show_default=True,
+            envvar="SESSIONKEEPER_WORKER_BATCH",
+            help="Rows claimed per batch. [env SESSIONKEEPER_WORKER_BATCH]",
+        ),
+        click.option(
+            "--lease",
+            type=click.FloatRange(5, 3600),
+            default=60,
+            show_default=True,
+            envvar="SESSIONKEEPER_WORKER_LEASE",
+            help="Seconds a claimed row stays ours; a crashed worker's rows come back after it. "
+            "[env SESSIONKEEPER_WORKER_LEASE]",
+        ),
+        click.option(
+            "--worker-id",
+            envvar="SESSIONKEEPER_WORKER_ID",
+            help="Name in leases and logs (default host:pid). [env SESSIONKEEPER_WORKER_ID]",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str | None):
+    from runner.worker import WorkerSettings
+
+    settings = WorkerSettings(batch_size=batch_size, lease_seconds=lease, lanes=lanes)
+    if worker_id:
+        settings.worker_id = worker_id
+    return settings
+
+
 @cli.command(
     help="Bring the database up (embedded unless a URL is set), migrate, and keep the system going "
-    "until Ctrl-C or SIGTERM. Without pg_cron it runs tick itself every --interval seconds."
+    "until Ctrl-C or SIGTERM: the reminder worker, and tick every --interval seconds where "
+    "pg_cron is missing."
 )
 @click.option(
     "--interval",
@@ -187,11 +236,51 @@ def migrate_status() -> None:
     envvar="SESSIONKEEPER_TICK_INTERVAL",
     help="Seconds between ticks when pg_cron is absent. [env SESSIONKEEPER_TICK_INTERVAL]",
 )
-def run(interval: float) -> None:
+@worker_options
+def run(interval: float, lanes: int, batch_size: int, lease: float, worker_id: str | None) -> None:
+    import asyncio
+    import threading
+
+    from runner.worker import serve
+
     url = db.resolve_url(start_local=True)
     click.echo(f"database: {db.redact(url)}")
     outcome = run_migrations(url)
-    loops.run_forever(url, tick_interval=interval if outcome.cron_problem else None, say=click.echo)
+    stop_ticking = threading.Event()
+    ticker = None
+    if outcome.cron_problem:
+        click.echo(f"ticking every {interval:g} s (no pg_cron)")
+        ticker = threading.Thread(
+            target=loops.tick_loop, args=(url, interval, stop_ticking, click.echo), name="tick-loop", daemon=True
+        )
+        ticker.start()
+    else:
+        click.echo("pg_cron drives the schedules")
+    settings = _worker_settings(lanes, batch_size, lease, worker_id)
+    try:
+        status = asyncio.run(
+            serve(url, settings, click.echo, on_ready=lambda: click.echo("running: Ctrl-C or SIGTERM to stop"))
+        )
+    finally:
+        stop_ticking.set()
+        if ticker is not None:
+            ticker.join(timeout=30)
+    click.echo("stopped")
+    sys.exit(status)
+
+
+@cli.command(
+    help="Send due reminders through WhatsApp (Cloud API, Twilio, or the console when neither is "
+    "configured) until Ctrl-C or SIGTERM. Exit 2 when the provider refuses the sender itself."
+)
+@worker_options
+def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None) -> None:
+    import asyncio
+
+    from runner.worker import serve
+
+    url = db.resolve_url(start_local=False)
+    sys.exit(asyncio.run(serve(url, _worker_settings(lanes, batch_size, lease, worker_id), click.echo)))
 
 
 # ---- tick ------------------------------------------------------------------------------------

@@ -64,32 +64,24 @@ def _stamp() -> str:
 
 
 def run_forever(url: str, *, tick_interval: float | None, say: Callable[[str], None]) -> None:
-    """Keep going until stopped; tick every ``tick_interval`` seconds when it is set (no pg_cron)."""
+    """Keep ticking every ``tick_interval`` seconds until Ctrl-C or SIGTERM."""
     with StopSignal() as stop:
-        if tick_interval is None:
-            say("running: pg_cron drives the schedules; Ctrl-C or SIGTERM to stop")
-            _wait_until(stop)
-        else:
-            say(f"running: ticking every {tick_interval:g} s (no pg_cron); Ctrl-C or SIGTERM to stop")
-            _tick_loop(url, tick_interval, stop, say)
+        say(f"running: ticking every {tick_interval:g} s; Ctrl-C or SIGTERM to stop")
+        tick_loop(url, tick_interval, stop.event, say)
     say("stopped")
 
 
-def _wait_until(stop: StopSignal) -> None:
-    while not stop.wait(3600):
-        pass
-
-
-def _tick_loop(url: str, interval: float, stop: StopSignal, say: Callable[[str], None]) -> None:
+def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[str], None]) -> None:
+    """Call scheduling.tick every ``interval`` seconds until ``stop`` is set; survive a lost database."""
     conn: psycopg.Connection | None = None
     backoff = 1.0
-    while not stop.is_set:
+    while not stop.is_set():
         try:
             if conn is None or conn.closed:
                 conn = db.connect(url, autocommit=True)
             counts = tick_once(conn)
             backoff = 1.0
-            changed = {k: v for k, v in counts.items() if isinstance(v, int) and v}
+            changed = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool) and v}
             if changed:
                 say(f"{_stamp()} tick {json.dumps(changed)}")
             stop.wait(interval)

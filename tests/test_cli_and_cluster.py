@@ -29,6 +29,7 @@ SUBCOMMANDS = [
     ["watch"],
     ["cron"],
     ["cron", "list"],
+    ["worker"],
 ]
 
 

@@ -1,0 +1,267 @@
+"""The reminder worker: claim due outbox rows, send them, record each outcome.
+
+The database decides everything: what is due, whether it still makes sense (checked again at claim
+time), the backoff, the deadline. The worker only moves bytes:
+
+* ``lanes`` tasks each hold a connection and loop: claim a batch (FOR UPDATE SKIP LOCKED under a
+  lease, so several processes never claim the same row), send the batch concurrently, record the
+  outcomes in one pipelined round trip.
+* Idle lanes sleep until the next row falls due, or until NOTIFY scheduling_reminders_due wakes
+  them (a reminder planned for right now), whichever comes first.
+* A HALT verdict (expired token, locked account) gives the batch back untouched (no attempt burned),
+  logs loudly and stops the worker with exit status 2: sending again needs a person.
+* SIGTERM / Ctrl-C: lanes finish the batch in flight, record it, and the worker exits 0. Rows that a
+  killed worker held come back when their lease expires.
+* A lost connection is logged and retried with backoff; it never kills the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg.rows import dict_row
+
+from runner.outbound import OutboundMessage, SendOutcome, Verdict
+from runner.senders import Sender
+
+DUE_CHANNEL = "scheduling_reminders_due"
+MAX_BACKOFF_SECONDS = 30.0
+EXIT_HALTED = 2
+
+
+@dataclass
+class WorkerSettings:
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    batch_size: int = 50
+    lease_seconds: float = 60.0
+    lanes: int = 4
+    max_idle_seconds: float = 30.0
+
+
+@dataclass
+class WorkerCounts:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "released": self.released}
+
+
+class SenderHalted(Exception):
+    """The provider refused the sender itself; nothing more can be sent until a person fixes it."""
+
+    def __init__(self, outcome: SendOutcome) -> None:
+        super().__init__(f"{outcome.error_code}: {outcome.error_message}")
+        self.outcome = outcome
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ReminderWorker:
+    def __init__(
+        self,
+        url: str,
+        sender: Sender,
+        settings: WorkerSettings | None = None,
+        log: Callable[[str], None] = print,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
+        self.on_ready = on_ready
+        self.url = url
+        self.sender = sender
+        self.settings = settings or WorkerSettings()
+        self.log = log
+        self.counts = WorkerCounts()
+        self.stop = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.halted: SenderHalted | None = None
+
+    # ---- running -----------------------------------------------------------------------------
+    async def run(self) -> int:
+        """Run until stopped; 0 after a clean stop, 2 when the sender was halted by the provider."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            # Only possible in the main thread; tests running the worker in a thread stop it directly.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, self.request_stop)
+        if self.on_ready is not None:
+            self.on_ready()  # signals are handled from here on
+        self.log(
+            f"{_stamp()} worker {self.settings.worker_id} started: sender {self.sender.name}, "
+            f"{self.settings.lanes} lanes x {self.settings.batch_size}"
+        )
+        tasks = [asyncio.create_task(self._listen())]
+        tasks += [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
+        await self.stop.wait()
+        self.wake.set()
+        await asyncio.gather(*tasks[1:], return_exceptions=True)
+        tasks[0].cancel()
+        await asyncio.gather(tasks[0], return_exceptions=True)
+        self.log(f"{_stamp()} worker {self.settings.worker_id} stopped: {self.counts.as_dict()}")
+        return EXIT_HALTED if self.halted else 0
+
+    def request_stop(self) -> None:
+        self.stop.set()
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        return await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=10)
+
+    async def _listen(self) -> None:
+        """Turn NOTIFY scheduling_reminders_due into a wake-up for idle lanes."""
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                async with await self._connect() as conn:
+                    await conn.execute(f"LISTEN {DUE_CHANNEL}")
+                    backoff = 1.0
+                    async for _notice in conn.notifies():
+                        self.wake.set()
+            except psycopg.OperationalError as problem:
+                self._log_lost("listener", problem, backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _lane(self, number: int) -> None:
+        backoff = 1.0
+        while not self.stop.is_set():
+            try:
+                async with await self._connect() as conn:
+                    backoff = 1.0
+                    while not self.stop.is_set():
+                        batch = await self.claim(conn)
+                        if batch:
+                            await self.deliver(conn, batch)
+                        else:
+                            await self._idle(conn)
+            except psycopg.OperationalError as problem:
+                self._log_lost(f"lane {number}", problem, backoff)
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            except psycopg.Error as problem:
+                # A SQL error (a function missing after a bad deploy, say) is logged and retried.
+                first = (str(problem).strip().splitlines() or [""])[0]
+                self.log(f"{_stamp()} lane {number}: {problem.sqlstate} {first}; retrying in {backoff:g} s")
+                await self._pause(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _idle(self, conn: psycopg.AsyncConnection) -> None:
+        row = await (await conn.execute("SELECT scheduling.seconds_until_next_reminder()")).fetchone()
+        seconds = row[0] if row and row[0] is not None else self.settings.max_idle_seconds
+        self.wake.clear()
+        await self._pause(min(max(seconds, 0.05), self.settings.max_idle_seconds), wake=True)
+
+    async def _pause(self, seconds: float, *, wake: bool = False) -> None:
+        waiters = [asyncio.create_task(self.stop.wait())]
+        if wake:
+            waiters.append(asyncio.create_task(self.wake.wait()))
+        _done, pending = await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+    def _log_lost(self, who: str, problem: Exception, backoff: float) -> None:
+        first = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
+        self.log(f"{_stamp()} {who}: database unavailable ({first}); retrying in {backoff:g} s")
+
+    # ---- one batch ---------------------------------------------------------------------------
+    async def claim(self, conn: psycopg.AsyncConnection) -> list[OutboundMessage]:
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(
+                "SELECT * FROM scheduling.claim_due_reminders(%s, %s, make_interval(secs => %s))",
+                (self.settings.worker_id, self.settings.batch_size, self.settings.lease_seconds),
+            )
+            rows = await cursor.fetchall()
+        return [_message(row) for row in rows]
+
+    async def deliver(self, conn: psycopg.AsyncConnection, batch: list[OutboundMessage]) -> None:
+        outcomes = await asyncio.gather(*(self._send(message) for message in batch))
+        halt = next((o for o in outcomes if o.verdict is Verdict.HALT), None)
+        for message, outcome in zip(batch, outcomes, strict=True):
+            try:
+                await self._record(conn, message, outcome, halted=halt is not None)
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error as problem:
+                # Typically a refused attempt token: the lease expired and another worker owns the row.
+                self.log(
+                    f"{_stamp()} {message.reminder_key}: outcome not recorded ({problem.sqlstate}: "
+                    f"{(str(problem).splitlines() or [''])[0]})"
+                )
+        if halt is not None and self.halted is None:
+            self.halted = SenderHalted(halt)
+            self.log(
+                f"{_stamp()} SENDING STOPPED: {self.sender.name} refused the sender itself "
+                f"(code {halt.error_code}: {halt.error_message}). Rows were given back untouched; "
+                "fix the credentials or the account, then start the worker again."
+            )
+            self.stop.set()
+
+    async def _send(self, message: OutboundMessage) -> SendOutcome:
+        try:
+            return await self.sender.send(message)
+        except Exception as problem:  # a sender bug must not lose the row: retry it later
+            return SendOutcome(Verdict.RETRY, error_code="sender_error", error_message=repr(problem)[:200])
+
+    async def _record(
+        self, conn: psycopg.AsyncConnection, message: OutboundMessage, outcome: SendOutcome, *, halted: bool
+    ) -> None:
+        if outcome.verdict is Verdict.SENT:
+            await conn.execute(
+                "SELECT scheduling.record_reminder_sent(%s, %s, %s)",
+                (message.reminder_id, message.attempt_token, outcome.provider_message_id),
+            )
+            self.counts.sent += 1
+        elif halted and outcome.verdict is not Verdict.FAIL:
+            # The sender is broken, not the message: give the row back without burning an attempt.
+            await conn.execute(
+                "SELECT scheduling.release_reminder(%s, %s, NULL, %s)",
+                (message.reminder_id, message.attempt_token, f"sender halted: {outcome.error_code}"),
+            )
+            self.counts.released += 1
+        else:
+            retryable = outcome.verdict is Verdict.RETRY
+            await conn.execute(
+                "SELECT scheduling.record_reminder_failure(%s, %s, %s, %s, %s)",
+                (message.reminder_id, message.attempt_token, outcome.error_code, outcome.error_message, retryable),
+            )
+            if retryable:
+                self.counts.retried += 1
+            else:
+                self.counts.failed += 1
+            self.log(
+                f"{_stamp()} {message.reminder_key} attempt {message.attempt} "
+                f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}"
+            )
+
+
+def _message(row: dict) -> OutboundMessage:
+    fields = OutboundMessage.__dataclass_fields__
+    values = {name: row[name] for name in fields if name in row}
+    values["body_parameters"] = [str(value) for value in (row.get("body_parameters") or [])]
+    values["rendered_text"] = row.get("rendered_text") or ""
+    return OutboundMessage(**values)
+
+
+async def serve(
+    url: str, settings: WorkerSettings, log: Callable[[str], None], on_ready: Callable[[], None] | None = None
+) -> int:
+    """Open the configured sender and run the worker until stopped; returns the exit status."""
+    import aiohttp  # imported here: `sessionkeeper --help` stays fast
+
+    from runner.senders import build_sender
+
+    connector = aiohttp.TCPConnector(limit=max(settings.lanes * settings.batch_size, 10))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        sender = build_sender(session, os.environ, say=log)
+        return await ReminderWorker(url, sender, settings, log, on_ready).run()
