@@ -27,6 +27,7 @@ AS $function$
 DECLARE
     -- Rows that fail the re-check are closed at most this many per call (the rest on the next call).
     c_sweep_limit CONSTANT integer := 1000;
+    v_spacing interval;
 BEGIN
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_worker must not be blank';
@@ -42,6 +43,12 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_now must not be NULL';
     END IF;
+
+    -- The worker_settings row is written by migration 0004; without it, its default.
+    v_spacing := coalesce(
+        (SELECT ws.recipient_spacing FROM scheduling.worker_settings AS ws WHERE ws.singleton),
+        interval '6 seconds'
+    );
 
     -- Locks: the reminder FOR UPDATE, its booking, session and recipient FOR SHARE, all SKIP LOCKED. A
     -- cancel or reschedule in flight holds one of them, so its rows are skipped now and found closed later;
@@ -78,17 +85,39 @@ BEGIN
     FROM doomed AS d
     WHERE r.id = d.id;
 
-    -- 2. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now.
+    -- 2. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
+    -- recipient: none while recipient_pacing holds them back, else only the earliest due (one per call).
+    -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person is chosen
+    -- first, without locks, and only those are locked, re-checked on their latest version, and limited. Rows
+    -- failing the re-check were closed by step 1; one it could not close (locked, or over its limit) that is
+    -- its person's earliest makes that person wait for the next call.
     RETURN QUERY
-    WITH picked AS (
+    WITH candidates AS (
+        SELECT DISTINCT ON (r.person_id) r.id
+        FROM scheduling.reminders AS r
+        WHERE
+            (
+                (r.state = 'pending' AND r.next_attempt_at <= p_now)
+                OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
+            )
+            AND NOT EXISTS (
+                SELECT 1 FROM scheduling.recipient_pacing AS rp
+                WHERE rp.person_id = r.person_id AND rp.next_allowed_at > p_now
+            )
+        ORDER BY r.person_id, r.due_at, r.id
+    ),
+
+    picked AS (
         SELECT
             r.id,
+            r.person_id,
             p.phone,
             p.full_name,
             p.time_zone,
             scheduling.reminder_parameters(p.full_name, s.title, h.full_name, r.slot_starts_at, p.time_zone, p_now)
             AS params
-        FROM scheduling.reminders AS r
+        FROM candidates AS cd
+        INNER JOIN scheduling.reminders AS r ON cd.id = r.id
         INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
         INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
         INNER JOIN scheduling.people AS p ON r.person_id = p.id
@@ -109,6 +138,8 @@ BEGIN
         UPDATE scheduling.reminders AS r
         SET
             state = 'leased',
+            -- Re-claimed after its lease expired: the worker that held it may have sent it before dying.
+            uncertain = r.uncertain OR r.state = 'leased',
             attempt_token = gen_random_uuid(),
             leased_by = p_worker,
             lease_expires_at = p_now + p_lease,
@@ -128,6 +159,14 @@ BEGIN
             r.parameters AS c_params,
             r.due_at AS c_due_at,
             r.deadline_at AS c_deadline_at
+    ),
+
+    paced AS (
+        INSERT INTO scheduling.recipient_pacing AS rp (person_id, next_allowed_at)
+        SELECT pk.person_id, p_now + v_spacing
+        FROM claimed AS c
+        INNER JOIN picked AS pk ON c.c_id = pk.id
+        ON CONFLICT (person_id) DO UPDATE SET next_allowed_at = excluded.next_allowed_at
     )
 
     SELECT
@@ -163,5 +202,9 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'p_lease under a new attempt_token. First re-checks every due row (reminder_block_reason): rows that fail move '
 'to skipped, or expired past their deadline, with the reason, and are not returned. Parameters are rendered '
 'now: body_parameters in the template''s parameter_names order, rendered_text for the console sender. '
-'attempt = this attempt''s number (attempts only counts recorded sends and failures). Errors: SK009 blank '
-'worker, p_limit < 1; SK017 lease not positive.';
+'attempt = this attempt''s number (attempts only counts recorded sends and failures). Per recipient (WhatsApp '
+'pair rate limit, error 131056): at most one row per person per call (the earliest due), none while the '
+'person''s recipient_pacing.next_allowed_at is after p_now (those stay pending, untouched, no attempt used), '
+'and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row re-claimed '
+'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
+'p_limit < 1; SK017 lease not positive.';

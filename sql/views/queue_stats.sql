@@ -13,11 +13,12 @@ SELECT
             WHEN r.state = 'pending' AND r.next_attempt_at <= now() THEN r.next_attempt_at
             WHEN r.state = 'leased' AND r.lease_expires_at <= now() THEN r.lease_expires_at
         END
-    ) AS oldest_due_age
+    ) AS oldest_due_age,
+    (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain
 FROM scheduling.reminders AS r;
 
 COMMENT ON VIEW scheduling.queue_stats IS
 'One row about the outbox at now() (seed 004''s GET /queue/stats): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
-'(NULL when none).';
+'(NULL when none), uncertain = rows that may have reached the provider more than once (any state).';

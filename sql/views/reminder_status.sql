@@ -21,11 +21,13 @@ SELECT
     r.template_name,
     r.leased_by,
     r.lease_expires_at,
-    r.updated_at
+    r.updated_at,
+    r.uncertain
 FROM scheduling.reminders AS r
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
 
 COMMENT ON VIEW scheduling.reminder_status IS
 'Every outbox row per booking (seed 004''s GET /bookings/:id/reminders): key, kind, state, scheduled_for (the '
 'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
-'provider_message_id, and why it is in its state. Filter on booking_id.';
+'provider_message_id, why it is in its state, and uncertain (it may have reached the recipient more than '
+'once). Filter on booking_id.';

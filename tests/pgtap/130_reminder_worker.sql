@@ -172,7 +172,9 @@ SELECT throws_ok(
     'SK018', NULL, 'a failure after the send was recorded: SK018'
 );
 
--- The exact backoff: 5 s, 25 s, 125 s, 625 s, 3125 s, then failed.
+-- The exact backoff: 5 s, 25 s, 125 s, 625 s, 3125 s, then failed. Without recipient spacing here: its 6 s
+-- would hold the 5 s retry back by a second (160_recipient_pacing.sql tests the spacing).
+UPDATE scheduling.worker_settings SET recipient_spacing = '0 seconds';
 SELECT pg_temp.book('backoff', 'ann', 'a day before', '2026-11-24 09:00Z');
 SELECT is(pg_temp.claim_and_fail('backoff', '2026-11-23 09:00Z'), 'pending 00:00:05', '1st failure: retry in 5 s');
 SELECT is(pg_temp.claim_and_fail('backoff', '2026-11-23 09:00:05Z'), 'pending 00:00:25', '2nd failure: 25 s');
@@ -195,6 +197,7 @@ SELECT is(
     ),
     13, 'every state change has a history row (planned, 6 leases, 5 retries, failed)'
 );
+UPDATE scheduling.worker_settings SET recipient_spacing = '6 seconds';
 
 -- Permanent failure: failed at once.
 SELECT pg_temp.book('permanent', 'ann', 'a day before', '2026-11-25 09:00Z');

@@ -7,22 +7,22 @@ CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
 LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 
 INSERT INTO t_ids VALUES
-('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
-('ann', scheduling.create_person('Ann', '+4915112345679', 'Europe/Berlin', TRUE));
+('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin'));
+-- One customer per booking: a claim takes at most one row per recipient.
 INSERT INTO t_ids
 SELECT
     v.tag,
     scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('ann'), v.tag, v.starts_at, v.starts_at + interval '30 minutes',
-        NULL, 'x', now() - interval '1 day'
+        pg_temp.sid('host'), scheduling.create_person('Customer ' || v.tag, v.phone, 'Europe/Berlin', TRUE), v.tag,
+        v.starts_at, v.starts_at + interval '30 minutes', NULL, 'x', now() - interval '1 day'
     ) AS id
 FROM (
     VALUES
-    ('later', now() + interval '3 hours'),
-    ('due', now() + interval '30 minutes'),
-    ('sent', now() + interval '40 minutes'),
-    ('failed', now() + interval '50 minutes')
-) AS v (tag, starts_at);
+    ('later', '+4915112345671', now() + interval '3 hours'),
+    ('due', '+4915112345672', now() + interval '30 minutes'),
+    ('sent', '+4915112345673', now() + interval '40 minutes'),
+    ('failed', '+4915112345674', now() + interval '50 minutes')
+) AS v (tag, phone, starts_at);
 
 CREATE TEMP TABLE t_c AS
 SELECT * FROM scheduling.claim_due_reminders('w', 10, '5 minutes', now());

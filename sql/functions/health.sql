@@ -1,0 +1,78 @@
+CREATE OR REPLACE FUNCTION scheduling.health(
+    p_max_heartbeat_age interval DEFAULT '2 minutes',
+    p_max_due_age interval DEFAULT '5 minutes',
+    p_now timestamptz DEFAULT now()
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_alive integer;
+    v_oldest_due timestamptz;
+    v_due_age double precision;
+    v_failed integer;
+    v_problems text[] := '{}'::text[];
+BEGIN
+    IF p_max_heartbeat_age IS NULL OR p_max_heartbeat_age <= interval '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK017',
+            MESSAGE = format('health: p_max_heartbeat_age must be positive, not %s', p_max_heartbeat_age);
+    END IF;
+    IF p_max_due_age IS NULL OR p_max_due_age <= interval '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK017', MESSAGE = format('health: p_max_due_age must be positive, not %s', p_max_due_age);
+    END IF;
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'health: p_now must not be NULL';
+    END IF;
+
+    SELECT count(*)::integer
+    INTO v_alive
+    FROM scheduling.worker_heartbeats AS w
+    WHERE w.stopped_at IS NULL AND w.beat_at >= p_now - p_max_heartbeat_age;
+
+    -- Due = pending and due, or leased with an expired lease (as queue_stats.oldest_due_age); partial indexes.
+    SELECT min(d.at)
+    INTO v_oldest_due
+    FROM (
+        SELECT min(r.next_attempt_at) AS at -- noqa: RF04
+        FROM scheduling.reminders AS r
+        WHERE r.state = 'pending' AND r.next_attempt_at <= p_now
+        UNION ALL
+        SELECT min(r.lease_expires_at)
+        FROM scheduling.reminders AS r
+        WHERE r.state = 'leased' AND r.lease_expires_at <= p_now
+    ) AS d;
+    v_due_age := extract(EPOCH FROM p_now - v_oldest_due)::double precision;
+
+    SELECT count(*)::integer
+    INTO v_failed
+    FROM scheduling.reminders AS r
+    WHERE r.state = 'failed' AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
+
+    IF v_alive = 0 THEN
+        v_problems := v_problems || format('no worker has sent a heartbeat in the last %s', p_max_heartbeat_age);
+    END IF;
+    IF v_oldest_due < p_now - p_max_due_age THEN
+        v_problems := v_problems || format(
+            'the oldest due reminder has waited %s s (more than %s)', round(v_due_age::numeric), p_max_due_age
+        );
+    END IF;
+
+    RETURN jsonb_build_object(
+        'ok', cardinality(v_problems) = 0,
+        'problems', to_jsonb(v_problems),
+        'workers_alive', v_alive,
+        'oldest_due_age_seconds', v_due_age,
+        'failed_last_hour', v_failed
+    );
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
+'For monitors (sessionkeeper healthcheck): {"ok", "problems": [text], "workers_alive", '
+'"oldest_due_age_seconds" (NULL when nothing is due), "failed_last_hour"} at p_now. Not ok when no worker that '
+'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
+'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
+'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.';

@@ -1,0 +1,37 @@
+CREATE OR REPLACE FUNCTION scheduling.take_send_tokens(
+    p_sending_number text,
+    p_wanted integer,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_limit scheduling.send_rate_limits;
+    v_granted integer;
+BEGIN
+    IF p_wanted IS NULL OR p_wanted < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('take_send_tokens: p_wanted must be 0 or more, not %s', coalesce(p_wanted::text, 'NULL'));
+    END IF;
+
+    v_limit := scheduling.lock_send_rate_limit(p_sending_number, p_now);
+    v_granted := floor(least(p_wanted::numeric, v_limit.tokens))::integer;
+
+    UPDATE scheduling.send_rate_limits AS l
+    SET
+        tokens = v_limit.tokens - v_granted,
+        refilled_at = v_limit.refilled_at
+    WHERE l.sending_number = v_limit.sending_number;
+
+    RETURN v_granted;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
+'Takes up to p_wanted whole send tokens from the bucket of p_sending_number and returns how many it granted: '
+'floor(least(p_wanted, tokens)) after refilling to p_now (see send_rate_limits; the bucket is created full at '
+'80 messages/s on first use). The row lock makes all worker processes share one bucket exactly. The worker '
+'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
+'SK009 blank number, p_wanted NULL or negative, NULL p_now.';
