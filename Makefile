@@ -46,7 +46,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: deps ## Start the embedded database, migrate, and keep the system running (Ctrl-C stops)
-	$(BIN)/sessionkeeper run
+	$(BIN)/sessionkeeper run --demo
 
 test: deps lint test-pgtap test-python ## Lint, then pgTAP and pytest against throwaway clusters
 

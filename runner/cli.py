@@ -84,6 +84,17 @@ def _mirror_to_environment(variable: str):
     callback=_mirror_to_environment(config.ENV_DBNAME),
     help=f"Database name in the embedded cluster (default {config.DEFAULT_DBNAME}). [env SESSIONKEEPER_DBNAME]",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="SESSIONKEEPER_LOG_FORMAT",
+    expose_value=False,
+    is_eager=True,
+    callback=_mirror_to_environment("SESSIONKEEPER_LOG_FORMAT"),
+    help="How long-running commands log: one line per event, text or JSON. [env SESSIONKEEPER_LOG_FORMAT]",
+)
 @click.version_option(package_name="sessionkeeper")
 def cli() -> None:
     pass
@@ -208,16 +219,28 @@ def worker_options(command):
             envvar="SESSIONKEEPER_WORKER_ID",
             help="Name in leases and logs (default host:pid). [env SESSIONKEEPER_WORKER_ID]",
         ),
+        click.option(
+            "--metrics-port",
+            type=click.IntRange(1024, 65535),
+            envvar="SESSIONKEEPER_METRICS_PORT",
+            help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics. [env SESSIONKEEPER_METRICS_PORT]",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str | None):
+def _logger():
+    from runner.logs import make_logger
+
+    return make_logger(os.environ.get("SESSIONKEEPER_LOG_FORMAT") or "text")
+
+
+def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None):
     from runner.worker import WorkerSettings
 
-    settings = WorkerSettings(batch_size=batch_size, lease_seconds=lease, lanes=lanes)
+    settings = WorkerSettings(batch_size=batch_size, lease_seconds=lease, lanes=lanes, metrics_port=metrics_port)
     if worker_id:
         settings.worker_id = worker_id
     return settings
@@ -236,36 +259,52 @@ def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str |
     envvar="SESSIONKEEPER_TICK_INTERVAL",
     help="Seconds between ticks when pg_cron is absent. [env SESSIONKEEPER_TICK_INTERVAL]",
 )
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="SESSIONKEEPER_DEMO",
+    help="Add demo bookings whose reminders fall due within a minute. [env SESSIONKEEPER_DEMO]",
+)
 @worker_options
-def run(interval: float, lanes: int, batch_size: int, lease: float, worker_id: str | None) -> None:
+def run(
+    interval: float,
+    demo: bool,
+    lanes: int,
+    batch_size: int,
+    lease: float,
+    worker_id: str | None,
+    metrics_port: int | None,
+) -> None:
     import asyncio
     import threading
 
+    from runner.cli_queue import add_demo_data
     from runner.worker import serve
 
+    log = _logger()
     url = db.resolve_url(start_local=True)
-    click.echo(f"database: {db.redact(url)}")
-    outcome = run_migrations(url)
+    log(f"database: {db.redact(url)}")
+    outcome = run_migrations(url, say=log)
+    if demo:
+        add_demo_data(url, log)
     stop_ticking = threading.Event()
     ticker = None
     if outcome.cron_problem:
-        click.echo(f"ticking every {interval:g} s (no pg_cron)")
+        log(f"ticking every {interval:g} s (no pg_cron)")
         ticker = threading.Thread(
-            target=loops.tick_loop, args=(url, interval, stop_ticking, click.echo), name="tick-loop", daemon=True
+            target=loops.tick_loop, args=(url, interval, stop_ticking, log), name="tick-loop", daemon=True
         )
         ticker.start()
     else:
-        click.echo("pg_cron drives the schedules")
-    settings = _worker_settings(lanes, batch_size, lease, worker_id)
+        log("pg_cron drives the schedules")
+    settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
     try:
-        status = asyncio.run(
-            serve(url, settings, click.echo, on_ready=lambda: click.echo("running: Ctrl-C or SIGTERM to stop"))
-        )
+        status = asyncio.run(serve(url, settings, log, on_ready=lambda: log("running: Ctrl-C or SIGTERM to stop")))
     finally:
         stop_ticking.set()
         if ticker is not None:
             ticker.join(timeout=30)
-    click.echo("stopped")
+    log("stopped")
     sys.exit(status)
 
 
@@ -274,13 +313,14 @@ def run(interval: float, lanes: int, batch_size: int, lease: float, worker_id: s
     "configured) until Ctrl-C or SIGTERM. Exit 2 when the provider refuses the sender itself."
 )
 @worker_options
-def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None) -> None:
+def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None) -> None:
     import asyncio
 
     from runner.worker import serve
 
     url = db.resolve_url(start_local=False)
-    sys.exit(asyncio.run(serve(url, _worker_settings(lanes, batch_size, lease, worker_id), click.echo)))
+    settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
+    sys.exit(asyncio.run(serve(url, settings, _logger())))
 
 
 # ---- tick ------------------------------------------------------------------------------------
@@ -311,7 +351,7 @@ def tick(at, loop: bool, interval: float) -> None:
     if loop:
         if at is not None:
             raise SessionkeeperError("--now and --loop do not go together: a loop ticks at the real time")
-        loops.run_forever(url, tick_interval=interval, say=click.echo)
+        loops.run_forever(url, tick_interval=interval, say=_logger())
         return
     with db.connect(url, autocommit=True) as conn:
         click.echo(json.dumps(loops.tick_once(conn, at)))
@@ -358,6 +398,12 @@ def cron_list() -> None:
         last = f"last run {started:%Y-%m-%d %H:%M:%S%z} {status}" if started else "never run"
         detail = f": {message.strip()}" if message and status != "succeeded" else ""
         click.echo(f"{name:<36} {schedule:<14} {'active' if active else 'paused':<7} {last}{detail}")
+
+
+from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
+
+for _command in _QUEUE_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -83,10 +83,10 @@ def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[s
             backoff = 1.0
             changed = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool) and v}
             if changed:
-                say(f"{_stamp()} tick {json.dumps(changed)}")
+                say(f"tick {json.dumps(changed)}")
             stop.wait(interval)
         except (psycopg.OperationalError, SessionkeeperError) as problem:
-            say(f"{_stamp()} database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
+            say(f"database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
             if conn is not None:
                 conn.close()
             conn = None
@@ -95,7 +95,7 @@ def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[s
         except psycopg.Error as problem:
             # A failing tick is logged and tried again next interval; it must not stop the loop.
             state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
-            say(f"{_stamp()} tick failed: {db.first_line(problem)}{state}")
+            say(f"tick failed: {db.first_line(problem)}{state}")
             stop.wait(interval)
     if conn is not None:
         conn.close()
@@ -122,7 +122,7 @@ def watch(url: str, *, as_json: bool, say: Callable[[str], None]) -> None:
                         for notice in conn.notifies(timeout=0.5):
                             say(notice.payload if as_json else _describe_raw(notice.payload))
             except (psycopg.OperationalError, SessionkeeperError) as problem:
-                say(f"{_stamp()} database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
+                say(f"database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
                 stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 

@@ -248,6 +248,8 @@ class Migrator:
                 if to_apply:
                     self._apply_repeatables(to_apply)
                     outcome.reapplied = [f.relpath for f in to_apply]
+                    names = ", ".join(f.relpath for f in to_apply) if len(to_apply) <= 3 else f"{len(to_apply)} files"
+                    self.say(f"applied {names} from sql/")
         return outcome
 
     def _ensure_pg_cron(self) -> str | None:
@@ -300,7 +302,6 @@ class Migrator:
                             "clock_timestamp()",
                             (sql_file.relpath, sql_file.checksum),
                         )
-                        self.say(f"applied {sql_file.relpath}")
                     if len(deferred) == len(remaining):
                         raise migration_error(*deferred[0])
                     remaining = [sql_file for sql_file, _ in deferred]

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row
@@ -44,6 +44,8 @@ class WorkerSettings:
     lease_seconds: float = 60.0
     lanes: int = 4
     max_idle_seconds: float = 30.0
+    heartbeat_seconds: float = 15.0
+    metrics_port: int | None = None
 
 
 @dataclass
@@ -65,10 +67,6 @@ class SenderHalted(Exception):
         self.outcome = outcome
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class ReminderWorker:
     def __init__(
         self,
@@ -87,6 +85,7 @@ class ReminderWorker:
         self.stop = asyncio.Event()
         self.wake = asyncio.Event()
         self.halted: SenderHalted | None = None
+        self.rate_limited = False
 
     # ---- running -----------------------------------------------------------------------------
     async def run(self) -> int:
@@ -99,17 +98,22 @@ class ReminderWorker:
         if self.on_ready is not None:
             self.on_ready()  # signals are handled from here on
         self.log(
-            f"{_stamp()} worker {self.settings.worker_id} started: sender {self.sender.name}, "
+            f"worker {self.settings.worker_id} started: sender {self.sender.name}, "
             f"{self.settings.lanes} lanes x {self.settings.batch_size}"
         )
-        tasks = [asyncio.create_task(self._listen())]
-        tasks += [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
+        helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
+        metrics = await self._start_metrics()
+        lanes = [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
         await self.stop.wait()
         self.wake.set()
-        await asyncio.gather(*tasks[1:], return_exceptions=True)
-        tasks[0].cancel()
-        await asyncio.gather(tasks[0], return_exceptions=True)
-        self.log(f"{_stamp()} worker {self.settings.worker_id} stopped: {self.counts.as_dict()}")
+        await asyncio.gather(*lanes, return_exceptions=True)
+        for task in helpers:
+            task.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+        await self._beat(stopped=True)
+        if metrics is not None:
+            await metrics.cleanup()
+        self.log(f"worker {self.settings.worker_id} stopped: {self.counts.as_dict()}")
         return EXIT_HALTED if self.halted else 0
 
     def request_stop(self) -> None:
@@ -126,12 +130,58 @@ class ReminderWorker:
                 async with await self._connect() as conn:
                     await conn.execute(f"LISTEN {DUE_CHANNEL}")
                     backoff = 1.0
+                    # NOTIFYs sent while we were not listening are lost: have the lanes look again.
+                    self.wake.set()
                     async for _notice in conn.notifies():
                         self.wake.set()
             except psycopg.OperationalError as problem:
                 self._log_lost("listener", problem, backoff)
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _heartbeat(self) -> None:
+        while not self.stop.is_set():
+            await self._beat()
+            await self._pause(self.settings.heartbeat_seconds)
+
+    async def _beat(self, *, stopped: bool = False) -> None:
+        """Tell the database this worker is alive (for `sessionkeeper healthcheck`); never fatal."""
+        try:
+            async with await self._connect() as conn:
+                await conn.execute(
+                    "SELECT scheduling.worker_heartbeat(%s, %s, %s::jsonb, %s)",
+                    (self.settings.worker_id, self.sender.name, json.dumps(self.counts.as_dict()), stopped),
+                )
+        except psycopg.Error as problem:
+            first = (str(problem).strip().splitlines() or [""])[0]
+            self.log(f"heartbeat not recorded: {first}")
+
+    async def _start_metrics(self):
+        """Serve Prometheus text metrics on 127.0.0.1:metrics_port when one is configured."""
+        if not self.settings.metrics_port:
+            return None
+        from aiohttp import web
+
+        async def metrics(request: web.Request) -> web.Response:
+            return web.Response(text=self.metrics_text(), content_type="text/plain")
+
+        app = web.Application()
+        app.router.add_get("/metrics", metrics)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.settings.metrics_port).start()
+        self.log(f"metrics on http://127.0.0.1:{self.settings.metrics_port}/metrics")
+        return runner
+
+    def metrics_text(self) -> str:
+        worker = self.settings.worker_id.replace('"', "")
+        lines = []
+        for outcome, value in self.counts.as_dict().items():
+            lines.append(f"# TYPE sessionkeeper_reminders_{outcome}_total counter")
+            lines.append(f'sessionkeeper_reminders_{outcome}_total{{worker="{worker}"}} {value}')
+        lines.append("# TYPE sessionkeeper_worker_halted gauge")
+        lines.append(f'sessionkeeper_worker_halted{{worker="{worker}"}} {int(self.halted is not None)}')
+        return "\n".join(lines) + "\n"
 
     async def _lane(self, number: int) -> None:
         backoff = 1.0
@@ -152,12 +202,16 @@ class ReminderWorker:
             except psycopg.Error as problem:
                 # A SQL error (a function missing after a bad deploy, say) is logged and retried.
                 first = (str(problem).strip().splitlines() or [""])[0]
-                self.log(f"{_stamp()} lane {number}: {problem.sqlstate} {first}; retrying in {backoff:g} s")
+                self.log(f"lane {number}: {problem.sqlstate} {first}; retrying in {backoff:g} s")
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _idle(self, conn: psycopg.AsyncConnection) -> None:
-        row = await (await conn.execute("SELECT scheduling.seconds_until_next_reminder()")).fetchone()
+        if self.rate_limited:
+            query, args = "SELECT scheduling.seconds_until_send_tokens(%s)", (self.sender.sending_number,)
+        else:
+            query, args = "SELECT scheduling.seconds_until_next_reminder()", ()
+        row = await (await conn.execute(query, args)).fetchone()
         seconds = row[0] if row and row[0] is not None else self.settings.max_idle_seconds
         self.wake.clear()
         await self._pause(min(max(seconds, 0.05), self.settings.max_idle_seconds), wake=True)
@@ -172,16 +226,29 @@ class ReminderWorker:
 
     def _log_lost(self, who: str, problem: Exception, backoff: float) -> None:
         first = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
-        self.log(f"{_stamp()} {who}: database unavailable ({first}); retrying in {backoff:g} s")
+        self.log(f"{who}: database unavailable ({first}); retrying in {backoff:g} s")
 
     # ---- one batch ---------------------------------------------------------------------------
     async def claim(self, conn: psycopg.AsyncConnection) -> list[OutboundMessage]:
+        """Claim up to one batch, within the sending number's shared rate (tokens from the database)."""
+        number = self.sender.sending_number
+        granted = (
+            await (
+                await conn.execute("SELECT scheduling.take_send_tokens(%s, %s)", (number, self.settings.batch_size))
+            ).fetchone()
+        )[0]
+        if granted == 0:
+            self.rate_limited = True
+            return []
+        self.rate_limited = False
         async with conn.cursor(row_factory=dict_row) as cursor:
             await cursor.execute(
                 "SELECT * FROM scheduling.claim_due_reminders(%s, %s, make_interval(secs => %s))",
-                (self.settings.worker_id, self.settings.batch_size, self.settings.lease_seconds),
+                (self.settings.worker_id, granted, self.settings.lease_seconds),
             )
             rows = await cursor.fetchall()
+        if len(rows) < granted:
+            await conn.execute("SELECT scheduling.return_send_tokens(%s, %s)", (number, granted - len(rows)))
         return [_message(row) for row in rows]
 
     async def deliver(self, conn: psycopg.AsyncConnection, batch: list[OutboundMessage]) -> None:
@@ -195,13 +262,13 @@ class ReminderWorker:
             except psycopg.Error as problem:
                 # Typically a refused attempt token: the lease expired and another worker owns the row.
                 self.log(
-                    f"{_stamp()} {message.reminder_key}: outcome not recorded ({problem.sqlstate}: "
+                    f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: "
                     f"{(str(problem).splitlines() or [''])[0]})"
                 )
         if halt is not None and self.halted is None:
             self.halted = SenderHalted(halt)
             self.log(
-                f"{_stamp()} SENDING STOPPED: {self.sender.name} refused the sender itself "
+                f"SENDING STOPPED: {self.sender.name} refused the sender itself "
                 f"(code {halt.error_code}: {halt.error_message}). Rows were given back untouched; "
                 "fix the credentials or the account, then start the worker again."
             )
@@ -231,6 +298,10 @@ class ReminderWorker:
             self.counts.released += 1
         else:
             retryable = outcome.verdict is Verdict.RETRY
+            if outcome.uncertain:
+                await conn.execute(
+                    "SELECT scheduling.mark_reminder_uncertain(%s, %s)", (message.reminder_id, message.attempt_token)
+                )
             await conn.execute(
                 "SELECT scheduling.record_reminder_failure(%s, %s, %s, %s, %s)",
                 (message.reminder_id, message.attempt_token, outcome.error_code, outcome.error_message, retryable),
@@ -240,7 +311,7 @@ class ReminderWorker:
             else:
                 self.counts.failed += 1
             self.log(
-                f"{_stamp()} {message.reminder_key} attempt {message.attempt} "
+                f"{message.reminder_key} attempt {message.attempt} "
                 f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}"
             )
 

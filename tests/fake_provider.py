@@ -11,6 +11,7 @@ import asyncio
 import base64
 import json
 import threading
+import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class Accepted:
     recipient: str
     message_id: str
     body: dict
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

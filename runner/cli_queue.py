@@ -1,0 +1,169 @@
+"""Operator commands about the reminder queue: stats, reminders, retry-failed, healthcheck, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import datetime
+
+import click
+import psycopg
+from psycopg.rows import dict_row
+
+from runner import db
+from runner.errors import SessionkeeperError
+
+ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "total_seconds"):
+        return value.total_seconds()
+    return value if isinstance(value, (int, float, str, bool, type(None), list, dict)) else str(value)
+
+
+@click.command(
+    help="Show the reminder queue (scheduling.queue_stats): waiting, delayed, active, completed, "
+    "failed, cancelled, skipped, expired, uncertain, and the age of the oldest due row."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--watch",
+    "every",
+    type=click.FloatRange(min=0.5),
+    default=None,
+    help="Print again every this many seconds until Ctrl-C.",
+)
+def stats(as_json: bool, every: float | None) -> None:
+    url = db.resolve_url(start_local=False)
+    with db.connect(url, autocommit=True) as conn:
+        while True:
+            row = conn.cursor(row_factory=dict_row).execute("SELECT * FROM scheduling.queue_stats").fetchone()
+            values = {key: _jsonable(value) for key, value in row.items()}
+            if as_json:
+                click.echo(json.dumps(values))
+            else:
+                click.echo("  ".join(f"{key}={value}" for key, value in values.items()))
+            if every is None:
+                return
+            try:
+                time.sleep(every)
+            except KeyboardInterrupt:
+                return
+
+
+@click.command(
+    help="List the reminders of one booking (scheduling.reminder_status): key, state, when, "
+    "attempts, last error, provider message id."
+)
+@click.argument("booking_id")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
+def reminders(booking_id: str, as_json: bool) -> None:
+    url = db.resolve_url(start_local=False)
+    with db.connect(url, autocommit=True) as conn:
+        try:
+            exists = conn.execute("SELECT 1 FROM scheduling.bookings WHERE id = %s::uuid", (booking_id,)).fetchone()
+        except psycopg.errors.InvalidTextRepresentation:
+            raise SessionkeeperError(f"{booking_id!r} is not a booking id (a UUID)") from None
+        if not exists:
+            raise SessionkeeperError(f"no booking {booking_id}")
+        rows = (
+            conn.cursor(row_factory=dict_row)
+            .execute(
+                "SELECT * FROM scheduling.reminder_status WHERE booking_id = %s::uuid ORDER BY scheduled_for, "
+                "reminder_key",
+                (booking_id,),
+            )
+            .fetchall()
+        )
+    if not rows:
+        click.echo("no reminders planned for this booking")
+    for row in rows:
+        if as_json:
+            click.echo(json.dumps({key: _jsonable(value) for key, value in row.items()}))
+        else:
+            error = f"  last error: {row['last_error']}" if row.get("last_error") else ""
+            click.echo(
+                f"{row['reminder_key']:<58} {row['state']:<9} {_jsonable(row['scheduled_for'])}  "
+                f"attempts={row['attempts']}{error}"
+            )
+
+
+@click.command(
+    "retry-failed",
+    help="Put failed reminders back in the queue, due now, with fresh attempts "
+    "(those past their deadline expire instead).",
+)
+@click.option("--since", type=click.DateTime(formats=ISO_FORMATS), help="Only rows that failed at or after this.")
+@click.option("--code", help="Only rows whose last provider error code is this (e.g. 131026).")
+def retry_failed(since: datetime | None, code: str | None) -> None:
+    url = db.resolve_url(start_local=False)
+    with db.connect(url, autocommit=True) as conn:
+        count = conn.execute("SELECT scheduling.retry_failed_reminders(%s, %s)", (since, code)).fetchone()[0]
+    click.echo(f"re-queued {count} failed reminder(s)")
+
+
+@click.command(
+    help="Check the database, the workers' heartbeats and the age of the oldest due reminder. "
+    "Exit 0 healthy, 1 unhealthy, 2 database unreachable (for monitors)."
+)
+@click.option(
+    "--max-heartbeat-age",
+    type=click.FloatRange(min=1),
+    default=120,
+    show_default=True,
+    help="Seconds since a worker's last heartbeat before it counts as gone.",
+)
+@click.option(
+    "--max-due-age",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    help="Seconds a due reminder may wait before the queue counts as stuck.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def healthcheck(max_heartbeat_age: float, max_due_age: float, as_json: bool) -> None:
+    try:
+        url = db.resolve_url(start_local=False)
+        with db.connect(url, autocommit=True) as conn:
+            report = conn.execute(
+                "SELECT scheduling.health(make_interval(secs => %s), make_interval(secs => %s))",
+                (max_heartbeat_age, max_due_age),
+            ).fetchone()[0]
+    except (SessionkeeperError, psycopg.OperationalError) as problem:
+        click.echo(f"unhealthy: database unreachable: {db.first_line(problem)}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(report))
+    elif report["ok"]:
+        click.echo(f"healthy: {report['workers_alive']} worker(s) alive")
+    else:
+        click.echo("unhealthy: " + "; ".join(report["problems"]))
+    sys.exit(0 if report["ok"] else 1)
+
+
+def add_demo_data(url: str, say) -> None:
+    with db.connect(url, autocommit=True) as conn:
+        result = conn.execute("SELECT scheduling.create_demo_data()").fetchone()[0]
+    say(
+        f"demo: added {len(result['bookings']) - 1} appointments whose reminders fall due in 15, 30 and 45 s, "
+        "and one cancelled appointment (its message is due now)"
+    )
+
+
+@click.command(
+    help="Add demo sessions and bookings whose WhatsApp reminders fall due within a minute "
+    "(fictional +1 555 numbers). Migrates first."
+)
+def demo() -> None:
+    from runner.cli import run_migrations
+
+    url = db.resolve_url(start_local=True)
+    run_migrations(url, say=lambda line: None)
+    add_demo_data(url, click.echo)
+
+
+COMMANDS = [stats, reminders, retry_failed, healthcheck, demo]

@@ -1,0 +1,247 @@
+"""The reminder worker end to end: real `sessionkeeper worker` processes, a real database, and a loopback
+server answering as the WhatsApp Cloud API does.
+
+The worker runs on the real clock (leases, backoff), so these tests poll the database for the state
+they expect, bounded by a deadline; nothing sleeps for a fixed time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+
+import psycopg
+import pytest
+
+from runner.db import connect
+from runner.migrate import Migrator
+from runner.scratch import scratch_cluster
+from tests.fake_provider import FakeProvider, Reply
+from tests.helpers import PROJECT, SESSIONKEEPER
+
+DEADLINE = 90.0
+
+
+@pytest.fixture
+def fake():
+    provider = FakeProvider().start()
+    yield provider
+    provider.stop()
+
+
+def phone(number: int) -> str:
+    return f"+1555{number:07d}"
+
+
+def add_due_reminders(url: str, count: int, *, first: int = 1) -> None:
+    """``count`` one-to-one appointments starting in 30 minutes, booked an hour ago, whose one-hour
+    reminders are therefore due now; one distinct recipient each."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        host = conn.execute("SELECT scheduling.create_person('Host', '+15550000000', 'UTC')").fetchone()[0]
+        conn.execute(
+            """
+            SELECT scheduling.create_appointment(
+                %(host)s,
+                scheduling.create_person('Customer ' || g, '+1555' || lpad(g::text, 7, '0'), 'Europe/Berlin', TRUE),
+                'Haircut', now() + interval '30 minutes', now() + interval '60 minutes', NULL, 'test',
+                now() - interval '1 hour')
+            FROM generate_series(%(first)s::integer, %(last)s::integer) AS g
+            """,
+            {"host": host, "first": first, "last": first + count - 1},
+        )
+
+
+def states(url: str) -> Counter:
+    with psycopg.connect(url) as conn:
+        return Counter(
+            dict(conn.execute("SELECT state::text, count(*) FROM scheduling.reminders GROUP BY 1").fetchall())
+        )
+
+
+def wait_for(condition, what: str, deadline: float = DEADLINE, workers: tuple[subprocess.Popen, ...] = ()):
+    """Poll ``condition`` (bounded) until it returns something truthy; fail at once, with its output,
+    if one of ``workers`` exits meanwhile."""
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        value = condition()
+        if value:
+            return value
+        for worker in workers:
+            if worker.poll() is not None:
+                raise AssertionError(
+                    f"worker exited {worker.returncode} while waiting for {what}: {worker.stdout.read()}"
+                )
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_worker(url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
+    full_env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": url, **env}
+    return subprocess.Popen(
+        [*SESSIONKEEPER, "worker", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=full_env,
+        cwd=PROJECT,
+    )
+
+
+def stop_worker(process: subprocess.Popen) -> tuple[int, str]:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        out, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+    return process.returncode, out
+
+
+def set_rate(url: str, per_second: float) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT scheduling.set_send_rate('cloud_api:1098765432101234', %s)", (per_second,))
+
+
+def test_due_reminders_are_sent_once_with_the_provider_id_kept(db_url, fake):
+    add_due_reminders(db_url, 20)
+    worker = start_worker(db_url, fake.cloud_env())
+    try:
+        wait_for(lambda: states(db_url)["sent"] == 20, "20 sent reminders", workers=(worker,))
+    finally:
+        code, out = stop_worker(worker)
+    assert code == 0, out
+    assert "Traceback" not in out
+    assert len(fake.accepted) == 20
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT reminder_key, provider_message_id FROM scheduling.reminders").fetchall()
+    sent_ids = {a.message_id for a in fake.accepted}
+    assert {provider_id for _, provider_id in rows} == sent_ids
+    assert {a.body["biz_opaque_callback_data"] for a in fake.accepted} == {key for key, _ in rows}
+
+
+def test_failures_follow_their_class(db_url, fake):
+    add_due_reminders(db_url, 3)
+    fake.script(phone(1), Reply(400, 131026, "Message Undeliverable"))
+    fake.script(phone(2), Reply(429, 130429, "Rate limit hit"))
+    worker = start_worker(db_url, fake.cloud_env())
+    try:
+        wait_for(lambda: states(db_url)["sent"] == 1 and states(db_url)["failed"] == 1, "one sent, one failed")
+        wait_for(lambda: states(db_url)["pending"] == 1, "the rate-limited one back in the queue")
+    finally:
+        code, out = stop_worker(worker)
+    assert code == 0, out
+    with psycopg.connect(db_url) as conn:
+        rows = dict(
+            (recipient, (state, attempts, error_code, delay))
+            for recipient, state, attempts, error_code, delay in conn.execute(
+                """
+                SELECT p.phone, r.state::text, r.attempts, r.last_error_code,
+                       extract(epoch FROM r.next_attempt_at - r.updated_at)
+                FROM scheduling.reminders AS r JOIN scheduling.people AS p ON p.id = r.person_id
+                """
+            )
+        )
+    assert rows[phone(1)][:3] == ("failed", 1, "131026")
+    state, attempts, error_code, delay = rows[phone(2)]
+    assert (state, attempts, error_code) == ("pending", 1, "130429")
+    assert delay == pytest.approx(5, abs=0.01), "first retry 5 s after the first failure"
+    assert rows[phone(3)][0] == "sent"
+
+
+def test_expired_token_stops_the_worker_loudly_and_touches_nothing(db_url, fake):
+    add_due_reminders(db_url, 5)
+    worker = start_worker(db_url, {**fake.cloud_env(), "WHATSAPP_CLOUD_TOKEN": "expired-token"})
+    code, out = worker.wait(timeout=60), worker.stdout.read()
+    assert code == 2, out
+    assert "SENDING STOPPED" in out and "190" in out
+    assert "expired-token" not in out, "tokens never appear in logs"
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT state::text, attempts FROM scheduling.reminders").fetchall()
+    assert rows and all(row == ("pending", 0) for row in rows)
+
+
+def test_three_workers_deliver_5000_reminders_exactly_once(db_url, fake):
+    add_due_reminders(db_url, 5000)
+    set_rate(db_url, 1000)
+    workers = [start_worker(db_url, fake.cloud_env(), "--worker-id", f"w{n}") for n in range(3)]
+    try:
+        wait_for(lambda: states(db_url)["sent"] == 5000, "5000 sent reminders", deadline=180, workers=tuple(workers))
+    finally:
+        outcomes = [stop_worker(w) for w in workers]
+    assert all(code == 0 for code, _ in outcomes), outcomes
+    keys = Counter(a.body["biz_opaque_callback_data"] for a in fake.accepted)
+    assert len(keys) == 5000
+    assert max(keys.values()) == 1, "no reminder reached the provider twice"
+    with psycopg.connect(db_url) as conn:
+        by_worker = dict(conn.execute("SELECT leased_by, count(*) FROM scheduling.reminders GROUP BY 1").fetchall())
+    assert set(by_worker) == {"w0", "w1", "w2"}, f"all three workers shared the work: {by_worker}"
+
+
+def test_a_killed_worker_loses_nothing_and_possible_duplicates_are_counted(db_url, fake):
+    add_due_reminders(db_url, 30)
+    fake.default_delay = 1.0
+    first = start_worker(db_url, fake.cloud_env(), "--lease", "5", "--lanes", "1", "--batch-size", "10")
+    wait_for(lambda: sum(fake.attempts.values()) >= 5, "sends in flight")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    fake.default_delay = 0.0
+    second = start_worker(db_url, fake.cloud_env(), "--lease", "5")
+    try:
+        wait_for(lambda: states(db_url)["sent"] == 30, "all 30 sent after the crash", workers=(second,))
+    finally:
+        code, out = stop_worker(second)
+    assert code == 0, out
+    keys = Counter(a.body["biz_opaque_callback_data"] for a in fake.accepted)
+    assert len(keys) == 30, "nothing lost"
+    duplicated = {key for key, count in keys.items() if count > 1}
+    with psycopg.connect(db_url) as conn:
+        uncertain = {row[0] for row in conn.execute("SELECT reminder_key FROM scheduling.reminders WHERE uncertain")}
+        stats_uncertain = conn.execute("SELECT uncertain FROM scheduling.queue_stats").fetchone()[0]
+    assert uncertain, "the rows the dead worker held are marked uncertain"
+    assert duplicated <= uncertain, "every possible duplicate is visible"
+    assert stats_uncertain == len(uncertain)
+
+
+def test_the_rate_limit_holds_across_processes(db_url, fake):
+    total, rate = 200, 50
+    add_due_reminders(db_url, total)
+    set_rate(db_url, rate)
+    workers = [start_worker(db_url, fake.cloud_env(), "--worker-id", f"r{n}") for n in range(2)]
+    try:
+        wait_for(lambda: states(db_url)["sent"] == total, "sent under the rate limit", workers=tuple(workers))
+    finally:
+        for worker in workers:
+            stop_worker(worker)
+    times = sorted(a.at for a in fake.accepted)
+    # Token bucket shared by both processes: one second of burst (50), then 50 per second. Tokens are
+    # granted at claim time and measured here at arrival, so allow one batch of jitter per window.
+    sustained = (total - rate) / (times[-1] - times[0])
+    assert sustained <= rate * 1.1, f"{sustained:.1f} messages/s after the burst"
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 2 * rate * 1.2, busiest
+
+
+def test_worker_survives_a_database_restart(fake):
+    with scratch_cluster("sessionkeeper_restart") as cluster:
+        with connect(cluster.url("postgres"), autocommit=True) as admin:
+            admin.execute("CREATE DATABASE worker_restart")
+        url = cluster.url("worker_restart")
+        with connect(url, autocommit=True) as conn:
+            Migrator(conn, PROJECT, say=lambda line: None).run()
+        add_due_reminders(url, 5)
+        worker = start_worker(url, fake.cloud_env())
+        try:
+            wait_for(lambda: states(url)["sent"] == 5, "first five sent")
+            cluster.stop()
+            cluster.start()
+            add_due_reminders(url, 5, first=6)
+            wait_for(lambda: states(url)["sent"] == 10, "five more sent after the restart")
+            assert worker.poll() is None, "the worker kept running"
+        finally:
+            code, out = stop_worker(worker)
+        assert code == 0, out
+        assert "database unavailable" in out
