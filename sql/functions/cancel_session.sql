@@ -29,22 +29,10 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, v_from, 'cancelled', v_session.is_delayed, 'manual',
+    PERFORM scheduling.record_manual_session_change(
+        v_session, v_from,
         'cancelled' || coalesce(': ' || p_reason, ''),
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'cancel_session',
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', v_from, 'to', 'cancelled')
-            )
-        )
+        'cancel_session', p_actor, p_now
     );
 
     RETURN v_session;

@@ -25,23 +25,10 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, 'in_progress', 'completed', v_session.is_delayed, 'manual',
+    PERFORM scheduling.record_manual_session_change(
+        v_session, 'in_progress',
         CASE WHEN v_session.is_delayed THEN 'delayed session completed by hand' ELSE 'completed by hand' END,
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'complete_session',
-            'completed', 1,
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', 'in_progress', 'to', 'completed')
-            )
-        )
+        'complete_session', p_actor, p_now
     );
 
     RETURN v_session;

@@ -19,22 +19,10 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, v_session.status, v_session.status, v_session.is_delayed, 'manual',
+    PERFORM scheduling.record_manual_session_change(
+        v_session, v_session.status,
         'deleted' || coalesce(': ' || p_reason, ''),
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'delete_session',
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', v_session.status, 'to', v_session.status)
-            )
-        )
+        'delete_session', p_actor, p_now
     );
 
     RETURN v_session;

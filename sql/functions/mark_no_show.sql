@@ -33,21 +33,10 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, v_from, 'no_show', v_session.is_delayed, 'manual', 'marked no-show',
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'mark_no_show',
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', v_from, 'to', 'no_show')
-            )
-        )
+    PERFORM scheduling.record_manual_session_change(
+        v_session, v_from,
+        'marked no-show',
+        'mark_no_show', p_actor, p_now
     );
 
     RETURN v_session;

@@ -52,25 +52,13 @@ BEGIN
     WHERE s.id = v_old.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, v_old.status, 'scheduled', FALSE, 'manual',
+    PERFORM scheduling.record_manual_session_change(
+        v_session, v_old.status,
         format(
             'rescheduled from %s .. %s to %s .. %s',
             v_old.starts_at, v_old.ends_at, v_session.starts_at, v_session.ends_at
         ),
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'reschedule_session',
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', v_old.status, 'to', 'scheduled')
-            )
-        )
+        'reschedule_session', p_actor, p_now
     );
 
     RETURN v_session;

@@ -35,22 +35,10 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    INSERT INTO scheduling.session_status_history (
-        session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
-    )
-    VALUES (
-        v_session.id, 'scheduled', 'in_progress', FALSE, 'manual', 'started by hand',
-        coalesce(p_actor, session_user), v_session.slot_version, p_now
-    );
-
-    PERFORM scheduling.notify_session_status(
-        jsonb_build_object(
-            'source', 'start_session',
-            'started', 1,
-            'updates', jsonb_build_array(
-                jsonb_build_object('id', v_session.id, 'from', 'scheduled', 'to', 'in_progress')
-            )
-        )
+    PERFORM scheduling.record_manual_session_change(
+        v_session, 'scheduled',
+        'started by hand',
+        'start_session', p_actor, p_now
     );
 
     RETURN v_session;
