@@ -6,6 +6,8 @@ Anything unknown falls back to the HTTP status: 429 and 5xx retry, other 4xx fai
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from runner.outbound import Verdict
 
 # WhatsApp Cloud API
@@ -50,24 +52,23 @@ def by_http_status(status: int) -> Verdict:
     return Verdict.FAIL
 
 
-def classify_cloud_api(status: int, code: int | None) -> Verdict:
+def _classify(status: int, code: int | None, *, halt: Callable[[int], bool], retry: set[int]) -> Verdict:
     if code is not None:
-        if code in CLOUD_HALT or any(code in r for r in CLOUD_HALT_RANGES):
+        if halt(code):
             return Verdict.HALT
-        if code in CLOUD_RETRY:
+        if code in retry:
             return Verdict.RETRY
         if status < 500 and status != 429:
-            # Known and unknown Meta codes on a 4xx (131026, 131047, 132xxx template errors, 100 ...) are final.
+            # A known or unknown provider code on a 4xx (131026, 131047, 132xxx, 21211 ...) is final.
             return Verdict.FAIL
     return by_http_status(status)
+
+
+def classify_cloud_api(status: int, code: int | None) -> Verdict:
+    return _classify(
+        status, code, halt=lambda c: c in CLOUD_HALT or any(c in r for r in CLOUD_HALT_RANGES), retry=CLOUD_RETRY
+    )
 
 
 def classify_twilio(status: int, code: int | None) -> Verdict:
-    if code is not None:
-        if code in TWILIO_HALT:
-            return Verdict.HALT
-        if code in TWILIO_RETRY:
-            return Verdict.RETRY
-        if status < 500 and status != 429:
-            return Verdict.FAIL
-    return by_http_status(status)
+    return _classify(status, code, halt=lambda c: c in TWILIO_HALT, retry=TWILIO_RETRY)
