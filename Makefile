@@ -62,6 +62,7 @@ test-python: deps ## pytest (each test gets a fresh copy of a migrated template 
 	$(BIN)/pytest
 
 bench: deps ## Run the benchmarks under bench/ and print their figures
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@set -e; for script in bench/bench_*.py; do \
 	  [ -e "$$script" ] || { echo "no benchmarks yet"; break; }; \
 	  echo "== $$script"; $(BIN)/python "$$script"; \

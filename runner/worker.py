@@ -5,7 +5,7 @@ time), the backoff, the deadline. The worker only moves bytes:
 
 * ``lanes`` tasks each hold a connection and loop: claim a batch (FOR UPDATE SKIP LOCKED under a
   lease, so several processes never claim the same row), send the batch concurrently, record the
-  outcomes in one pipelined round trip.
+  outcomes, one call per row (so a refused stale token affects only its own row).
 * Idle lanes sleep until the next row falls due, or until NOTIFY scheduling_reminders_due wakes
   them (a reminder planned for right now), whichever comes first.
 * A HALT verdict (expired token, locked account) gives the batch back untouched (no attempt burned),

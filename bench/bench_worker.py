@@ -1,0 +1,631 @@
+"""The reminder worker's throughput and lag, against its ceiling and its peer, in one run.
+
+On one throwaway cluster, each scenario in its own copy of a freshly migrated database, with the loopback
+fake of the WhatsApp Cloud API (tests/fake_provider.py) answering in this process:
+
+* ceiling: a bare SQL loop, no HTTP, as many connections and rows per batch as the worker's defaults,
+  claiming with scheduling.claim_due_reminders and recording with scheduling.record_reminder_sent;
+* end to end: real `sessionkeeper worker` processes delivering 5,000 due reminders to a zero-latency fake
+  (1 process; 3 processes on one sending number; 3 processes, one sending number each) and to a fake that
+  answers in 100 ms; the bucket of each sending number is set to 1,000 messages/s (Meta's highest tier);
+* lag: 10,000 reminders falling due at 1,000 per second, 1 worker process; lag = arrival at the fake
+  (and reminders.sent_at) minus due_at;
+* the peer: procrastinate (the optional extra `bench`), its schema in its own schema `procrastinate` of
+  the same database, one task doing the same POST through the same CloudApiSender (one aiohttp session per
+  worker process), 5,000 deferred jobs, one worker process.
+
+Rates are counted at the fake, from its first to its last accepted request. Figures are printed with ratios
+against the baselines measured in the same run; nothing here asserts a time. Every wait has a deadline,
+and every process started here is stopped, even on failure.
+
+`python bench/bench_worker.py procrastinate-worker` is the procrastinate worker process this script starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from support import PROJECT, connect, migrated_database, print_table
+
+from runner.outbound import OutboundMessage, Verdict
+from runner.worker import WorkerSettings
+from tests.fake_provider import CLOUD_TOKEN, PHONE_NUMBER_ID, FakeProvider
+
+TOTAL = 5_000
+SEND_RATE = 1_000  # messages/s per sending number: Meta's highest throughput tier
+LIFTED_RATE = 100_000  # a bucket that never holds the worker back: what the worker itself manages
+LAG_RATE, LAG_SECONDS, LAG_LEAD_SECONDS = 1_000, 10, 5.0
+SLOW_DELAY = 0.1
+LANES, BATCH = WorkerSettings().lanes, WorkerSettings().batch_size
+PROCRASTINATE_CONCURRENCY = LANES * BATCH  # as many sends in flight as the worker allows
+PROCRASTINATE_POOL = 10  # connections; the worker uses LANES + a listener + a heartbeat
+PROCRASTINATE_TASK = "bench.send_reminder"
+DEADLINE = 90.0  # seconds for any one scenario to finish its sends
+WORKER_IDS = [PHONE_NUMBER_ID, "1098765432101235", "1098765432101236"]
+
+
+# ---- databases and rows -------------------------------------------------------------------------------------
+class Databases:
+    """Copies of one migrated template database on the benchmark's cluster, one per scenario."""
+
+    def __init__(self, url: str) -> None:
+        self.base = url.rsplit("/", 1)[0]
+        with connect(url, autocommit=True) as conn:
+            # The cluster's cron database cannot be a template (pg_cron's launcher stays connected to it).
+            conn.execute("CREATE DATABASE bench_template")
+        from runner.migrate import Migrator
+
+        with connect(self.url("bench_template"), autocommit=True) as conn:
+            Migrator(conn, PROJECT, say=lambda line: None).run()
+
+    def url(self, dbname: str) -> str:
+        return f"{self.base}/{dbname}"
+
+    def fresh(self, dbname: str) -> str:
+        with connect(self.url("bench_template"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE bench_template')
+        return self.url(dbname)
+
+
+def add_due_reminders(url: str, count: int) -> None:
+    """``count`` appointments in 30 minutes, booked an hour ago: one reminder each, due now, one recipient each."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        host = conn.execute("SELECT scheduling.create_person('Bench Host', '+15550000000', 'UTC')").fetchone()[0]
+        conn.execute(
+            """
+            SELECT scheduling.create_appointment(
+                %(host)s,
+                scheduling.create_person('Customer ' || g, '+1555' || lpad(g::text, 7, '0'), 'Europe/Berlin', TRUE),
+                'Haircut', now() + interval '30 minutes', now() + interval '60 minutes', NULL, 'bench',
+                now() - interval '1 hour')
+            FROM generate_series(1, %(count)s::integer) AS g
+            """,
+            {"host": host, "count": count},
+        )
+        conn.execute("ANALYZE")
+
+
+def set_rates(url: str, phone_ids: list[str], rate: float = SEND_RATE) -> None:
+    """The bucket of each sending number; above Meta's 1,000/s (which set_send_rate and a CHECK refuse) the
+    CHECK is dropped in this throwaway copy and the bucket written directly, to see the worker unthrottled."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for phone_id in phone_ids:
+            if rate <= SEND_RATE:
+                conn.execute("SELECT scheduling.set_send_rate(%s, %s)", (f"cloud_api:{phone_id}", rate))
+                continue
+            conn.execute(
+                "ALTER TABLE scheduling.send_rate_limits DROP CONSTRAINT IF EXISTS send_rate_limits_rate_range"
+            )
+            conn.execute(
+                "INSERT INTO scheduling.send_rate_limits (sending_number, messages_per_second, tokens, refilled_at) "
+                "VALUES (%s, %s, %s, now())",
+                (f"cloud_api:{phone_id}", rate, rate),
+            )
+
+
+def sent_keys(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        return {row[0] for row in conn.execute("SELECT reminder_key FROM scheduling.reminders WHERE state = 'sent'")}
+
+
+def count_sent(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM scheduling.reminders WHERE state = 'sent'").fetchone()[0]
+
+
+# ---- processes ----------------------------------------------------------------------------------------------
+@dataclass
+class Processes:
+    """Child processes with their output in temporary files; all stopped on exit, whatever happened."""
+
+    started: list[tuple[subprocess.Popen, Any]] = field(default_factory=list)
+
+    def start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by stop_all)
+        process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **env}, cwd=PROJECT
+        )
+        self.started.append((process, log))
+        return process
+
+    def check_alive(self) -> None:
+        for process, log in self.started:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args[-1]} exited {process.returncode}:\n{tail(log)}")
+
+    def stop_all(self) -> list[tuple[int, str]]:
+        for process, _ in self.started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        outcomes = []
+        for process, log in self.started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            outcomes.append((process.returncode, tail(log)))
+            log.close()
+        self.started.clear()
+        return outcomes
+
+    def __enter__(self) -> Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_all()
+
+
+def tail(log: Any, lines: int = 20) -> str:
+    log.seek(0)
+    return "".join(log.readlines()[-lines:])
+
+
+def wait_for(condition: Callable[[], object], what: str, deadline: float, processes: Processes) -> None:
+    give_up = time.monotonic() + deadline
+    while time.monotonic() < give_up:
+        if condition():
+            return
+        processes.check_alive()
+        time.sleep(0.1)
+    raise TimeoutError(f"no {what} after {deadline:g} s")
+
+
+@contextlib.contextmanager
+def fake_provider(delay: float = 0.0):
+    fake = FakeProvider(default_delay=delay).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+# ---- results ------------------------------------------------------------------------------------------------
+@dataclass
+class Run:
+    name: str
+    rate: float | None = None
+    seconds: float | None = None
+    note: str = ""
+    problem: str | None = None
+
+
+def arrival_rate(fake: FakeProvider) -> tuple[float, float]:
+    """Messages/s from the first to the last request the fake accepted, and that span in seconds."""
+    times = sorted(a.at for a in fake.accepted)
+    span = times[-1] - times[0]
+    return (len(times) - 1) / span if span > 0 else float("inf"), span
+
+
+def exactly_once(fake: FakeProvider, expected: set[str]) -> str:
+    keys = Counter(a.body.get("biz_opaque_callback_data") for a in fake.accepted)
+    twice = sum(1 for count in keys.values() if count > 1)
+    verdict = "exactly once" if set(keys) == expected and twice == 0 else "NOT exactly once"
+    return f"{len(fake.accepted):,} accepted, {len(keys):,} keys, {twice} twice: {verdict}"
+
+
+# ---- 1. the ceiling: bare SQL, no HTTP ----------------------------------------------------------------------
+async def bare_sql_loop(url: str, total: int) -> tuple[float, list[float], list[float]]:
+    """Claim and mark with LANES connections, BATCH rows per claim; (seconds, claim times, record times)."""
+    claims: list[float] = []
+    records: list[float] = []
+
+    async def lane(number: int) -> None:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            while True:
+                started = time.perf_counter()
+                cursor = await conn.execute(
+                    "SELECT * FROM scheduling.claim_due_reminders(%s, %s, make_interval(secs => 60))",
+                    (f"bare-{number}", BATCH),
+                )
+                rows = await cursor.fetchall()
+                claims.append(time.perf_counter() - started)
+                if not rows:
+                    return
+                started = time.perf_counter()
+                for row in rows:
+                    await conn.execute(
+                        "SELECT scheduling.record_reminder_sent(%s, %s, %s)", (row[0], row[2], f"bare-{row[1]}")
+                    )
+                records.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(lane(n) for n in range(LANES))), DEADLINE)
+    return time.perf_counter() - started, claims, records
+
+
+def run_ceiling(dbs: Databases) -> tuple[Run, list[str]]:
+    url = dbs.fresh("bench_ceiling")
+    add_due_reminders(url, TOTAL)
+    notes = [claim_breakdown(url)]
+    seconds, claims, records = asyncio.run(bare_sql_loop(url, TOTAL))
+    sent = count_sent(url)
+    first, last = claims[: LANES * 3], claims[-LANES * 3 :]
+    notes.append(
+        f"bare loop: {len(claims)} claims; the first {len(first)} (backlog ~{TOTAL:,}) took "
+        f"{statistics.mean(first) * 1000:.0f} ms each, the last {len(last)} {statistics.mean(last) * 1000:.0f} ms; "
+        f"recording a batch of {BATCH}, one call per row: {statistics.median(records) * 1000:.0f} ms (median)"
+    )
+    problem = None if sent == TOTAL else f"only {sent} of {TOTAL} recorded as sent"
+    return Run(f"bare SQL claim-and-mark, {LANES} conns x {BATCH}", sent / seconds, seconds, problem=problem), notes
+
+
+def claim_breakdown(url: str) -> str:
+    """Where one claim's time goes at a backlog of TOTAL due rows (each measurement rolled back)."""
+    sweep = """
+        SELECT r.id FROM scheduling.reminders AS r
+        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
+        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id
+        WHERE ((r.state = 'pending' AND r.next_attempt_at <= now())
+               OR (r.state = 'leased' AND r.lease_expires_at <= now()))
+          AND scheduling.reminder_block_reason(r, b, s, p, now()) IS NOT NULL
+        ORDER BY r.next_attempt_at, r.id LIMIT 1000
+        FOR UPDATE OF r SKIP LOCKED FOR SHARE OF b, s, p SKIP LOCKED"""
+    per_person = """
+        SELECT DISTINCT ON (r.person_id) r.id FROM scheduling.reminders AS r
+        WHERE ((r.state = 'pending' AND r.next_attempt_at <= now())
+               OR (r.state = 'leased' AND r.lease_expires_at <= now()))
+          AND NOT EXISTS (SELECT 1 FROM scheduling.recipient_pacing AS rp
+                          WHERE rp.person_id = r.person_id AND rp.next_allowed_at > now())
+        ORDER BY r.person_id, r.due_at, r.id"""
+    claim = f"SELECT * FROM scheduling.claim_due_reminders('breakdown', {BATCH})"
+    figures = {}
+    with connect(url) as conn:
+        for name, query in (("claim", claim), ("sweep", sweep), ("per_person", per_person)):
+            timings = []
+            for _ in range(5):
+                with conn.transaction(force_rollback=True):
+                    started = time.perf_counter()
+                    conn.execute(query).fetchall()
+                    timings.append(time.perf_counter() - started)
+            figures[name] = statistics.median(timings) * 1000
+    return (
+        f"one claim of {BATCH} at a backlog of {TOTAL:,} due rows: {figures['claim']:.0f} ms; inside it, the "
+        f"re-check sweep (step 1, reminder_block_reason on every due row) {figures['sweep']:.0f} ms alone and the "
+        f"one-per-recipient DISTINCT ON over every due row {figures['per_person']:.0f} ms alone"
+    )
+
+
+# ---- 2-3. end to end ----------------------------------------------------------------------------------------
+def worker_env(url: str, fake: FakeProvider, phone_id: str) -> dict[str, str]:
+    return {**fake.cloud_env(), "WHATSAPP_PHONE_NUMBER_ID": phone_id, "SESSIONKEEPER_DATABASE_URL": url}
+
+
+def worker_args(worker_id: str) -> list[str]:
+    return [sys.executable, "-m", "runner.cli", "worker", "--worker-id", worker_id]
+
+
+def run_end_to_end(
+    dbs: Databases, name: str, *, processes: int, numbers: int, delay: float = 0.0, rate: float = SEND_RATE
+) -> Run:
+    dbname = "bench_" + "".join(c if c.isalnum() else "_" for c in name.lower())
+    run = Run(name)
+    url = dbs.fresh(dbname[:60])
+    add_due_reminders(url, TOTAL)
+    phone_ids = WORKER_IDS[:numbers]
+    set_rates(url, phone_ids, rate)
+    with psycopg.connect(url) as conn:
+        expected = {key for (key,) in conn.execute("SELECT reminder_key FROM scheduling.reminders")}
+    with fake_provider(delay) as fake, Processes() as children:
+        started = time.monotonic()
+        for n in range(processes):
+            children.start(worker_args(f"bench-{n}"), worker_env(url, fake, phone_ids[n % numbers]))
+        try:
+            wait_for(
+                lambda: len(fake.accepted) >= TOTAL and count_sent(url) == TOTAL, "5,000 sends", DEADLINE, children
+            )
+        except (TimeoutError, RuntimeError) as problem:
+            run.problem = f"{problem} ({len(fake.accepted):,} accepted)"
+        run.seconds = time.monotonic() - started
+        outcomes = children.stop_all()
+        if len(fake.accepted) > 1:
+            run.rate, _ = arrival_rate(fake)
+        run.note = exactly_once(fake, expected)
+        if sent_keys(url) != expected and not run.problem:
+            run.problem = "the database does not show every reminder sent"
+        bad = [out for code, out in outcomes if code != 0 or "Traceback" in out]
+        if bad and not run.problem:
+            run.problem = f"a worker exited badly:\n{bad[0]}"
+    return run
+
+
+# ---- 4. lag at an offered 1,000 messages/s ------------------------------------------------------------------
+def run_lag(dbs: Databases) -> tuple[Run, dict[str, list[float]]]:
+    total = LAG_RATE * LAG_SECONDS
+    run = Run(f"1 process, {total:,} falling due at {LAG_RATE:,}/s")
+    url = dbs.fresh("bench_lag")
+    add_due_reminders(url, total)
+    set_rates(url, [PHONE_NUMBER_ID])
+    with psycopg.connect(url, autocommit=True) as conn:
+        # Spread the due times: row k falls due at first + k / LAG_RATE seconds.
+        first_due = conn.execute(
+            """
+            WITH o AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM scheduling.reminders),
+            moved AS (
+                UPDATE scheduling.reminders AS r
+                SET due_at = now() + make_interval(secs => %(lead)s + o.k / %(rate)s::float8),
+                    next_attempt_at = now() + make_interval(secs => %(lead)s + o.k / %(rate)s::float8)
+                FROM o WHERE r.id = o.id
+                RETURNING r.due_at
+            )
+            SELECT extract(EPOCH FROM min(due_at)) FROM moved
+            """,
+            {"lead": LAG_LEAD_SECONDS, "rate": LAG_RATE},
+        ).fetchone()[0]
+        due = dict(conn.execute("SELECT reminder_key, extract(EPOCH FROM due_at) FROM scheduling.reminders"))
+    lags: dict[str, list[float]] = {}
+    with fake_provider() as fake, Processes() as children:
+        children.start(worker_args("bench-lag"), worker_env(url, fake, PHONE_NUMBER_ID))
+        with psycopg.connect(url, autocommit=True) as conn:
+            wait_for(
+                lambda: conn.execute("SELECT count(*) FROM scheduling.worker_heartbeats").fetchone()[0],
+                "worker heartbeat",
+                30,
+                children,
+            )
+        ready_ahead = float(first_due) - time.time()
+        try:
+            wait_for(
+                lambda: len(fake.accepted) >= total,
+                f"{total:,} sends",
+                LAG_LEAD_SECONDS + LAG_SECONDS + DEADLINE,
+                children,
+            )
+            wait_for(lambda: count_sent(url) == total, f"{total:,} recorded", 30, children)
+        except (TimeoutError, RuntimeError) as problem:
+            run.problem = f"{problem} ({len(fake.accepted):,} accepted)"
+        children.stop_all()
+        # The fake stamps arrivals with time.monotonic(); the database's due_at is wall time on this machine.
+        wall = time.time() - time.monotonic()
+        lags["arrival at the fake"] = [
+            a.at + wall - float(due[a.body["biz_opaque_callback_data"]]) for a in fake.accepted
+        ]
+        run.rate, _ = arrival_rate(fake) if len(fake.accepted) > 1 else (None, None)
+        run.note = exactly_once(fake, set(due)) + f"; worker ready {ready_ahead:.1f} s before the first due time"
+    with psycopg.connect(url) as conn:
+        lags["reminders.sent_at"] = [
+            float(row[0])
+            for row in conn.execute(
+                "SELECT extract(EPOCH FROM sent_at - due_at) FROM scheduling.reminders WHERE sent_at IS NOT NULL"
+            )
+        ]
+    return run, lags
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# ---- 5. the peer: procrastinate -----------------------------------------------------------------------------
+class NotInMainWarning(logging.Filter):
+    """Drops procrastinate's warning that the App lives in __main__: its one task is found by its explicit name."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "action", None) != "app_defined_in___main__"
+
+
+def procrastinate_app(conninfo: str, sender_box: dict[str, Any]):
+    import procrastinate
+
+    logging.getLogger("procrastinate.blueprints").addFilter(NotInMainWarning())
+
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo, min_size=4, max_size=PROCRASTINATE_POOL)
+    app = procrastinate.App(connector=connector)
+
+    @app.task(name=PROCRASTINATE_TASK)
+    async def send_reminder(message: dict[str, Any]) -> None:
+        outcome = await sender_box["sender"].send(OutboundMessage(**message))
+        if outcome.verdict is not Verdict.SENT:
+            raise RuntimeError(f"{outcome.error_code}: {outcome.error_message}")
+
+    return app, send_reminder
+
+
+def procrastinate_conninfo(url: str) -> str:
+    # Its tables and functions in their own schema: every connection it opens searches only that schema.
+    return psycopg.conninfo.make_conninfo(url, options="-c search_path=procrastinate")
+
+
+async def serve_procrastinate() -> None:
+    """The procrastinate worker process: one aiohttp session, the same CloudApiSender as our worker."""
+    import aiohttp
+
+    from runner.senders.cloud_api import CloudApiSender
+
+    sender_box: dict[str, Any] = {}
+    app, _ = procrastinate_app(os.environ["BENCH_PROCRASTINATE_CONNINFO"], sender_box)
+    connector = aiohttp.TCPConnector(limit=PROCRASTINATE_CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        sender_box["sender"] = CloudApiSender(
+            session, token=CLOUD_TOKEN, phone_number_id=PHONE_NUMBER_ID, base_url=os.environ["BENCH_FAKE_URL"]
+        )
+        async with app.open_async():
+            await app.run_worker_async(concurrency=PROCRASTINATE_CONCURRENCY, name="bench-procrastinate")
+
+
+async def defer_jobs(conninfo: str, messages: list[dict[str, Any]]) -> None:
+    app, task = procrastinate_app(conninfo, {})
+    async with app.open_async():
+        await app.schema_manager.apply_schema_async()
+        for start in range(0, len(messages), 1000):
+            await task.batch_defer_async(*({"message": m} for m in messages[start : start + 1000]))
+
+
+def synthetic_messages(total: int) -> list[dict[str, Any]]:
+    """What claim_due_reminders hands the worker for these rows, as JSON for procrastinate's job args."""
+    return [
+        {
+            "reminder_id": f"00000000-0000-4000-8000-{n:012d}",
+            "reminder_key": f"procrastinate-{n}",
+            "attempt_token": f"00000000-0000-4000-8000-{n:012d}",
+            "attempt": 1,
+            "kind": "reminder",
+            "recipient_phone": f"+1555{n:07d}",
+            "recipient_name": f"Customer {n}",
+            "recipient_time_zone": "Europe/Berlin",
+            "template_name": "session_reminder",
+            "language": "en",
+            "whatsapp_template_name": "session_reminder",
+            "twilio_content_sid": None,
+            "body_parameters": [f"Customer {n}", "Haircut", "Bench Host", "Tue 24 Nov, 10:30", "in 30 minutes"],
+        }
+        for n in range(1, total + 1)
+    ]
+
+
+def run_procrastinate(dbs: Databases) -> Run:
+    run = Run(f"procrastinate, 1 process, concurrency {PROCRASTINATE_CONCURRENCY}, pool {PROCRASTINATE_POOL}")
+    try:
+        from importlib.metadata import version
+
+        import procrastinate  # noqa: F401
+
+        run.name += f" (v{version('procrastinate')})"
+    except ImportError as problem:
+        run.problem = f"procrastinate is not installed ({problem}); pip install -e '.[bench]'"
+        return run
+    url = dbs.fresh("bench_procrastinate")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA procrastinate")
+    conninfo = procrastinate_conninfo(url)
+    messages = synthetic_messages(TOTAL)
+    asyncio.run(defer_jobs(conninfo, messages))
+    expected = {m["reminder_key"] for m in messages}
+
+    def succeeded() -> int:
+        with psycopg.connect(conninfo) as conn:
+            return conn.execute("SELECT count(*) FROM procrastinate_jobs WHERE status = 'succeeded'").fetchone()[0]
+
+    with fake_provider() as fake, Processes() as children:
+        started = time.monotonic()
+        env = {"BENCH_PROCRASTINATE_CONNINFO": conninfo, "BENCH_FAKE_URL": fake.base_url}
+        children.start([sys.executable, str(PROJECT / "bench" / "bench_worker.py"), "procrastinate-worker"], env)
+        try:
+            wait_for(lambda: len(fake.accepted) >= TOTAL and succeeded() == TOTAL, "5,000 jobs", DEADLINE, children)
+        except (TimeoutError, RuntimeError) as problem:
+            run.problem = f"{problem} ({len(fake.accepted):,} accepted, {succeeded():,} succeeded)"
+        run.seconds = time.monotonic() - started
+        children.stop_all()
+        if len(fake.accepted) > 1:
+            run.rate, _ = arrival_rate(fake)
+        run.note = exactly_once(fake, expected)
+    return run
+
+
+# ---- the report ---------------------------------------------------------------------------------------------
+def attempt(name: str, action: Callable[[], Run]) -> Run:
+    try:
+        return action()
+    except Exception as problem:
+        traceback.print_exc()
+        return Run(name, problem=f"{type(problem).__name__}: {problem}")
+
+
+def figure(run: Run) -> str:
+    return f"{run.rate:9,.0f} msg/s" if run.rate else "           n/a"
+
+
+def ratio(run: Run, baseline: Run | None, label: str) -> str:
+    if not run.rate or baseline is None or not baseline.rate:
+        return ""
+    return f"{run.rate / baseline.rate:5.2f}x {label}"
+
+
+def main() -> None:
+    started = time.monotonic()
+    with migrated_database("sessionkeeper_bench") as url:
+        dbs = Databases(url)
+        notes: list[str] = []
+
+        def ceiling() -> Run:
+            run, found = run_ceiling(dbs)
+            notes.extend(found)
+            return run
+
+        bare = attempt("bare SQL claim-and-mark", ceiling)
+        ends = [
+            attempt(name, lambda name=name, kw=kw: run_end_to_end(dbs, name, **kw))
+            for name, kw in (
+                ("worker, 1 process, 1 number (cap 1,000/s), 0 ms fake", {"processes": 1, "numbers": 1}),
+                ("worker, 3 processes, 1 number (cap 1,000/s), 0 ms fake", {"processes": 3, "numbers": 1}),
+                ("worker, 3 processes, 3 numbers (cap 3,000/s), 0 ms fake", {"processes": 3, "numbers": 3}),
+                (
+                    "worker, 1 process, bucket lifted (100,000/s), 0 ms fake",
+                    {"processes": 1, "numbers": 1, "rate": LIFTED_RATE},
+                ),
+                (
+                    "worker, 1 process, 1 number (cap 1,000/s), 100 ms fake",
+                    {"processes": 1, "numbers": 1, "delay": SLOW_DELAY},
+                ),
+            )
+        ]
+        peer = attempt("procrastinate", lambda: run_procrastinate(dbs))
+        lag_holder: dict[str, Any] = {}
+
+        def lag() -> Run:
+            run, lags = run_lag(dbs)
+            lag_holder.update(lags)
+            return run
+
+        lag_run = attempt("lag", lag)
+
+    rows = []
+    for run in (bare, *ends, peer):
+        notes_here = [ratio(run, bare, "ceiling"), "" if run is peer else ratio(run, peer, "procrastinate")]
+        rows.append((run.name, figure(run), "  ".join(n for n in notes_here if n)))
+    print_table(
+        f"reminders delivered, {TOTAL:,} due at once, {LANES} lanes x {BATCH} per process, "
+        f"bucket {SEND_RATE:,}/s per sending number (rate from first to last arrival at the fake)",
+        rows,
+    )
+    print("\n  delivery checks (at the fake, by biz_opaque_callback_data):")
+    for run in (*ends, peer):
+        seconds = f"{run.seconds:.1f} s wall" if run.seconds else ""
+        print(f"    {run.name}: {run.note} {seconds}")
+    lag_rows = []
+    for name, values in lag_holder.items():
+        if values:
+            lag_rows.append(
+                (
+                    f"due -> {name}",
+                    f"p50 {percentile(values, 0.5) * 1000:6.0f} ms",
+                    f"p99 {percentile(values, 0.99) * 1000:6.0f} ms   max {max(values) * 1000:6.0f} ms",
+                )
+            )
+    if lag_rows:
+        print_table(f"lag, {lag_run.name}", lag_rows)
+    print(f"\n  lag run: {figure(lag_run).strip()} arriving; {lag_run.note}")
+    if notes:
+        print("\n  where a claim's time goes:")
+        for note in notes:
+            print(f"    {note}")
+    problems = [run for run in (bare, *ends, peer, lag_run) if run.problem]
+    if problems:
+        print("\n  problems:")
+        for run in problems:
+            print(f"    {run.name}: {run.problem}")
+    print(f"\n  whole benchmark: {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["procrastinate-worker"]:
+        asyncio.run(serve_procrastinate())
+    else:
+        main()
