@@ -1,0 +1,3 @@
+SELECT cron.schedule(
+    'sessionkeeper-activate-sessions', '0 * * * *', $$SELECT count(*) FROM scheduling.activate_scheduled_sessions()$$
+);

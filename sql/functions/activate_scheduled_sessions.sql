@@ -1,0 +1,37 @@
+CREATE OR REPLACE FUNCTION scheduling.activate_scheduled_sessions(p_now timestamptz DEFAULT now())
+RETURNS TABLE (session_id uuid, title text, visible_from timestamptz, starts_at timestamptz)
+LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'activate_scheduled_sessions: p_now must not be NULL';
+    END IF;
+
+    RETURN QUERY
+    WITH due AS (
+        SELECT s.id
+        FROM scheduling.sessions AS s
+        WHERE NOT s.is_visible AND s.visible_from <= p_now AND s.deleted_at IS NULL
+        FOR UPDATE OF s SKIP LOCKED
+    ),
+
+    activated AS (
+        UPDATE scheduling.sessions AS s
+        SET is_visible = TRUE
+        FROM due AS d
+        WHERE s.id = d.id
+        RETURNING s.id AS activated_id, s.title AS activated_title, s.visible_from AS activated_visible_from,
+        s.starts_at AS activated_starts_at
+    )
+
+    SELECT a.activated_id, a.activated_title, a.activated_visible_from, a.activated_starts_at
+    FROM activated AS a
+    ORDER BY a.activated_starts_at, a.activated_id;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) IS
+'What pg_cron runs hourly (job sessionkeeper-activate-sessions), seed 002: makes visible (is_visible) every not '
+'deleted session whose visible_from (the start of its date in its own zone, for generated sessions) has passed, '
+'and returns them. Rows locked by another transaction wait for the next run. Does not change status: the '
+'lifecycle stays tick''s.';

@@ -1,0 +1,83 @@
+CREATE OR REPLACE FUNCTION scheduling.archive_closed_sessions(
+    p_older_than interval DEFAULT '90 days',
+    p_batch integer DEFAULT 1000,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_ids uuid [];
+    v_booking_ids uuid [];
+    v_reminder_ids uuid [];
+    v_total integer := 0;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'archive_closed_sessions: p_now must not be NULL';
+    END IF;
+    IF p_older_than IS NULL OR p_older_than <= INTERVAL '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK017', MESSAGE = format('archive age must be more than zero, not %s', p_older_than);
+    END IF;
+    IF p_batch IS NULL OR p_batch < 1 THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = format('archive batch must be 1 or more, not %s', p_batch);
+    END IF;
+
+    LOOP
+        SELECT coalesce(array_agg(c.id), '{}')
+        INTO v_ids
+        FROM (
+            SELECT s.id
+            FROM scheduling.sessions AS s
+            WHERE
+                (s.status IN ('completed', 'cancelled', 'no_show') OR s.deleted_at IS NOT NULL)
+                AND s.ends_at < p_now - p_older_than
+            ORDER BY s.ends_at, s.id
+            LIMIT p_batch
+            FOR UPDATE OF s SKIP LOCKED
+        ) AS c;
+        EXIT WHEN cardinality(v_ids) = 0;
+
+        SELECT coalesce(array_agg(b.id), '{}') INTO v_booking_ids
+        FROM scheduling.bookings AS b
+        WHERE b.session_id = ANY(v_ids);
+
+        SELECT coalesce(array_agg(r.id), '{}') INTO v_reminder_ids
+        FROM scheduling.reminders AS r
+        WHERE r.session_id = ANY(v_ids) OR r.booking_id = ANY(v_booking_ids);
+
+        -- Copy everything first, then delete children before parents: nothing is lost.
+        INSERT INTO scheduling.sessions_archive
+        SELECT s.*, p_now FROM scheduling.sessions AS s WHERE s.id = ANY(v_ids);
+        INSERT INTO scheduling.session_status_history_archive
+        SELECT h.*, p_now FROM scheduling.session_status_history AS h WHERE h.session_id = ANY(v_ids);
+        INSERT INTO scheduling.bookings_archive
+        SELECT b.*, p_now FROM scheduling.bookings AS b WHERE b.id = ANY(v_booking_ids);
+        INSERT INTO scheduling.booking_status_history_archive
+        SELECT h.*, p_now FROM scheduling.booking_status_history AS h WHERE h.booking_id = ANY(v_booking_ids);
+        INSERT INTO scheduling.reminders_archive
+        SELECT r.*, p_now FROM scheduling.reminders AS r WHERE r.id = ANY(v_reminder_ids);
+        INSERT INTO scheduling.reminder_state_history_archive
+        SELECT h.*, p_now FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = ANY(v_reminder_ids);
+
+        DELETE FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = ANY(v_reminder_ids);
+        DELETE FROM scheduling.reminders AS r WHERE r.id = ANY(v_reminder_ids);
+        DELETE FROM scheduling.booking_status_history AS h WHERE h.booking_id = ANY(v_booking_ids);
+        DELETE FROM scheduling.bookings AS b WHERE b.id = ANY(v_booking_ids);
+        DELETE FROM scheduling.session_status_history AS h WHERE h.session_id = ANY(v_ids);
+        DELETE FROM scheduling.sessions AS s WHERE s.id = ANY(v_ids);
+
+        v_total := v_total + cardinality(v_ids);
+        EXIT WHEN cardinality(v_ids) < p_batch;
+    END LOOP;
+
+    RETURN v_total;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) IS
+'What pg_cron runs daily (job sessionkeeper-archive): moves closed sessions (completed, cancelled, no-show, or '
+'soft-deleted) whose end is more than p_older_than before p_now into sessions_archive, with their history, '
+'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
+'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
+'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.';

@@ -1,0 +1,68 @@
+CREATE OR REPLACE FUNCTION scheduling.auto_close_expired_sessions(p_now timestamptz DEFAULT now())
+RETURNS TABLE (
+    session_id uuid,
+    from_status scheduling.session_status,
+    to_status scheduling.session_status
+)
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    -- The same pg_advisory_xact_lock key as tick: 0x534B5449434B, "SKTICK" in ASCII.
+    c_tick_lock_key CONSTANT bigint := 91583001740107;
+    v_moved jsonb;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'auto_close_expired_sessions: p_now must not be NULL';
+    END IF;
+
+    PERFORM pg_advisory_xact_lock(c_tick_lock_key);
+
+    SELECT coalesce(
+        jsonb_agg(
+            jsonb_build_object('id', a.session_id, 'from', a.from_status, 'to', a.to_status, 'is_delayed', a.is_delayed)
+            ORDER BY a.ord
+        ),
+        '[]'::jsonb
+    )
+    INTO v_moved
+    FROM scheduling.advance_due_sessions(p_now) WITH ORDINALITY AS a (
+        session_id, from_status, to_status, is_delayed, ord
+    );
+
+    IF jsonb_array_length(v_moved) > 0 THEN
+        PERFORM scheduling.notify_session_status(
+            jsonb_build_object(
+                'source', 'auto_close',
+                'started', (
+                    SELECT count(*) FROM jsonb_array_elements(v_moved) AS m (item)
+                    WHERE m.item ->> 'from' = 'scheduled' AND NOT (m.item ->> 'is_delayed')::boolean
+                ),
+                'delayed', (
+                    SELECT count(*) FROM jsonb_array_elements(v_moved) AS m (item)
+                    WHERE m.item ->> 'from' = 'scheduled' AND (m.item ->> 'is_delayed')::boolean
+                ),
+                'completed', (
+                    SELECT count(*) FROM jsonb_array_elements(v_moved) AS m (item) WHERE m.item ->> 'to' = 'completed'
+                ),
+                'updates', v_moved,
+                'total', jsonb_array_length(v_moved)
+            )
+        );
+    END IF;
+
+    RETURN QUERY
+    SELECT (m.item ->> 'id')::uuid, (m.item ->> 'from')::scheduling.session_status,
+        (m.item ->> 'to')::scheduling.session_status
+    FROM jsonb_array_elements(v_moved) WITH ORDINALITY AS m (item, ord)
+    WHERE m.item ->> 'to' = 'completed'
+    ORDER BY m.ord;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
+'What pg_cron runs every 5 minutes (job sessionkeeper-close-expired), seed 002: closes sessions past their end by '
+'running the same set-based step as tick (advance_due_sessions) under tick''s advisory lock, so the two never '
+'conflict and agree on the lifecycle: automatic sessions whose end passed are completed (with history), '
+'host_started ones not delayed complete at their end, delayed ones still wait for complete_session. Like tick '
+'it also starts sessions whose start passed, and sends NOTIFY scheduling_session_status (source auto_close). '
+'Returns the sessions it completed (session_id, from_status, to_status).';

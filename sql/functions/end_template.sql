@@ -1,0 +1,35 @@
+CREATE OR REPLACE FUNCTION scheduling.end_template(
+    p_template_id uuid,
+    p_reason text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_template scheduling.session_templates;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'end_template: p_now must not be NULL';
+    END IF;
+    v_template := scheduling.lock_template_for_action(p_template_id, 'end');
+    IF v_template.status = 'ended' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK026', MESSAGE = format('cannot end recurring template %s: it has already ended', v_template.id);
+    END IF;
+
+    UPDATE scheduling.session_templates AS t
+    SET status = 'ended', ended_at = p_now, updated_at = p_now
+    WHERE t.id = v_template.id;
+
+    RETURN scheduling.remove_future_occurrences(
+        v_template.id, 'template ended' || coalesce(': ' || p_reason, ''), p_actor, p_now
+    ) || jsonb_build_object('template_id', v_template.id, 'status', 'ended');
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) IS
+'Ends an active or paused template for good: it never generates again; its future unbooked occurrences are '
+'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
+'Errors: SK022 unknown template, SK026 already ended.';

@@ -1,0 +1,61 @@
+CREATE OR REPLACE FUNCTION scheduling.generate_all_recurring_sessions(
+    p_days_ahead integer DEFAULT 30,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    c_max_failures CONSTANT integer := 50;
+    v_template_id uuid;
+    v_templates integer := 0;
+    v_failed integer := 0;
+    v_created integer := 0;
+    v_count integer;
+    v_failures jsonb := '[]'::jsonb;
+    v_error_state text;
+    v_error_message text;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'generate_all_recurring_sessions: p_now must not be NULL';
+    END IF;
+
+    FOR v_template_id IN
+        SELECT t.id FROM scheduling.session_templates AS t WHERE t.status = 'active' ORDER BY t.id
+    LOOP
+        v_templates := v_templates + 1;
+        -- One sub-transaction per template: a template that fails does not stop the others.
+        BEGIN
+            SELECT count(*)::integer INTO v_count
+            FROM scheduling.generate_recurring_sessions(v_template_id, p_days_ahead, p_now);
+            v_created := v_created + v_count;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS
+                v_error_state = RETURNED_SQLSTATE,
+                v_error_message = MESSAGE_TEXT;
+            v_failed := v_failed + 1;
+            IF v_failed <= c_max_failures THEN
+                v_failures := v_failures || jsonb_build_array(
+                    jsonb_build_object('template_id', v_template_id, 'sqlstate', v_error_state, 'message', v_error_message)
+                );
+            END IF;
+            INSERT INTO scheduling.recurring_session_logs (template_id, action, detail, happened_at)
+            VALUES (v_template_id, 'failed', format('[%s] %s', v_error_state, v_error_message), p_now);
+        END;
+    END LOOP;
+
+    RETURN jsonb_build_object(
+        'templates', v_templates,
+        'succeeded', v_templates - v_failed,
+        'failed', v_failed,
+        'created', v_created,
+        'failures', v_failures
+    );
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) IS
+'What pg_cron runs daily (job sessionkeeper-generate-recurring): generate_recurring_sessions for every active '
+'template, each in its own sub-transaction so that one failing template does not stop the others (its error is '
+'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
+'[{template_id, sqlstate, message}] (first 50)}.';

@@ -1,0 +1,125 @@
+CREATE OR REPLACE FUNCTION scheduling.generate_recurring_sessions(
+    p_template_id uuid,
+    p_days_ahead integer DEFAULT 30,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS TABLE (session_id uuid, occurrence_date date, starts_at timestamptz)
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_template scheduling.session_templates;
+    v_today date;
+    v_from date;
+    v_to date;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'generate_recurring_sessions: p_now must not be NULL';
+    END IF;
+    IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('generate_recurring_sessions: p_days_ahead must be 0 to 3660, not %s', p_days_ahead);
+    END IF;
+
+    -- The row lock serialises concurrent generations of one template; the unique key does the rest.
+    v_template := scheduling.lock_template_for_action(p_template_id, 'generate sessions of');
+    IF v_template.status <> 'active' THEN
+        RETURN;
+    END IF;
+
+    v_today := (p_now AT TIME ZONE v_template.time_zone)::date;
+    v_to := v_today + p_days_ahead;
+    -- The watermark: dates up to generated_until were covered by an earlier call.
+    v_from := greatest(v_today, v_template.first_date, v_template.generated_until + 1);
+
+    IF v_from <= v_to THEN
+        RETURN QUERY
+        WITH occurrences AS (
+            SELECT
+                o.occurrence_date AS occ_date,
+                o.starts_at AS occ_starts_at,
+                o.ends_at AS occ_ends_at,
+                scheduling.local_to_instant(o.occurrence_date::timestamp, v_template.time_zone) AS occ_visible_from
+            FROM scheduling.template_occurrences(v_template.id, v_from, v_to) AS o
+            WHERE
+                o.starts_at > p_now
+                AND NOT EXISTS (
+                    SELECT 1
+                    FROM scheduling.template_exceptions AS e
+                    WHERE e.template_id = v_template.id AND e.occurrence_date = o.occurrence_date
+                )
+        ),
+
+        created AS (
+            INSERT INTO scheduling.sessions AS s (
+                host_id, title, starts_at, ends_at, time_zone, start_mode, capacity, metadata, reminder_policy_id,
+                template_id, occurrence_date, visible_from, is_visible, created_at, updated_at
+            )
+            SELECT
+                v_template.host_id,
+                v_template.title,
+                oc.occ_starts_at,
+                oc.occ_ends_at,
+                v_template.time_zone,
+                v_template.start_mode,
+                v_template.capacity,
+                v_template.metadata,
+                v_template.reminder_policy_id,
+                v_template.id,
+                oc.occ_date,
+                oc.occ_visible_from,
+                oc.occ_visible_from <= p_now,
+                p_now,
+                p_now
+            FROM occurrences AS oc
+            ORDER BY oc.occ_date
+            ON CONFLICT ON CONSTRAINT sessions_template_occurrence_key DO NOTHING
+            RETURNING s.id AS new_id, s.occurrence_date AS new_date, s.starts_at AS new_starts_at, s.ends_at AS new_ends_at
+        ),
+
+        history AS (
+            INSERT INTO scheduling.session_status_history (
+                session_id, from_status, to_status, is_delayed, reason, detail, slot_version, happened_at
+            )
+            SELECT
+                c.new_id, NULL, 'scheduled', FALSE, 'automatic',
+                format(
+                    'generated from template %s for %s: %s .. %s', v_template.id, c.new_date, c.new_starts_at,
+                    c.new_ends_at
+                ),
+                1, p_now
+            FROM created AS c
+            RETURNING 1 AS one
+        ),
+
+        logged AS (
+            INSERT INTO scheduling.recurring_session_logs (
+                template_id, session_id, occurrence_date, action, detail, happened_at
+            )
+            SELECT
+                v_template.id, c.new_id, c.new_date, 'generated',
+                format('%s .. %s', c.new_starts_at, c.new_ends_at), p_now
+            FROM created AS c
+            RETURNING 1 AS one
+        )
+
+        SELECT c.new_id, c.new_date, c.new_starts_at
+        FROM created AS c
+        ORDER BY c.new_date;
+    END IF;
+
+    UPDATE scheduling.session_templates AS t
+    SET generated_until = greatest(t.generated_until, v_to)
+    WHERE t.id = v_template.id;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timestamptz) IS
+'Creates the sessions of an active template for the local dates from today to today + p_days_ahead in the '
+'template''s zone (occurrences already started at p_now are not created) and returns them. Idempotent: '
+'sessions(template_id, occurrence_date) is unique, dates up to the watermark generated_until are not looked at '
+'again, and exception dates (skipped, moved) are never generated. Each session inherits host, title, capacity, '
+'start mode, reminder policy and metadata, is visible from the start of its local date (visible_from), and gets '
+'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. A paused or '
+'ended template generates nothing. Errors: SK022 unknown template, SK009 p_days_ahead outside 0..3660 or NULL '
+'p_now.';

@@ -1,0 +1,36 @@
+CREATE OR REPLACE FUNCTION scheduling.pause_template(
+    p_template_id uuid,
+    p_reason text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_template scheduling.session_templates;
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'pause_template: p_now must not be NULL';
+    END IF;
+    v_template := scheduling.lock_template_for_action(p_template_id, 'pause');
+    IF v_template.status <> 'active' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK026',
+            MESSAGE = format('cannot pause recurring template %s: it is %s', v_template.id, v_template.status);
+    END IF;
+
+    UPDATE scheduling.session_templates AS t
+    SET status = 'paused', paused_at = p_now, generated_until = NULL, updated_at = p_now
+    WHERE t.id = v_template.id;
+
+    RETURN scheduling.remove_future_occurrences(
+        v_template.id, 'template paused' || coalesce(': ' || p_reason, ''), p_actor, p_now
+    ) || jsonb_build_object('template_id', v_template.id, 'status', 'paused');
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.pause_template(uuid, text, text, timestamptz) IS
+'Pauses an active template: it generates nothing until resume_template; its future unbooked occurrences are '
+'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
+'Errors: SK022 unknown template, SK026 not active.';

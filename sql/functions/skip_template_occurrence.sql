@@ -1,0 +1,77 @@
+CREATE OR REPLACE FUNCTION scheduling.skip_template_occurrence(
+    p_template_id uuid,
+    p_occurrence_date date,
+    p_reason text DEFAULT NULL,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS jsonb
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_template scheduling.session_templates;
+    v_session scheduling.sessions;
+    v_outcome text := 'no session yet';
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'skip_template_occurrence: p_now must not be NULL';
+    END IF;
+    v_template := scheduling.lock_template_for_action(p_template_id, 'skip a date of');
+    IF NOT EXISTS (
+        SELECT 1 FROM scheduling.template_occurrences(v_template.id, p_occurrence_date, p_occurrence_date)
+    ) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK027',
+            MESSAGE = format('%s is not an occurrence of recurring template %s', p_occurrence_date, v_template.id);
+    END IF;
+
+    INSERT INTO scheduling.template_exceptions (template_id, occurrence_date, kind, reason, actor, created_at)
+    VALUES (v_template.id, p_occurrence_date, 'skipped', p_reason, coalesce(p_actor, session_user), p_now)
+    ON CONFLICT ON CONSTRAINT template_exceptions_template_date_key DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN jsonb_build_object(
+            'template_id', v_template.id, 'occurrence_date', p_occurrence_date, 'outcome', 'already an exception'
+        );
+    END IF;
+
+    SELECT s.* INTO v_session
+    FROM scheduling.sessions AS s
+    WHERE s.template_id = v_template.id AND s.occurrence_date = p_occurrence_date AND s.deleted_at IS NULL
+    FOR UPDATE;
+    IF FOUND THEN
+        IF v_session.status <> 'scheduled' OR EXISTS (
+            SELECT 1 FROM scheduling.bookings AS b WHERE b.session_id = v_session.id AND b.status = 'confirmed'
+        ) THEN
+            v_outcome := 'session kept (booked or not scheduled)';
+        ELSE
+            PERFORM scheduling.delete_session(
+                v_session.id, 'date skipped' || coalesce(': ' || p_reason, ''), p_actor, p_now
+            );
+            v_outcome := 'session deleted';
+        END IF;
+    END IF;
+
+    UPDATE scheduling.template_exceptions AS e
+    SET session_id = v_session.id
+    WHERE e.template_id = v_template.id AND e.occurrence_date = p_occurrence_date;
+
+    INSERT INTO scheduling.recurring_session_logs (
+        template_id, session_id, occurrence_date, action, detail, actor, happened_at
+    )
+    VALUES (
+        v_template.id, v_session.id, p_occurrence_date, 'skipped',
+        v_outcome || coalesce(': ' || p_reason, ''), coalesce(p_actor, session_user), p_now
+    );
+
+    RETURN jsonb_build_object(
+        'template_id', v_template.id, 'occurrence_date', p_occurrence_date, 'session_id', v_session.id,
+        'outcome', v_outcome
+    );
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.skip_template_occurrence(uuid, date, text, text, timestamptz) IS
+'Adds a skipped exception: no session is ever generated for that date of the template. A session already '
+'generated for it is soft-deleted when nobody booked it; a booked (or no longer scheduled) one is kept and the '
+'outcome says so. Returns {template_id, occurrence_date, session_id, outcome}. Errors: SK022 unknown template, '
+'SK027 the date is not an occurrence of the rule.';

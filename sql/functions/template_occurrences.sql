@@ -1,0 +1,42 @@
+CREATE OR REPLACE FUNCTION scheduling.template_occurrences(p_template_id uuid, p_from date, p_to date)
+RETURNS TABLE (occurrence_date date, starts_at timestamptz, ends_at timestamptz)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_template scheduling.session_templates;
+BEGIN
+    SELECT t.* INTO v_template FROM scheduling.session_templates AS t WHERE t.id = p_template_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK022', MESSAGE = format('recurring template %s not found', coalesce(p_template_id::text, 'NULL'));
+    END IF;
+    IF p_from IS NULL OR p_to IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template_occurrences: p_from and p_to must not be NULL';
+    END IF;
+
+    RETURN QUERY
+    SELECT
+        i.d,
+        i.at,
+        i.at + extract(EPOCH FROM v_template.duration) * INTERVAL '1 second'
+    FROM (
+        SELECT
+            r.occurrence_date AS d,
+            scheduling.local_to_instant(r.occurrence_date + v_template.local_start, v_template.time_zone) AS at
+        FROM scheduling.rrule_dates(
+            v_template.rule_freq, v_template.rule_interval, v_template.rule_by_day, v_template.rule_by_month_day,
+            v_template.rule_count, v_template.rule_until_date, v_template.first_date, p_from, p_to
+        ) AS r
+    ) AS i
+    WHERE v_template.rule_until_at IS NULL OR i.at <= v_template.rule_until_at
+    ORDER BY i.d;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.template_occurrences(uuid, date, date) IS
+'The occurrences of a template whose local date is in [p_from, p_to], computed in wall-clock time in the '
+'template''s zone (pure computation: exceptions and existing sessions are not consulted). starts_at is '
+'local_start on that date (see local_to_instant: a time in a DST gap moves forward by the gap, an ambiguous one '
+'takes the earlier instant); ends_at is starts_at plus the duration as elapsed time. A UTC UNTIL keeps '
+'occurrences starting at or before it. Errors: SK022 unknown template, SK009 NULL bounds.';

@@ -1,0 +1,92 @@
+CREATE OR REPLACE FUNCTION scheduling.session_templates_validate()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_host_deleted_at timestamptz;
+    v_host_time_zone text;
+    v_rule record;
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status = 'ended' AND NEW.status <> 'ended' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK026', MESSAGE = format('recurring template %s has ended; it cannot become %s', OLD.id, NEW.status);
+    END IF;
+
+    IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template title must not be blank';
+    END IF;
+    IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('template capacity must be 0 (unlimited) or more, not %s', NEW.capacity);
+    END IF;
+    IF NEW.start_mode IS NULL OR NEW.first_date IS NULL OR NEW.local_start IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009', MESSAGE = 'template start_mode, first_date and local_start must not be NULL';
+    END IF;
+    IF NEW.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template metadata must be a JSON object';
+    END IF;
+    IF NEW.duration IS NULL OR NEW.duration <= INTERVAL '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK025', MESSAGE = format('template duration must be more than zero, not %s', NEW.duration);
+    END IF;
+
+    IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
+        SELECT p.deleted_at, p.time_zone
+        INTO v_host_deleted_at, v_host_time_zone
+        FROM scheduling.people AS p
+        WHERE p.id = NEW.host_id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK007', MESSAGE = format('host %s not found', coalesce(NEW.host_id::text, 'NULL'));
+        END IF;
+        IF v_host_deleted_at IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK007', MESSAGE = format('host %s is deleted (at %s)', NEW.host_id, v_host_deleted_at);
+        END IF;
+        NEW.time_zone := coalesce(NEW.time_zone, v_host_time_zone);
+    END IF;
+
+    IF NEW.time_zone IS NULL
+        OR NOT EXISTS (SELECT 1 FROM scheduling.time_zones AS tz WHERE tz.name = NEW.time_zone) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK005',
+            MESSAGE = format('unknown time zone %L for template', NEW.time_zone),
+            HINT = 'Use an IANA time zone name such as Europe/Berlin (see scheduling.time_zones).';
+    END IF;
+
+    -- The rule columns always follow the RRULE text.
+    IF TG_OP = 'INSERT' OR NEW.rrule IS DISTINCT FROM OLD.rrule OR NEW.rule_freq IS DISTINCT FROM OLD.rule_freq
+        OR NEW.rule_interval IS DISTINCT FROM OLD.rule_interval OR NEW.rule_by_day IS DISTINCT FROM OLD.rule_by_day
+        OR NEW.rule_by_month_day IS DISTINCT FROM OLD.rule_by_month_day
+        OR NEW.rule_count IS DISTINCT FROM OLD.rule_count
+        OR NEW.rule_until_date IS DISTINCT FROM OLD.rule_until_date
+        OR NEW.rule_until_at IS DISTINCT FROM OLD.rule_until_at THEN
+        SELECT r.* INTO v_rule FROM scheduling.parse_rrule(NEW.rrule) AS r;
+        NEW.rule_freq := v_rule.freq;
+        NEW.rule_interval := v_rule.rule_interval;
+        NEW.rule_by_day := v_rule.by_day;
+        NEW.rule_by_month_day := v_rule.by_month_day;
+        NEW.rule_count := v_rule.rule_count;
+        NEW.rule_until_date := v_rule.until_date;
+        NEW.rule_until_at := v_rule.until_at;
+    END IF;
+
+    RETURN NEW;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.session_templates_validate() IS
+'Trigger function: validates a recurring template before INSERT/UPDATE, fills time_zone from the host when '
+'NULL and the rule_* columns from the RRULE text. Raises SK026 (an ended template cannot change status), SK009 '
+'(blank title, negative capacity, NULL first date/local start/start mode, metadata not an object), SK025 '
+'(duration not positive), SK007 (host missing or deleted), SK005 (unknown time zone), SK023/SK024 (invalid '
+'rule, see parse_rrule).';
+
+CREATE OR REPLACE TRIGGER session_templates_validate
+BEFORE INSERT OR UPDATE ON scheduling.session_templates
+FOR EACH ROW EXECUTE FUNCTION scheduling.session_templates_validate();
+
+COMMENT ON TRIGGER session_templates_validate ON scheduling.session_templates IS
+'Validates every written template so that direct writes and the template functions raise the same SQLSTATE.';
