@@ -401,8 +401,9 @@ def cron_list() -> None:
 
 
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
+from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in _QUEUE_COMMANDS:
+for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS]:
     cli.add_command(_command)
 
 

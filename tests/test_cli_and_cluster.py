@@ -30,6 +30,7 @@ SUBCOMMANDS = [
     ["cron"],
     ["cron", "list"],
     ["worker"],
+    ["generate"],
 ]
 
 

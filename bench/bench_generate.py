@@ -1,0 +1,105 @@
+"""generate_recurring_sessions for 10,000 templates, 30 days ahead.
+
+Measured in the same run, on the same database:
+* the first run of scheduling.generate_all_recurring_sessions (creates every session, logs each one);
+* the second run (idempotent: must create nothing), which shows what the nightly job costs when
+  there is nothing new;
+* a bare INSERT ... SELECT of exactly the rows the first run created (computed beforehand, triggers
+  off): the lower bound for writing those rows at all.
+The bare INSERT runs first and is rolled back, so the generation then writes the same rows itself.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from support import connect, migrated_database, print_table
+
+NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)  # 30 days across Europe's spring DST change
+TEMPLATES = 10_000
+RULES = ["FREQ=DAILY", "FREQ=WEEKLY;BYDAY=MO,WE,FR", "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "FREQ=MONTHLY;BYDAY=2TH"]
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    with migrated_database() as url, connect(url, autocommit=True) as conn:
+        host = conn.execute("SELECT scheduling.create_person('Bench Host', NULL, 'UTC')").fetchone()[0]
+        conn.execute(
+            """
+            SELECT scheduling.create_template(
+                %(host)s, 'class ' || g, (%(rules)s::text[])[1 + g %% 4], date '2026-03-01',
+                time '09:00' + (g %% 10) * interval '30 minutes', interval '1 hour', (%(zones)s::text[])[1 + g %% 4],
+                p_now => %(now)s)
+            FROM generate_series(1, %(n)s) AS g
+            """,
+            {"host": host, "rules": RULES, "zones": ZONES, "now": NOW, "n": TEMPLATES},
+        )
+        conn.execute("ANALYZE")
+
+        # The rows a generation creates, computed once, for the bare INSERT.
+        conn.execute(
+            """
+            CREATE TEMP TABLE wanted AS
+            SELECT t.id AS template_id, t.host_id, t.title, o.occurrence_date, o.starts_at, o.ends_at, t.time_zone
+            FROM scheduling.session_templates AS t
+            CROSS JOIN LATERAL scheduling.template_occurrences(
+                t.id, (%(now)s AT TIME ZONE t.time_zone)::date, (%(now)s AT TIME ZONE t.time_zone)::date + 30
+            ) AS o
+            WHERE o.starts_at > %(now)s
+            """,
+            {"now": NOW},
+        )
+        rows = conn.execute("SELECT count(*) FROM wanted").fetchone()[0]
+
+        def bare_insert() -> None:
+            conn.execute("SET session_replication_role = replica")
+            conn.execute(
+                """
+                INSERT INTO scheduling.sessions
+                    (host_id, title, starts_at, ends_at, time_zone, template_id, occurrence_date)
+                SELECT host_id, title, starts_at, ends_at, time_zone, template_id, occurrence_date FROM wanted
+                """
+            )
+            conn.execute("SET session_replication_role = origin")
+
+        with conn.transaction(force_rollback=True):
+            bare = timed(bare_insert)
+
+        results = {}
+
+        def generate() -> None:
+            results["first"] = conn.execute(
+                "SELECT scheduling.generate_all_recurring_sessions(30, %s)", (NOW,)
+            ).fetchone()[0]
+
+        first = timed(generate)
+
+        def again() -> None:
+            results["second"] = conn.execute(
+                "SELECT scheduling.generate_all_recurring_sessions(30, %s)", (NOW,)
+            ).fetchone()[0]
+
+        second = timed(again)
+        created = conn.execute("SELECT count(*) FROM scheduling.sessions WHERE template_id IS NOT NULL").fetchone()[0]
+
+    print_table(
+        f"generate 30 days for {TEMPLATES:,} templates ({rows:,} sessions)",
+        [
+            ("bare INSERT of the same rows", f"{bare:9.2f} s", "1.0x (lower bound, triggers off)"),
+            ("first generation", f"{first:9.2f} s", f"{first / bare:5.1f}x bare INSERT"),
+            ("second generation (idempotent)", f"{second:9.2f} s", f"{second / bare:5.1f}x bare INSERT"),
+        ],
+    )
+    print(f"\n  sessions created: {created:,} (expected {rows:,}); first run: {results['first']}")
+    print(f"  second run: {results['second']}")
+
+
+if __name__ == "__main__":
+    main()
