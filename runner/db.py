@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import psycopg
 
@@ -64,6 +63,3 @@ def connect(url: str, *, autocommit: bool = False, **kwargs: object) -> psycopg.
 def first_line(problem: BaseException) -> str:
     text = str(problem).strip()
     return text.splitlines()[0] if text else type(problem).__name__
-
-
-ConnectionFactory = Callable[[], psycopg.Connection]
