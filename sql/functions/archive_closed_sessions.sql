@@ -47,8 +47,12 @@ BEGIN
         WHERE r.session_id = ANY(v_ids) OR r.booking_id = ANY(v_booking_ids);
 
         -- Copy everything first, then delete children before parents: nothing is lost.
+        -- By column name: sessions gained columns after the archive table was made (0006).
         INSERT INTO scheduling.sessions_archive
-        SELECT s.*, p_now FROM scheduling.sessions AS s WHERE s.id = ANY(v_ids);
+        SELECT (jsonb_populate_record(NULL::scheduling.sessions_archive, to_jsonb(s) || jsonb_build_object(
+            'archived_at', p_now
+        ))).*
+        FROM scheduling.sessions AS s WHERE s.id = ANY(v_ids);
         INSERT INTO scheduling.session_status_history_archive
         SELECT h.*, p_now FROM scheduling.session_status_history AS h WHERE h.session_id = ANY(v_ids);
         INSERT INTO scheduling.bookings_archive

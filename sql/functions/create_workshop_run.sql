@@ -1,0 +1,29 @@
+CREATE OR REPLACE FUNCTION scheduling.create_workshop_run(
+    p_workshop_id uuid,
+    p_run_name text,
+    p_start_date date
+)
+RETURNS uuid
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_id uuid;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM scheduling.workshops AS w WHERE w.id = p_workshop_id) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK028', MESSAGE = format('workshop %s not found', coalesce(p_workshop_id::text, 'NULL'));
+    END IF;
+    IF p_run_name IS NULL OR btrim(p_run_name) = '' OR p_start_date IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'a workshop run needs a name and a start date';
+    END IF;
+
+    INSERT INTO scheduling.workshop_runs (workshop_id, run_name, start_date, end_date)
+    VALUES (p_workshop_id, p_run_name, p_start_date, p_start_date)
+    RETURNING workshop_runs.id INTO v_id;
+    RETURN v_id;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.create_workshop_run(uuid, text, date) IS
+'Creates an empty run of a workshop (add its days with add_workshop_session); returns its id. Errors: SK028 '
+'unknown workshop, SK009 blank name or no start date.';

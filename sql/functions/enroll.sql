@@ -1,0 +1,145 @@
+CREATE OR REPLACE FUNCTION scheduling.enroll(
+    p_session_id uuid,
+    p_person_id uuid,
+    p_order_reference text DEFAULT NULL,
+    p_whole_run boolean DEFAULT FALSE,
+    p_waitlist boolean DEFAULT TRUE,
+    p_actor text DEFAULT session_user,
+    p_now timestamptz DEFAULT now()
+)
+RETURNS TABLE (session_id uuid, day_number integer, booking_id uuid, waitlist_entry_id bigint, outcome text)
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_first scheduling.sessions;
+    v_session scheduling.sessions;
+    v_workshop_id uuid;
+    v_booking_id uuid;
+    v_entry_id bigint;
+BEGIN
+    SELECT s.* INTO v_first FROM scheduling.sessions AS s WHERE s.id = p_session_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK001',
+            MESSAGE = format('cannot enroll in session %s: session not found', coalesce(p_session_id::text, 'NULL'));
+    END IF;
+    SELECT r.workshop_id INTO v_workshop_id FROM scheduling.workshop_runs AS r WHERE r.id = v_first.workshop_run_id;
+
+    -- Lock every session concerned, in id order (the same order for every caller), before looking at seats:
+    -- with the rows locked, the counts read below cannot change until this transaction ends.
+    FOR v_session IN
+        SELECT s.*
+        FROM scheduling.sessions AS s
+        WHERE
+            s.id = p_session_id
+            OR (
+                p_whole_run AND v_first.workshop_run_id IS NOT NULL
+                AND s.workshop_run_id = v_first.workshop_run_id
+                AND s.deleted_at IS NULL AND s.status <> 'cancelled'
+            )
+        ORDER BY s.id
+        FOR UPDATE
+    LOOP
+        NULL;
+    END LOOP;
+
+    FOR v_session IN
+        SELECT s.*
+        FROM scheduling.sessions AS s
+        WHERE
+            s.id = p_session_id
+            OR (
+                p_whole_run AND v_first.workshop_run_id IS NOT NULL
+                AND s.workshop_run_id = v_first.workshop_run_id
+                AND s.deleted_at IS NULL AND s.status <> 'cancelled'
+            )
+        ORDER BY s.day_number, s.starts_at
+    LOOP
+        IF v_session.deleted_at IS NOT NULL THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK002',
+                MESSAGE = format('cannot enroll in session %s: it was deleted at %s', v_session.id, v_session.deleted_at);
+        END IF;
+        IF v_session.status <> 'scheduled' THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK003',
+                MESSAGE = format('cannot enroll in session %s: it is %s', v_session.id, v_session.status);
+        END IF;
+        IF v_session.starts_at <= p_now THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK008',
+                MESSAGE = format('cannot enroll in session %s: it started at %s', v_session.id, v_session.starts_at);
+        END IF;
+        IF EXISTS (
+            SELECT 1
+            FROM scheduling.waitlist_entries AS w
+            WHERE w.session_id = v_session.id AND w.person_id = p_person_id AND w.status = 'waiting'
+        ) THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'SK011',
+                MESSAGE = format('person %s is already on the waitlist of session %s', p_person_id, v_session.id);
+        END IF;
+
+        v_booking_id := NULL;
+        v_entry_id := NULL;
+        IF v_session.capacity > 0 AND v_session.current_attendees >= v_session.capacity THEN
+            IF NOT coalesce(p_waitlist, TRUE) THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'SK012',
+                    MESSAGE = format(
+                        'session %s is full: %s of %s seats taken',
+                        v_session.id, v_session.current_attendees, v_session.capacity
+                    );
+            END IF;
+            IF EXISTS (
+                SELECT 1
+                FROM scheduling.bookings AS b
+                WHERE b.session_id = v_session.id AND b.person_id = p_person_id AND b.status <> 'cancelled'
+            ) THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'SK011',
+                    MESSAGE = format('person %s already has a booking in session %s', p_person_id, v_session.id);
+            END IF;
+            IF NOT EXISTS (
+                SELECT 1 FROM scheduling.people AS p WHERE p.id = p_person_id AND p.deleted_at IS NULL
+            ) THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'SK007',
+                    MESSAGE = format('cannot enroll: person %s not found or deleted', coalesce(p_person_id::text, 'NULL'));
+            END IF;
+            INSERT INTO scheduling.waitlist_entries (session_id, person_id, order_reference, created_at)
+            VALUES (v_session.id, p_person_id, p_order_reference, p_now)
+            RETURNING waitlist_entries.id INTO v_entry_id;
+        ELSE
+            -- bookings_validate checks the person, a second booking (SK011) and the seats again.
+            v_booking_id := scheduling.create_booking(v_session.id, p_person_id, p_order_reference, p_actor, p_now);
+        END IF;
+
+        IF p_order_reference IS NOT NULL THEN
+            INSERT INTO scheduling.order_items (
+                order_reference, workshop_id, session_id, run_id, person_id, booking_id, waitlist_entry_id, created_at
+            )
+            VALUES (
+                p_order_reference, v_workshop_id, v_session.id, v_session.workshop_run_id, p_person_id,
+                v_booking_id, v_entry_id, p_now
+            );
+        END IF;
+
+        session_id := v_session.id;
+        day_number := v_session.day_number;
+        booking_id := v_booking_id;
+        waitlist_entry_id := v_entry_id;
+        outcome := CASE WHEN v_booking_id IS NULL THEN 'waitlisted' ELSE 'confirmed' END;
+        RETURN NEXT;
+    END LOOP;
+END;
+$function$;
+
+COMMENT ON FUNCTION scheduling.enroll(uuid, uuid, text, boolean, boolean, text, timestamptz) IS
+'Enrolls a person in a session (p_whole_run: in every session of its workshop run that is not cancelled) '
+'through create_booking, so reminders are planned; a full session puts them on its waitlist (p_waitlist) '
+'or raises SK012. With p_order_reference an order item is written per session. The sessions are locked in '
+'id order first, so concurrent enrollments never overbook. One row per session: its booking or waitlist '
+'entry and outcome (confirmed, waitlisted). Errors: SK001 unknown session, SK002 deleted, SK003 not '
+'scheduled (cancelled, completed), SK008 already started at p_now, SK011 already booked or waitlisted, SK012 '
+'full, SK007 unknown person. All or nothing.';

@@ -1,0 +1,166 @@
+"""50 concurrent enrollments into a 10-seat session admit exactly 10, whatever the interleaving (issue 7).
+
+Fifty threads, each with its own connection (opened once, reused every round), start together on a barrier
+and call scheduling.enroll(..., p_waitlist => false) for distinct people; 100 rounds, a fresh session each.
+Exactly 10 get a seat, the other 40 get SK012, and the database agrees: 10 confirmed bookings and
+current_attendees = 10.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+CLIENTS = 50
+SEATS = 10
+ROUNDS = 100
+NOW = datetime(2031, 4, 1, 8, 0, tzinfo=UTC)
+FIRST_DAY = datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def test_concurrent_enrollments_never_overbook(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
+        people = [
+            admin.execute(
+                "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)",
+                (f"Student {n}", f"+49151{n:08d}"),
+            ).fetchone()[0]
+            for n in range(1, CLIENTS + 1)
+        ]
+        workshop = admin.execute(
+            "SELECT scheduling.create_workshop(%s, 'Contended workshop', %s, 'Europe/Berlin')", (host, SEATS)
+        ).fetchone()[0]
+        run = admin.execute(
+            "SELECT scheduling.create_workshop_run(%s, 'Race batch', %s)", (workshop, FIRST_DAY.date())
+        ).fetchone()[0]
+
+        session: dict[str, object] = {}
+        results: list[list[str]] = [[] for _ in range(ROUNDS)]
+        lock = threading.Lock()
+        start = threading.Barrier(CLIENTS + 1, timeout=60)
+        done = threading.Barrier(CLIENTS + 1, timeout=60)
+        connections = [psycopg.connect(db_url, autocommit=True) for _ in range(CLIENTS)]
+
+        def worker(index: int) -> None:
+            conn = connections[index]
+            for round_no in range(ROUNDS):
+                start.wait()
+                try:
+                    conn.execute(
+                        "SELECT * FROM scheduling.enroll(%s, %s, p_waitlist => FALSE, p_actor => 'race', p_now => %s)",
+                        (session["id"], people[index], NOW),
+                    )
+                    outcome = "confirmed"
+                except psycopg.Error as error:
+                    outcome = error.sqlstate or repr(error)
+                with lock:
+                    results[round_no].append(outcome)
+                done.wait()
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(CLIENTS)]
+        finished = False
+        try:
+            for thread in threads:
+                thread.start()
+            for round_no in range(ROUNDS):
+                starts = FIRST_DAY + timedelta(days=round_no)
+                session["id"] = admin.execute(
+                    "SELECT scheduling.add_workshop_session(%s, %s, %s, %s, p_now => %s)",
+                    (run, round_no + 1, starts, starts + timedelta(hours=2), NOW),
+                ).fetchone()[0]
+                start.wait()
+                done.wait()
+                outcomes = results[round_no]
+                assert len(outcomes) == CLIENTS
+                assert outcomes.count("confirmed") == SEATS, (round_no, sorted(set(outcomes)))
+                assert outcomes.count("SK012") == CLIENTS - SEATS, (round_no, sorted(set(outcomes)))
+                confirmed, attendees = admin.execute(
+                    "SELECT (SELECT count(*) FROM scheduling.bookings AS b"
+                    " WHERE b.session_id = s.id AND b.status = 'confirmed'), s.current_attendees"
+                    " FROM scheduling.sessions AS s WHERE s.id = %s",
+                    (session["id"],),
+                ).fetchone()
+                assert (confirmed, attendees) == (SEATS, SEATS), round_no
+            finished = True
+        finally:
+            if not finished:
+                # Release the workers still waiting on a barrier (only when a round failed).
+                start.abort()
+                done.abort()
+            for thread in threads:
+                thread.join(timeout=10)
+            for conn in connections:
+                conn.close()
+
+        overbooked = admin.execute(
+            "SELECT count(*) FROM scheduling.session_availability"
+            " WHERE workshop_id = %s AND current_attendees > capacity",
+            (workshop,),
+        ).fetchone()[0]
+        assert overbooked == 0
+
+
+def test_concurrent_book_next_available_fills_sessions_in_order(db_url: str) -> None:
+    """50 callers of book_next_available against three 10-seat days: 30 seats taken, 20 SK032, none overbooked."""
+    with psycopg.connect(db_url, autocommit=True) as admin:
+        host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
+        people = [
+            admin.execute(
+                "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)",
+                (f"Buyer {n}", f"+49152{n:08d}"),
+            ).fetchone()[0]
+            for n in range(1, CLIENTS + 1)
+        ]
+        workshop = admin.execute(
+            "SELECT scheduling.create_workshop(%s, 'Order flow', %s, 'Europe/Berlin')", (host, SEATS)
+        ).fetchone()[0]
+        run = admin.execute(
+            "SELECT scheduling.create_workshop_run(%s, 'Order batch', %s)", (workshop, FIRST_DAY.date())
+        ).fetchone()[0]
+        for day in range(3):
+            starts = FIRST_DAY + timedelta(days=day)
+            admin.execute(
+                "SELECT scheduling.add_workshop_session(%s, %s, %s, %s, p_now => %s)",
+                (run, day + 1, starts, starts + timedelta(hours=2), NOW),
+            )
+
+        outcomes: list[str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(CLIENTS, timeout=60)
+
+        def worker(index: int) -> None:
+            with psycopg.connect(db_url, autocommit=True) as conn:
+                start.wait()
+                try:
+                    conn.execute(
+                        "SELECT * FROM scheduling.book_next_available(%s, %s, %s, 'race', %s)",
+                        (workshop, people[index], f"ORD-{index}", NOW),
+                    )
+                    outcome = "booked"
+                except psycopg.Error as error:
+                    outcome = error.sqlstate or repr(error)
+                with lock:
+                    outcomes.append(outcome)
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert outcomes.count("booked") == 3 * SEATS, sorted(set(outcomes))
+        assert outcomes.count("SK032") == CLIENTS - 3 * SEATS, sorted(set(outcomes))
+        rows = admin.execute(
+            "SELECT day_number, current_attendees, capacity FROM scheduling.session_availability"
+            " WHERE workshop_id = %s ORDER BY day_number",
+            (workshop,),
+        ).fetchall()
+        assert rows == [(1, SEATS, SEATS), (2, SEATS, SEATS), (3, SEATS, SEATS)]
+        items = admin.execute(
+            "SELECT count(*) FROM scheduling.order_items WHERE workshop_id = %s AND booking_id IS NOT NULL",
+            (workshop,),
+        ).fetchone()[0]
+        assert items == 3 * SEATS
