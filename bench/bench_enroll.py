@@ -1,0 +1,156 @@
+"""Enrollments per second with 32 clients contending for the same sessions, next to pgbench's
+single-row UPDATE rate on the same server in the same run, and the count of overbooked seats.
+
+pgbench drives both, so the client side is the same: 32 clients, 2 threads, 10 s each.
+* enroll: each transaction enrolls a random person into one of 10 sessions of 10 seats
+  (scheduling.enroll, waitlist on), through a wrapper that counts refusals (full, already enrolled)
+  instead of aborting the client;
+* baseline 1: a one-statement UPDATE of one random row of pgbench_accounts (little contention);
+* baseline 2: the same UPDATE on one single row for all clients (worst-case contention).
+Afterwards: confirmed bookings per session must never exceed capacity.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from support import connect, migrated_database, print_table
+
+from runner.cluster import postgres_bindir
+
+CLIENTS, THREADS, SECONDS = 32, 2, 10
+SESSIONS, SEATS, PEOPLE = 10, 10, 100_000
+
+
+def run_pgbench(url_parts: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PGPASSWORD": url_parts["password"]}
+    return subprocess.run(
+        [
+            str(postgres_bindir() / "pgbench"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            url_parts["port"],
+            "-U",
+            "postgres",
+            *args,
+            url_parts["dbname"],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+
+
+def pgbench(url_parts: dict[str, str], *args: str) -> float:
+    """Transactions per second of one pgbench run."""
+    result = run_pgbench(url_parts, *args)
+    match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout)
+    if not match:
+        raise RuntimeError(f"pgbench printed no tps: {result.stdout[-500:]} {result.stderr[-500:]}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    with migrated_database() as url, connect(url, autocommit=True) as conn:
+        parts = dict(
+            re.match(
+                r"postgresql://(?P<user>[^:]+):(?P<password>[^@]+)@[^:]+:(?P<port>\d+)/(?P<dbname>.+)", url
+            ).groupdict()
+        )
+        host = conn.execute("SELECT scheduling.create_person('Bench Host', NULL, 'UTC')").fetchone()[0]
+        conn.execute("CREATE TABLE public.bench_sessions (n integer PRIMARY KEY, id uuid NOT NULL)")
+        conn.execute("CREATE TABLE public.bench_people (n integer PRIMARY KEY, id uuid NOT NULL)")
+        conn.execute(
+            """
+            INSERT INTO public.bench_sessions
+            SELECT g, scheduling.create_session(%s, 'workshop day ' || g, now() + interval '7 days',
+                                                now() + interval '7 days 2 hours', 'UTC', 'automatic', %s)
+            FROM generate_series(1, %s) AS g
+            """,
+            (host, SEATS, SESSIONS),
+        )
+        conn.execute(
+            "INSERT INTO public.bench_people SELECT g, scheduling.create_person('Student ' || g, NULL, 'UTC') "
+            "FROM generate_series(1, %s) AS g",
+            (PEOPLE,),
+        )
+        # Refusals are part of the workload; count them instead of letting pgbench abort the client.
+        conn.execute(
+            """
+            CREATE FUNCTION public.bench_enroll(p_session integer, p_person integer) RETURNS text
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM scheduling.enroll((SELECT id FROM public.bench_sessions WHERE n = p_session),
+                                          (SELECT id FROM public.bench_people WHERE n = p_person));
+                RETURN 'ok';
+            EXCEPTION WHEN OTHERS THEN
+                RETURN SQLSTATE;
+            END;
+            $$
+            """
+        )
+        conn.execute("ANALYZE")
+        with tempfile.TemporaryDirectory() as folder:
+            os.chmod(folder, 0o755)
+            script = Path(folder) / "enroll.sql"
+            script.write_text(
+                f"\\set s random(1, {SESSIONS})\n\\set p random(1, {PEOPLE})\nSELECT public.bench_enroll(:s, :p);\n"
+            )
+            random_row = Path(folder) / "random_row.sql"
+            random_row.write_text(
+                "\\set aid random(1, 100000)\nUPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
+            )
+            same_row = Path(folder) / "same_row.sql"
+            same_row.write_text("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = 1;\n")
+            load = ["-c", str(CLIENTS), "-j", str(THREADS), "-T", str(SECONDS), "-n"]
+            enroll_tps = pgbench(parts, *load, "-f", str(script))
+            run_pgbench(parts, "-i", "-s", "1", "-q")
+            random_row_tps = pgbench(parts, *load, "-f", str(random_row))
+            same_row_tps = pgbench(parts, *load, "-f", str(same_row))
+        stats = conn.execute(
+            """
+            SELECT count(*) FILTER (WHERE b.status = 'confirmed'), count(*),
+                   (SELECT count(*) FROM (
+                        SELECT s.id FROM scheduling.sessions AS s
+                        JOIN scheduling.bookings AS b2 ON b2.session_id = s.id AND b2.status = 'confirmed'
+                        WHERE s.capacity > 0 GROUP BY s.id, s.capacity HAVING count(*) > s.capacity) AS over)
+            FROM scheduling.bookings AS b
+            """
+        ).fetchone()
+        overbooked_seats = conn.execute(
+            """
+            SELECT coalesce(sum(greatest(c.confirmed - c.capacity, 0)), 0) FROM (
+                SELECT s.capacity, count(b.id) AS confirmed FROM scheduling.sessions AS s
+                LEFT JOIN scheduling.bookings AS b ON b.session_id = s.id AND b.status = 'confirmed'
+                WHERE s.capacity > 0 GROUP BY s.id, s.capacity) AS c
+            """
+        ).fetchone()[0]
+
+    print_table(
+        f"{CLIENTS} clients, {SECONDS} s each (pgbench, transactions per second)",
+        [
+            ("pgbench UPDATE, random row", f"{random_row_tps:10.0f} tps", "1.00x"),
+            (
+                "pgbench UPDATE, one row for all",
+                f"{same_row_tps:10.0f} tps",
+                f"{same_row_tps / random_row_tps:5.2f}x random row",
+            ),
+            (
+                f"enroll into {SESSIONS} sessions of {SEATS}",
+                f"{enroll_tps:10.0f} tps",
+                f"{enroll_tps / random_row_tps:5.2f}x random row, {enroll_tps / same_row_tps:5.2f}x one row",
+            ),
+        ],
+    )
+    print(f"\n  bookings: {stats[0]} confirmed of {stats[1]} (the rest waitlisted); sessions over capacity: {stats[2]}")
+    print(f"  overbooked seats: {overbooked_seats} (must be 0)")
+
+
+if __name__ == "__main__":
+    main()
