@@ -45,6 +45,7 @@ from support import PROJECT, connect, migrated_database, print_table
 from runner.outbound import OutboundMessage, Verdict
 from runner.worker import WorkerSettings
 from tests.fake_provider import CLOUD_TOKEN, PHONE_NUMBER_ID, FakeProvider
+from tests.seed import add_due_reminders as seed_due_reminders
 
 TOTAL = 5_000
 SEND_RATE = 1_000  # messages/s per sending number: Meta's highest throughput tier
@@ -83,20 +84,9 @@ class Databases:
 
 
 def add_due_reminders(url: str, count: int) -> None:
-    """``count`` appointments in 30 minutes, booked an hour ago: one reminder each, due now, one recipient each."""
+    """``count`` reminders due now, one recipient each (tests/seed.py), with fresh statistics."""
+    seed_due_reminders(url, count)
     with psycopg.connect(url, autocommit=True) as conn:
-        host = conn.execute("SELECT scheduling.create_person('Bench Host', '+15550000000', 'UTC')").fetchone()[0]
-        conn.execute(
-            """
-            SELECT scheduling.create_appointment(
-                %(host)s,
-                scheduling.create_person('Customer ' || g, '+1555' || lpad(g::text, 7, '0'), 'Europe/Berlin', TRUE),
-                'Haircut', now() + interval '30 minutes', now() + interval '60 minutes', NULL, 'bench',
-                now() - interval '1 hour')
-            FROM generate_series(1, %(count)s::integer) AS g
-            """,
-            {"host": host, "count": count},
-        )
         conn.execute("ANALYZE")
 
 

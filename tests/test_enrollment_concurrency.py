@@ -20,22 +20,27 @@ NOW = datetime(2031, 4, 1, 8, 0, tzinfo=UTC)
 FIRST_DAY = datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
 
 
+def contended_workshop(admin: psycopg.Connection, who: str, phone_prefix: str, title: str, run_name: str):
+    """CLIENTS people with consent, a workshop of SEATS seats (with its host) and its first run."""
+    host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
+    people = [
+        admin.execute(
+            "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)", (f"{who} {n}", f"{phone_prefix}{n:08d}")
+        ).fetchone()[0]
+        for n in range(1, CLIENTS + 1)
+    ]
+    workshop = admin.execute(
+        "SELECT scheduling.create_workshop(%s, %s, %s, 'Europe/Berlin')", (host, title, SEATS)
+    ).fetchone()[0]
+    run = admin.execute(
+        "SELECT scheduling.create_workshop_run(%s, %s, %s)", (workshop, run_name, FIRST_DAY.date())
+    ).fetchone()[0]
+    return people, workshop, run
+
+
 def test_concurrent_enrollments_never_overbook(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as admin:
-        host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
-        people = [
-            admin.execute(
-                "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)",
-                (f"Student {n}", f"+49151{n:08d}"),
-            ).fetchone()[0]
-            for n in range(1, CLIENTS + 1)
-        ]
-        workshop = admin.execute(
-            "SELECT scheduling.create_workshop(%s, 'Contended workshop', %s, 'Europe/Berlin')", (host, SEATS)
-        ).fetchone()[0]
-        run = admin.execute(
-            "SELECT scheduling.create_workshop_run(%s, 'Race batch', %s)", (workshop, FIRST_DAY.date())
-        ).fetchone()[0]
+        people, workshop, run = contended_workshop(admin, "Student", "+49151", "Contended workshop", "Race batch")
 
         session: dict[str, object] = {}
         results: list[list[str]] = [[] for _ in range(ROUNDS)]
@@ -106,20 +111,7 @@ def test_concurrent_enrollments_never_overbook(db_url: str) -> None:
 def test_concurrent_book_next_available_fills_sessions_in_order(db_url: str) -> None:
     """50 callers of book_next_available against three 10-seat days: 30 seats taken, 20 SK032, none overbooked."""
     with psycopg.connect(db_url, autocommit=True) as admin:
-        host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
-        people = [
-            admin.execute(
-                "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)",
-                (f"Buyer {n}", f"+49152{n:08d}"),
-            ).fetchone()[0]
-            for n in range(1, CLIENTS + 1)
-        ]
-        workshop = admin.execute(
-            "SELECT scheduling.create_workshop(%s, 'Order flow', %s, 'Europe/Berlin')", (host, SEATS)
-        ).fetchone()[0]
-        run = admin.execute(
-            "SELECT scheduling.create_workshop_run(%s, 'Order batch', %s)", (workshop, FIRST_DAY.date())
-        ).fetchone()[0]
+        people, workshop, run = contended_workshop(admin, "Buyer", "+49152", "Order flow", "Order batch")
         for day in range(3):
             starts = FIRST_DAY + timedelta(days=day)
             admin.execute(

@@ -10,7 +10,7 @@ import subprocess
 import psycopg
 
 from tests.helpers import SESSIONKEEPER, run_cli
-from tests.test_worker import add_due_reminders
+from tests.seed import add_due_reminders
 
 
 def env_for(url: str) -> dict[str, str]:

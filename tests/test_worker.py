@@ -21,6 +21,7 @@ from runner.migrate import Migrator
 from runner.scratch import scratch_cluster
 from tests.fake_provider import FakeProvider, Reply
 from tests.helpers import PROJECT, SESSIONKEEPER
+from tests.seed import add_due_reminders
 
 DEADLINE = 90.0
 
@@ -34,24 +35,6 @@ def fake():
 
 def phone(number: int) -> str:
     return f"+1555{number:07d}"
-
-
-def add_due_reminders(url: str, count: int, *, first: int = 1) -> None:
-    """``count`` one-to-one appointments starting in 30 minutes, booked an hour ago, whose one-hour
-    reminders are therefore due now; one distinct recipient each."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        host = conn.execute("SELECT scheduling.create_person('Host', '+15550000000', 'UTC')").fetchone()[0]
-        conn.execute(
-            """
-            SELECT scheduling.create_appointment(
-                %(host)s,
-                scheduling.create_person('Customer ' || g, '+1555' || lpad(g::text, 7, '0'), 'Europe/Berlin', TRUE),
-                'Haircut', now() + interval '30 minutes', now() + interval '60 minutes', NULL, 'test',
-                now() - interval '1 hour')
-            FROM generate_series(%(first)s::integer, %(last)s::integer) AS g
-            """,
-            {"host": host, "first": first, "last": first + count - 1},
-        )
 
 
 def states(url: str) -> Counter:
