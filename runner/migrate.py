@@ -32,6 +32,7 @@ REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
 # pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
 MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
 LEDGER_SCHEMA = "sessionkeeper_meta"
+OWNER_ROLE = "sessionkeeper_owner"  # made by migrations/0007_roles.sql
 # Errors that mean "something this object uses is not there yet": retried after the others.
 MISSING_DEPENDENCY = (
     pgerrors.UndefinedTable,
@@ -268,6 +269,22 @@ class Migrator:
             return f"pg_cron cannot be created here: {(problem.diag.message_primary or str(problem)).strip()}"
         return None
 
+    def _act_as_owner(self) -> bool:
+        """Inside the current transaction, act as the owner role once migration 0007 gave it the schema.
+
+        Objects created from then on belong to it, not to the (often superuser) login running migrate.
+        The role is cluster-wide, so its existence alone says nothing about this database.
+        The SET LOCAL ends with the transaction, or with the savepoint when the file fails.
+        """
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'scheduling' AND nspowner = to_regrole(%s))",
+            (OWNER_ROLE,),
+        ).fetchone()
+        if not (row and row[0]):
+            return False
+        self.conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
+        return True
+
     def _apply_migration(self, migration: Migration) -> None:
         started = time.monotonic()
         try:
@@ -276,6 +293,7 @@ class Migrator:
                     f"INSERT INTO {LEDGER_SCHEMA}.migrations (version, filename, checksum) VALUES (%s, %s, %s)",
                     (migration.version, migration.relpath, migration.checksum),
                 )
+                self._act_as_owner()
                 self.conn.execute(migration.sql)
         except psycopg.Error as problem:
             raise migration_error(migration, problem) from None
@@ -290,7 +308,10 @@ class Migrator:
                     for sql_file in remaining:
                         try:
                             with self.conn.transaction():
+                                acting = sql_file.folder != "cron" and self._act_as_owner()
                                 self.conn.execute(sql_file.sql)
+                                if acting:
+                                    self.conn.execute("RESET ROLE")
                         except MISSING_DEPENDENCY as problem:
                             deferred.append((sql_file, problem))
                             continue

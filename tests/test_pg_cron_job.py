@@ -36,7 +36,7 @@ def cron_db_url(cluster: Cluster) -> str:
 def test_tick_job_is_scheduled_every_minute(cron_db_url):
     with psycopg.connect(cron_db_url) as conn:
         jobs = conn.execute("SELECT schedule, command FROM cron.job WHERE jobname = 'sessionkeeper-tick'").fetchall()
-    assert jobs == [("* * * * *", "SELECT scheduling.tick()")]
+    assert jobs == [("* * * * *", "SET ROLE sessionkeeper_cron; SELECT scheduling.tick()")]
 
 
 def test_pg_cron_moves_a_due_session_without_anyone_calling_tick(cron_db_url):

@@ -1,3 +1,5 @@
 SELECT cron.schedule(
-    'sessionkeeper-close-expired', '*/5 * * * *', $$SELECT count(*) FROM scheduling.auto_close_expired_sessions()$$
+    'sessionkeeper-close-expired',
+    '*/5 * * * *',
+    $$SET ROLE sessionkeeper_cron; SELECT count(*) FROM scheduling.auto_close_expired_sessions()$$
 );

@@ -1,3 +1,5 @@
 SELECT cron.schedule(
-    'sessionkeeper-generate-recurring', '0 0 * * *', $$SELECT scheduling.generate_all_recurring_sessions(30)$$
+    'sessionkeeper-generate-recurring',
+    '0 0 * * *',
+    $$SET ROLE sessionkeeper_cron; SELECT scheduling.generate_all_recurring_sessions(30)$$
 );

@@ -1,1 +1,5 @@
-SELECT cron.schedule('sessionkeeper-tick', '* * * * *', $$SELECT scheduling.tick()$$);
+SELECT cron.schedule(
+    'sessionkeeper-tick',
+    '* * * * *',
+    $$SET ROLE sessionkeeper_cron; SELECT scheduling.tick()$$
+);

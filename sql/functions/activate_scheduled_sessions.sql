@@ -1,6 +1,10 @@
+-- SECURITY DEFINER: the cron role holds no table privileges; this job is what it may run.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.activate_scheduled_sessions(p_now timestamptz DEFAULT now())
 RETURNS TABLE (session_id uuid, title text, visible_from timestamptz, starts_at timestamptz)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 BEGIN
     IF p_now IS NULL THEN
@@ -35,3 +39,5 @@ COMMENT ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) IS
 'deleted session whose visible_from (the start of its date in its own zone, for generated sessions) has passed, '
 'and returns them. Rows locked by another transaction wait for the next run. Does not change status: the '
 'lifecycle stays tick''s.';
+
+GRANT EXECUTE ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) TO sessionkeeper_cron;

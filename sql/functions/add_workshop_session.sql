@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.add_workshop_session(
     p_run_id uuid,
     p_day_number integer,
@@ -10,6 +12,8 @@ CREATE OR REPLACE FUNCTION scheduling.add_workshop_session(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_run scheduling.workshop_runs;
@@ -74,3 +78,7 @@ COMMENT ON FUNCTION scheduling.add_workshop_session(
 'reminder policy; capacity p_capacity or the workshop''s default, 0 = unlimited) linked to the run; the run''s '
 'start and end dates follow its sessions. Returns the session id. Errors: SK029 unknown run, SK033 day taken '
 'or not positive, and create_session''s (SK004 end not after start, SK009 negative capacity, ...).';
+
+GRANT EXECUTE ON FUNCTION scheduling.add_workshop_session(
+    uuid, integer, timestamptz, timestamptz, integer, jsonb, text, timestamptz
+) TO sessionkeeper_app;

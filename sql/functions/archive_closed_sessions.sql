@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the cron role holds no table privileges; this job is what it may run.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.archive_closed_sessions(
     p_older_than interval DEFAULT '90 days',
     p_batch integer DEFAULT 1000,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.archive_closed_sessions(
 )
 RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_ids uuid [];
@@ -85,3 +89,5 @@ COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timest
 'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
 'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
 'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) TO sessionkeeper_cron;

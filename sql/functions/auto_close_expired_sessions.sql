@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the cron role holds no table privileges; this job is what it may run.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.auto_close_expired_sessions(p_now timestamptz DEFAULT now())
 RETURNS TABLE (
     session_id uuid,
@@ -5,6 +7,8 @@ RETURNS TABLE (
     to_status scheduling.session_status
 )
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     -- The same pg_advisory_xact_lock key as tick: 0x534B5449434B, "SKTICK" in ASCII.
@@ -66,3 +70,5 @@ COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
 'host_started ones not delayed complete at their end, delayed ones still wait for complete_session. Like tick '
 'it also starts sessions whose start passed, and sends NOTIFY scheduling_session_status (source auto_close). '
 'Returns the sessions it completed (session_id, from_status, to_status).';
+
+GRANT EXECUTE ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) TO sessionkeeper_cron;

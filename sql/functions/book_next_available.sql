@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.book_next_available(
     p_workshop_id uuid,
     p_person_id uuid,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.book_next_available(
 )
 RETURNS TABLE (booking_id uuid, session_id uuid, run_id uuid, day_number integer, starts_at timestamptz)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_workshop scheduling.workshops;
@@ -87,3 +91,5 @@ COMMENT ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, times
 'and re-checked before create_booking (reminders planned; an order item with p_order_reference). Concurrent '
 'callers never overbook. Returns the booking and its session. Errors: SK028 unknown workshop, SK007 unknown '
 'person, SK032 none left.';
+
+GRANT EXECUTE ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

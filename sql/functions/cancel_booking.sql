@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.cancel_booking(
     p_booking_id uuid,
     p_reason text DEFAULT NULL,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.cancel_booking(
 )
 RETURNS scheduling.bookings
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session_id uuid;
@@ -52,3 +56,5 @@ COMMENT ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) IS
 'transaction its pending and leased reminders are cancelled with the reason (sent ones kept) and, when the '
 'session is still scheduled and ahead, the cancellation message is queued. Errors: SK010 unknown booking, '
 'SK013 already cancelled. Writes history; returns the row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) TO sessionkeeper_app;

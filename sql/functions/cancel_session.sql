@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.cancel_session(
     p_session_id uuid,
     p_reason text DEFAULT NULL,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.cancel_session(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -43,3 +47,5 @@ COMMENT ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) IS
 'Cancels a scheduled or in_progress session (cancelled_at = p_now, cancel_reason = p_reason); its later '
 'time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 deleted, SK003 other status. '
 'Writes history and NOTIFY; returns the row. reschedule_session() can reopen it in a new slot.';
+
+GRANT EXECUTE ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.claim_due_reminders(
     p_worker text,
     p_limit integer DEFAULT 50,
@@ -23,6 +25,8 @@ RETURNS TABLE (
     deadline_at timestamptz
 )
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     -- Rows that fail the re-check are closed at most this many per call (the rest on the next call).
@@ -208,3 +212,5 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row re-claimed '
 'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
 'p_limit < 1; SK017 lease not positive.';
+
+GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

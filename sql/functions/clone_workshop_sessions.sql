@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.clone_workshop_sessions(
     p_workshop_id uuid,
     p_new_start_date date,
@@ -10,6 +12,8 @@ RETURNS TABLE (
     session_id uuid, run_id uuid, day_number integer, starts_at timestamptz, ends_at timestamptz
 )
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_workshop scheduling.workshops;
@@ -124,3 +128,7 @@ COMMENT ON FUNCTION scheduling.clone_workshop_sessions(uuid, date, text, timesta
 '"<Month YYYY> Batch". Returns the new sessions. Errors: SK028 unknown workshop, SK029 run not of this '
 'workshop, SK030 no sessions to clone, SK031 start date before today in the '
 'workshop''s zone, or a cloned session starting at or before p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.clone_workshop_sessions(
+    uuid, date, text, timestamptz, uuid, text
+) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.complete_session(
     p_session_id uuid,
     p_actor text DEFAULT session_user,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.complete_session(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -39,3 +43,5 @@ COMMENT ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) IS
 'Completes an in_progress session by hand, delayed or not (completed_at = p_now; is_delayed is kept as a '
 'record). Errors: SK001 not found, SK002 deleted, SK003 not in_progress. Writes history and NOTIFY; returns '
 'the row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) TO sessionkeeper_app;

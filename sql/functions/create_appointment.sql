@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_appointment(
     p_host_id uuid,
     p_person_id uuid,
@@ -10,6 +12,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_appointment(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_policy_id uuid;
@@ -46,3 +50,7 @@ IS
 'p_host_id (its time zone), optionally with the reminder policy named p_reminder_policy (NULL = default), '
 'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
 'SK016 unknown policy. Nothing is written when any of them fails.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_appointment(
+    uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz
+) TO sessionkeeper_app;

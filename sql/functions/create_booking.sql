@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_booking(
     p_session_id uuid,
     p_person_id uuid,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_booking(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_booking scheduling.bookings;
@@ -35,3 +39,5 @@ COMMENT ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestampt
 'not scheduled (cancelled, completed, ...), SK007 unknown or deleted person, SK011 the person already has '
 'a booking in it, SK012 session full (capacity 0 = unlimited). Concurrent bookings are serialised on the '
 'session row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_person(
     p_full_name text,
     p_phone text DEFAULT NULL,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_person(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_person_id uuid;
@@ -23,3 +27,5 @@ $function$;
 COMMENT ON FUNCTION scheduling.create_person(text, text, text, boolean) IS
 'Creates a person (host or attendee) and returns its id. p_phone must be E.164 (e.g. +34600123456) or NULL '
 '(SK006); p_time_zone an IANA name (SK005); p_full_name not blank (SK009).';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_person(text, text, text, boolean) TO sessionkeeper_app;

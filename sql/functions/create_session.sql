@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_session(
     p_host_id uuid,
     p_title text,
@@ -12,6 +14,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_session(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session_id uuid;
@@ -46,3 +50,7 @@ COMMENT ON FUNCTION scheduling.create_session(
 'Creates a scheduled session and its first history row (NULL -> scheduled, manual); returns its id. '
 'p_time_zone defaults to the host''s. Errors: SK007 unknown or deleted host, SK004 end not after start, '
 'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_session(
+    uuid, text, timestamptz, timestamptz, text, scheduling.session_start_mode, integer, jsonb, text, timestamptz
+) TO sessionkeeper_app;

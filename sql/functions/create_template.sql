@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_template(
     p_host_id uuid,
     p_title text,
@@ -15,6 +17,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_template(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_policy_id uuid;
@@ -53,3 +57,7 @@ COMMENT ON FUNCTION scheduling.create_template(
 'p_time_zone (default: the host''s). p_reminder_policy is a policy name (NULL = default). Errors: SK007 unknown '
 'or deleted host, SK005 unknown zone, SK023 invalid rule, SK024 COUNT with UNTIL, SK025 duration not positive, '
 'SK016 unknown reminder policy, SK009 blank title / negative capacity.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_template(
+    uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, jsonb, text, timestamptz
+) TO sessionkeeper_app;

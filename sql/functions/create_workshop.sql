@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_workshop(
     p_host_id uuid,
     p_title text,
@@ -8,6 +10,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_workshop(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_host scheduling.people;
@@ -55,3 +59,5 @@ COMMENT ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, 
 'Creates an active workshop; returns its id. p_default_capacity: seats of each session (0 = unlimited); '
 'p_time_zone defaults to the host''s; p_reminder_policy by name (NULL = ''default''). Errors: SK009 blank '
 'title or negative capacity, SK007 unknown or deleted host, SK005 unknown time zone, SK016 unknown policy.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, text) TO sessionkeeper_app;

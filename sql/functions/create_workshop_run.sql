@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.create_workshop_run(
     p_workshop_id uuid,
     p_run_name text,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_workshop_run(
 )
 RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_id uuid;
@@ -27,3 +31,5 @@ $function$;
 COMMENT ON FUNCTION scheduling.create_workshop_run(uuid, text, date) IS
 'Creates an empty run of a workshop (add its days with add_workshop_session); returns its id. Errors: SK028 '
 'unknown workshop, SK009 blank name or no start date.';
+
+GRANT EXECUTE ON FUNCTION scheduling.create_workshop_run(uuid, text, date) TO sessionkeeper_app;

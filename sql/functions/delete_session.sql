@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.delete_session(
     p_session_id uuid,
     p_reason text DEFAULT NULL,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.delete_session(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -33,3 +37,5 @@ COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
 'Soft-deletes a session in any status (deleted_at = p_now, deleted_reason = p_reason); it then accepts no '
 'action (SK002) and its due time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 '
 'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

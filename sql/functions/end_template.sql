@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.end_template(
     p_template_id uuid,
     p_reason text DEFAULT NULL,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.end_template(
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
@@ -33,3 +37,5 @@ COMMENT ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) IS
 'Ends an active or paused template for good: it never generates again; its future unbooked occurrences are '
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
 'Errors: SK022 unknown template, SK026 already ended.';
+
+GRANT EXECUTE ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.enroll(
     p_session_id uuid,
     p_person_id uuid,
@@ -9,6 +11,8 @@ CREATE OR REPLACE FUNCTION scheduling.enroll(
 )
 RETURNS TABLE (session_id uuid, day_number integer, booking_id uuid, waitlist_entry_id bigint, outcome text)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_first scheduling.sessions;
@@ -143,3 +147,7 @@ COMMENT ON FUNCTION scheduling.enroll(uuid, uuid, text, boolean, boolean, text, 
 'entry and outcome (confirmed, waitlisted). Errors: SK001 unknown session, SK002 deleted, SK003 not '
 'scheduled (cancelled, completed), SK008 already started at p_now, SK011 already booked or waitlisted, SK012 '
 'full, SK007 unknown person. All or nothing.';
+
+GRANT EXECUTE ON FUNCTION scheduling.enroll(
+    uuid, uuid, text, boolean, boolean, text, timestamptz
+) TO sessionkeeper_app;

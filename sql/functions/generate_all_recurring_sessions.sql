@@ -1,9 +1,13 @@
+-- SECURITY DEFINER: the cron role holds no table privileges; this job is what it may run.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.generate_all_recurring_sessions(
     p_days_ahead integer DEFAULT 30,
     p_now timestamptz DEFAULT now()
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     c_max_failures CONSTANT integer := 50;
@@ -59,3 +63,5 @@ COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestam
 'template, each in its own sub-transaction so that one failing template does not stop the others (its error is '
 'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
 '[{template_id, sqlstate, message}] (first 50)}.';
+
+GRANT EXECUTE ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) TO sessionkeeper_cron;

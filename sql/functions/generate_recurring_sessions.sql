@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.generate_recurring_sessions(
     p_template_id uuid,
     p_days_ahead integer DEFAULT 30,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.generate_recurring_sessions(
 )
 RETURNS TABLE (session_id uuid, occurrence_date date, starts_at timestamptz)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
@@ -123,3 +127,5 @@ COMMENT ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timest
 'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. A paused or '
 'ended template generates nothing. Errors: SK022 unknown template, SK009 p_days_ahead outside 0..3660 or NULL '
 'p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timestamptz) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.health(
     p_max_heartbeat_age interval DEFAULT '2 minutes',
     p_max_due_age interval DEFAULT '5 minutes',
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.health(
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 STABLE
 AS $function$
 DECLARE
@@ -76,3 +80,7 @@ COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
 'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
 'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
 'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.health(
+    interval, interval, timestamptz
+) TO sessionkeeper_worker, sessionkeeper_cron;

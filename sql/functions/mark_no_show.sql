@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.mark_no_show(
     p_session_id uuid,
     p_actor text DEFAULT session_user,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.mark_no_show(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -46,3 +50,5 @@ $function$;
 COMMENT ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) IS
 'Marks a scheduled or in_progress session no_show, only once starts_at has passed (SK008 before). '
 'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -1,9 +1,13 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.mark_reminder_uncertain(
     p_reminder_id uuid,
     p_attempt_token uuid
 )
 RETURNS void
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_reminder scheduling.reminders;
@@ -28,3 +32,5 @@ COMMENT ON FUNCTION scheduling.mark_reminder_uncertain(uuid, uuid) IS
 'change: no history row, updated_at kept; marking twice is harmless. Also works on a row closed (cancelled, '
 'skipped, expired) while the worker held it. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
 'token, or the row is not leased or closed (changes nothing).';
+
+GRANT EXECUTE ON FUNCTION scheduling.mark_reminder_uncertain(uuid, uuid) TO sessionkeeper_worker;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.record_reminder_failure(
     p_reminder_id uuid,
     p_attempt_token uuid,
@@ -8,6 +10,8 @@ CREATE OR REPLACE FUNCTION scheduling.record_reminder_failure(
 )
 RETURNS scheduling.reminder_state
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     -- Retries after the 1st..5th failure wait 5 s * 5^(n - 1): 5 s, 25 s, 125 s, 625 s, 3125 s.
@@ -81,3 +85,7 @@ COMMENT ON FUNCTION scheduling.record_reminder_failure(uuid, uuid, text, text, b
 'failed at the 6th; expired when the retry would land at or after deadline_at. Permanent: failed at once. A row '
 'closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
 'token, or the row is not leased (changes nothing).';
+
+GRANT EXECUTE ON FUNCTION scheduling.record_reminder_failure(
+    uuid, uuid, text, text, boolean, timestamptz
+) TO sessionkeeper_worker;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.record_reminder_sent(
     p_reminder_id uuid,
     p_attempt_token uuid,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.record_reminder_sent(
 )
 RETURNS scheduling.reminder_state
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_reminder scheduling.reminders;
@@ -65,3 +69,5 @@ COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestampt
 'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
 'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token (changes nothing).';
+
+GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.release_reminder(
     p_reminder_id uuid,
     p_attempt_token uuid,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.release_reminder(
 )
 RETURNS scheduling.reminder_state
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_reminder scheduling.reminders;
@@ -51,3 +55,7 @@ COMMENT ON FUNCTION scheduling.release_reminder(uuid, uuid, timestamptz, text, t
 'with next_attempt_at = coalesce(p_retry_at, p_now), attempt token cleared, p_reason kept; expired when that '
 'is at or past its deadline. A row closed meanwhile returns its state unchanged. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token (changes nothing).';
+
+GRANT EXECUTE ON FUNCTION scheduling.release_reminder(
+    uuid, uuid, timestamptz, text, timestamptz
+) TO sessionkeeper_worker;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.reschedule_booking(
     p_booking_id uuid,
     p_new_starts_at timestamptz,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.reschedule_booking(
 )
 RETURNS scheduling.bookings
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_booking scheduling.bookings;
@@ -68,3 +72,7 @@ COMMENT ON FUNCTION scheduling.reschedule_booking(uuid, timestamptz, timestamptz
 'group session is refused (SK014): reschedule the session, or cancel and book another. Errors: SK010 '
 'unknown booking, SK013 booking cancelled, SK014 group session, and reschedule_session''s (SK002, SK003, '
 'SK004, SK008). Writes booking history; returns the booking.';
+
+GRANT EXECUTE ON FUNCTION scheduling.reschedule_booking(
+    uuid, timestamptz, timestamptz, text, timestamptz
+) TO sessionkeeper_app;

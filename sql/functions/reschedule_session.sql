@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.reschedule_session(
     p_session_id uuid,
     p_new_starts_at timestamptz,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.reschedule_session(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -70,3 +74,7 @@ COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz
 'scheduled, is_delayed false, started/completed/cancellation fields cleared, slot_version + 1. Writes a '
 'history row naming the old and new slot (also when it stays scheduled) and NOTIFY; returns the row. '
 'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.';
+
+GRANT EXECUTE ON FUNCTION scheduling.reschedule_session(
+    uuid, timestamptz, timestamptz, text, timestamptz
+) TO sessionkeeper_app;

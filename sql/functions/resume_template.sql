@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.resume_template(
     p_template_id uuid,
     p_days_ahead integer DEFAULT 30,
@@ -6,6 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.resume_template(
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
@@ -36,3 +40,5 @@ $function$;
 COMMENT ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) IS
 'Makes a paused template active again and generates its next p_days_ahead days at once. Returns {template_id, '
 'status, created}. Errors: SK022 unknown template, SK026 not paused, SK009 bad p_days_ahead.';
+
+GRANT EXECUTE ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) TO sessionkeeper_app;

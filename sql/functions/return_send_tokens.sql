@@ -1,9 +1,13 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.return_send_tokens(
     p_sending_number text,
     p_unused integer
 )
 RETURNS void
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 BEGIN
     IF p_unused IS NULL OR p_unused < 0 THEN
@@ -31,3 +35,5 @@ COMMENT ON FUNCTION scheduling.return_send_tokens(text, integer) IS
 'Gives back p_unused tokens that take_send_tokens granted but the claim did not use, never filling the bucket '
 'above its capacity (greatest(messages_per_second, 1)). Leaves refilled_at alone. Errors: SK009 p_unused NULL '
 'or negative, SK021 a sending number that never took tokens.';
+
+GRANT EXECUTE ON FUNCTION scheduling.return_send_tokens(text, integer) TO sessionkeeper_worker;

@@ -1,6 +1,10 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.seconds_until_next_reminder(p_now timestamptz DEFAULT now())
 RETURNS double precision
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 STABLE
 AS $function$
 DECLARE
@@ -69,3 +73,5 @@ COMMENT ON FUNCTION scheduling.seconds_until_next_reminder(timestamptz) IS
 'nothing is pending or leased. A row due later whose recipient will then still be paced counts at its due '
 'time (an early wake-up, never a late one). Uses the partial indexes on pending and leased rows. Errors: SK009 '
 'NULL p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.seconds_until_next_reminder(timestamptz) TO sessionkeeper_worker;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.seconds_until_send_tokens(
     p_sending_number text,
     p_wanted integer DEFAULT 1,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.seconds_until_send_tokens(
 )
 RETURNS double precision
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 STABLE
 AS $function$
 DECLARE
@@ -59,3 +63,5 @@ COMMENT ON FUNCTION scheduling.seconds_until_send_tokens(text, integer, timestam
 'could now (or the number has no bucket yet: the first take gets a full one). p_wanted above the capacity '
 'counts as a full bucket. Reads only: the worker''s idle sleep while rate-limited. Errors: SK009 blank number, '
 'p_wanted NULL or negative, NULL p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.seconds_until_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

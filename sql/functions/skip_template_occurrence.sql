@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.skip_template_occurrence(
     p_template_id uuid,
     p_occurrence_date date,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.skip_template_occurrence(
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
@@ -75,3 +79,7 @@ COMMENT ON FUNCTION scheduling.skip_template_occurrence(uuid, date, text, text, 
 'generated for it is soft-deleted when nobody booked it; a booked (or no longer scheduled) one is kept and the '
 'outcome says so. Returns {template_id, occurrence_date, session_id, outcome}. Errors: SK022 unknown template, '
 'SK027 the date is not an occurrence of the rule.';
+
+GRANT EXECUTE ON FUNCTION scheduling.skip_template_occurrence(
+    uuid, date, text, text, timestamptz
+) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.start_session(
     p_session_id uuid,
     p_actor text DEFAULT session_user,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.start_session(
 )
 RETURNS scheduling.sessions
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
@@ -49,3 +53,5 @@ COMMENT ON FUNCTION scheduling.start_session(uuid, text, timestamptz) IS
 'Starts a scheduled session by hand (scheduled -> in_progress, not delayed, started_at = p_now); it then '
 'completes automatically at ends_at. Allowed before starts_at too, refused once the slot has ended (SK008). '
 'Errors: SK001 not found, SK002 deleted, SK003 not scheduled. Writes history and NOTIFY; returns the row.';
+
+GRANT EXECUTE ON FUNCTION scheduling.start_session(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.take_send_tokens(
     p_sending_number text,
     p_wanted integer,
@@ -5,6 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.take_send_tokens(
 )
 RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_limit scheduling.send_rate_limits;
@@ -35,3 +39,5 @@ COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
 '80 messages/s on first use). The row lock makes all worker processes share one bucket exactly. The worker '
 'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
 'SK009 blank number, p_wanted NULL or negative, NULL p_now.';
+
+GRANT EXECUTE ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

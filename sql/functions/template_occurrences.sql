@@ -1,6 +1,10 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.template_occurrences(p_template_id uuid, p_from date, p_to date)
 RETURNS TABLE (occurrence_date date, starts_at timestamptz, ends_at timestamptz)
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 STABLE
 AS $function$
 DECLARE
@@ -40,3 +44,5 @@ COMMENT ON FUNCTION scheduling.template_occurrences(uuid, date, date) IS
 'local_start on that date (see local_to_instant: a time in a DST gap moves forward by the gap, an ambiguous one '
 'takes the earlier instant); ends_at is starts_at plus the duration as elapsed time. A UTC UNTIL keeps '
 'occurrences starting at or before it. Errors: SK022 unknown template, SK009 NULL bounds.';
+
+GRANT EXECUTE ON FUNCTION scheduling.template_occurrences(uuid, date, date) TO sessionkeeper_app;

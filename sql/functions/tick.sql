@@ -1,6 +1,10 @@
+-- SECURITY DEFINER: the cron role holds no table privileges; this job is what it may run.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.tick(p_now timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     -- pg_advisory_xact_lock key of tick: 0x534B5449434B, "SKTICK" in ASCII.
@@ -237,3 +241,5 @@ COMMENT ON FUNCTION scheduling.tick(timestamptz) IS
 'Serialised by pg_advisory_xact_lock(91583001740107); rows locked elsewhere wait for the next tick. '
 'Returns {started, delayed, completed, skipped, failed, updates: [{id, from, to, is_delayed}] (first 100), '
 'truncated, total} and sends one NOTIFY scheduling_session_status when a session moved.';
+
+GRANT EXECUTE ON FUNCTION scheduling.tick(timestamptz) TO sessionkeeper_cron;

@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: apps hold no table privileges; this function is how they change these rows, with its checks.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.update_template(
     p_template_id uuid,
     p_title text DEFAULT NULL,
@@ -14,6 +16,8 @@ CREATE OR REPLACE FUNCTION scheduling.update_template(
 )
 RETURNS jsonb
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
@@ -82,3 +86,7 @@ COMMENT ON FUNCTION scheduling.update_template(
 'moved. Returns {template_id, removed, kept: [{session_id, occurrence_date, starts_at, reason}], created}. '
 'Errors: SK022 unknown template, SK026 ended template, SK016 unknown reminder policy, and the validation errors '
 'of create_template (SK005, SK009, SK023, SK024, SK025); on error nothing is written.';
+
+GRANT EXECUTE ON FUNCTION scheduling.update_template(
+    uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, text, timestamptz
+) TO sessionkeeper_app;

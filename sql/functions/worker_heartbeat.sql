@@ -1,3 +1,5 @@
+-- SECURITY DEFINER: the worker holds no table privileges; this is one of the few outbox calls it may make.
+-- search_path is fixed so that no schema of the caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.worker_heartbeat(
     p_worker_id text,
     p_sender text,
@@ -7,6 +9,8 @@ CREATE OR REPLACE FUNCTION scheduling.worker_heartbeat(
 )
 RETURNS void
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_bad text;
@@ -71,3 +75,5 @@ COMMENT ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, time
 'ignored). p_stopped = true on a clean exit sets stopped_at, so health stops expecting it; a later beat of the '
 'same id starts a new run (started_at = p_now). Errors: SK009 blank worker id or sender, NULL p_now, counts '
 'not a JSON object or a counter not a whole number >= 0.';
+
+GRANT EXECUTE ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, timestamptz) TO sessionkeeper_worker;

@@ -63,3 +63,5 @@ COMMENT ON VIEW scheduling.recurring_templates_overview IS
 'Seed 002''s template queries: each template with its rule, local start, duration and zone, its next occurrence '
 '(active templates, within about 400 days, skipped dates left out), how many sessions it ever generated, and its '
 'live (not deleted, not archived) sessions: count, earliest and latest start.';
+
+GRANT SELECT ON scheduling.recurring_templates_overview TO sessionkeeper_app;

@@ -31,3 +31,5 @@ COMMENT ON VIEW scheduling.reminder_status IS
 'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
 'provider_message_id, why it is in its state, and uncertain (it may have reached the recipient more than '
 'once). Filter on booking_id.';
+
+GRANT SELECT ON scheduling.reminder_status TO sessionkeeper_app;

@@ -37,3 +37,5 @@ COMMENT ON VIEW scheduling.session_availability IS
 'capacity (0 = unlimited), current_attendees (confirmed bookings), seats_left (NULL = unlimited), people '
 'waiting, and calculated_status: cancelled; completed (completed, no-show, or ended by now()); full (at '
 'capacity, never when unlimited); active (some attendees); upcoming (none).';
+
+GRANT SELECT ON scheduling.session_availability TO sessionkeeper_app;

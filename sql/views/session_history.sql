@@ -19,3 +19,5 @@ ORDER BY hst.id;
 COMMENT ON VIEW scheduling.session_history IS
 'Every status change, skipped and failed step of every session (deleted ones included), with the session '
 'title; in the order the rows were written (id).';
+
+GRANT SELECT ON scheduling.session_history TO sessionkeeper_app;

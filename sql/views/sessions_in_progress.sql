@@ -26,3 +26,5 @@ COMMENT ON VIEW scheduling.sessions_in_progress IS
 'Not deleted in_progress sessions with is_delayed and a readable state: ''on time'', ''delayed: needs manual '
 'completion'' (host_started session nobody started; waits for complete_session) or ''ended: completes at '
 'the next tick''.';
+
+GRANT SELECT ON scheduling.sessions_in_progress TO sessionkeeper_app;

@@ -24,3 +24,5 @@ ORDER BY s.starts_at, s.id;
 COMMENT ON VIEW scheduling.upcoming_sessions IS
 'Scheduled, not deleted sessions that start after now(), soonest first, with the host''s name and the '
 'slot in the session''s own time zone (starts_at_local, ends_at_local).';
+
+GRANT SELECT ON scheduling.upcoming_sessions TO sessionkeeper_app;

@@ -35,3 +35,5 @@ COMMENT ON VIEW scheduling.workshop_run_summary IS
 'Seed 003''s workshop_run_summary: one row per workshop run with its sessions, cancelled sessions, seats '
 '(NULL when a session is unlimited), confirmed enrollments, distinct attendees, first start, last end and '
 'calculated_status (cancelled, empty, completed, in_progress, upcoming; by now()).';
+
+GRANT SELECT ON scheduling.workshop_run_summary TO sessionkeeper_app;

@@ -3,6 +3,8 @@ BEGIN;
 SELECT plan(7);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
+-- tick() is SECURITY DEFINER: the test trigger below runs as sessionkeeper_owner and reads this table.
+GRANT SELECT ON t_ids TO sessionkeeper_owner;
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
 LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 CREATE TEMP TABLE t_ticks (tag text PRIMARY KEY, outcome jsonb NOT NULL);
