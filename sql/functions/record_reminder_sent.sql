@@ -14,6 +14,9 @@ AS $function$
 DECLARE
     v_reminder scheduling.reminders;
 BEGIN
+    -- The message's lock before the row lock, as record_delivery_status takes them: a delivery report of this
+    -- message that arrives meanwhile waits, then finds the provider id; one that came first is applied below.
+    PERFORM scheduling.lock_provider_message(p_provider_message_id);
     v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
 
     IF v_reminder.state = 'sent' THEN
@@ -60,6 +63,9 @@ BEGIN
         RETURNING r.* INTO v_reminder;
     END IF;
 
+    -- Delivery reports can arrive before the send is recorded: they wait in provider_events until now.
+    PERFORM scheduling.apply_delivery_events(v_reminder.id);
+
     RETURN v_reminder.state;
 END;
 $function$;
@@ -68,6 +74,7 @@ COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestampt
 'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
 'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
 'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
-'reminder, SK018 stale or wrong attempt token (changes nothing).';
+'reminder, SK018 stale or wrong attempt token (changes nothing). Delivery reports of the provider message id '
+'that arrived first (record_delivery_status: unmatched) are applied then (apply_delivery_events).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

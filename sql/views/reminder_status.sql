@@ -22,14 +22,19 @@ SELECT
     r.leased_by,
     r.lease_expires_at,
     r.updated_at,
-    r.uncertain
+    r.uncertain,
+    r.delivery_status::text AS delivery_status,
+    r.delivered_at,
+    r.read_at,
+    r.delivery_error_code
 FROM scheduling.reminders AS r
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
 
 COMMENT ON VIEW scheduling.reminder_status IS
 'Every outbox row per booking (seed 004''s GET /bookings/:id/reminders): key, kind, state, scheduled_for (the '
 'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
-'provider_message_id, why it is in its state, and uncertain (it may have reached the recipient more than '
-'once). Filter on booking_id.';
+'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once), '
+'and what the provider reported: delivery_status (sent, delivered, read, failed; NULL before any report), '
+'delivered_at, read_at and delivery_error_code (of a failed report). Filter on booking_id.';
 
 GRANT SELECT ON scheduling.reminder_status TO sessionkeeper_app;
