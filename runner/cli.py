@@ -323,6 +323,39 @@ def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None, met
     sys.exit(asyncio.run(serve(url, settings, _logger())))
 
 
+# ---- webhook ---------------------------------------------------------------------------------
+@cli.command(
+    help="Serve WhatsApp's inbound webhook: delivery statuses and replies (CANCEL cancels the next booking). "
+    "POST /whatsapp is verified with WHATSAPP_APP_SECRET (X-Hub-Signature-256), GET /whatsapp answers Meta's "
+    "handshake with WHATSAPP_VERIFY_TOKEN, POST /twilio is verified with TWILIO_AUTH_TOKEN (X-Twilio-Signature; "
+    "set SESSIONKEEPER_WEBHOOK_PUBLIC_URL behind a proxy). Unsigned or wrongly signed requests get 403."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    envvar="SESSIONKEEPER_WEBHOOK_HOST",
+    help="Address to listen on; put a TLS proxy in front. [env SESSIONKEEPER_WEBHOOK_HOST]",
+)
+@click.option(
+    "--port",
+    "listen_port",
+    type=click.IntRange(1, 65535),
+    default=8088,
+    show_default=True,
+    envvar="SESSIONKEEPER_WEBHOOK_PORT",
+    help="Port to listen on. [env SESSIONKEEPER_WEBHOOK_PORT]",
+)
+def webhook(host: str, listen_port: int) -> None:
+    import asyncio
+
+    from runner import webhook as inbound
+
+    settings = inbound.settings_from_environment(host, listen_port)
+    url = db.resolve_url(start_local=False)
+    sys.exit(asyncio.run(inbound.serve(url, settings, _logger())))
+
+
 # ---- tick ------------------------------------------------------------------------------------
 @cli.command(help="Apply every due status change once (scheduling.tick) and print the counts as JSON.")
 @click.option(
