@@ -158,6 +158,9 @@ def run_migrations(url: str, *, dry_run: bool = False, say=click.echo):
         outcome = Migrator(conn, config.project_dir(), say=say).run(dry_run=dry_run)
     if outcome.cron_problem:
         say(f"schedules skipped ({outcome.cron_problem}): run `sessionkeeper tick --loop` or an external cron")
+    elif outcome.skipped_cron:
+        files = ", ".join(outcome.skipped_cron)
+        say(f"schedules left as they are ({outcome.cron_skip_reason}): run migrate as one to apply {files}")
     if not outcome.changed_anything:
         say("nothing to do: the database is up to date")
     return outcome

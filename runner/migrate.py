@@ -129,7 +129,8 @@ class Outcome:
     applied: list[str] = field(default_factory=list)
     reapplied: list[str] = field(default_factory=list)
     skipped_cron: list[str] = field(default_factory=list)
-    cron_problem: str | None = None
+    cron_problem: str | None = None  # pg_cron is missing: nothing schedules the jobs
+    cron_skip_reason: str | None = None  # pg_cron runs, but this login must leave its schedules alone
     dry_run: bool = False
 
     @property
@@ -232,8 +233,10 @@ class Migrator:
             # A dry run nests every step in one transaction that is rolled back at the end.
             outer = self.conn.transaction(force_rollback=True) if dry_run else nullcontext()
             with outer:
-                with self.conn.transaction():
-                    self.conn.execute(LEDGER_DDL)
+                if not self.ledger_exists():
+                    # Only the first run creates the ledger: later runs need no CREATE on the database.
+                    with self.conn.transaction():
+                        self.conn.execute(LEDGER_DDL)
                 plan = self.plan()
                 self.refuse_if_unsafe(plan)
                 outcome.cron_problem = self._ensure_pg_cron()
@@ -243,7 +246,8 @@ class Migrator:
                 to_apply = plan.repeatable_changed
                 if outcome.applied:
                     to_apply = read_repeatables(self.project)
-                if outcome.cron_problem:
+                outcome.cron_skip_reason = outcome.cron_problem or self._cron_skip_reason()
+                if outcome.cron_skip_reason:
                     outcome.skipped_cron = [f.relpath for f in to_apply if f.folder == "cron"]
                     to_apply = [f for f in to_apply if f.folder != "cron"]
                 if to_apply:
@@ -269,6 +273,17 @@ class Migrator:
             return f"pg_cron cannot be created here: {(problem.diag.message_primary or str(problem)).strip()}"
         return None
 
+    def _cron_skip_reason(self) -> str | None:
+        """sql/cron is applied by superusers only.
+
+        A pg_cron job runs as the login that scheduled it, and cron.schedule keys jobs by name and login: a
+        non-superuser would add second copies of the jobs, under its own name, instead of replacing them.
+        """
+        row = self.conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+        if row and row[0]:
+            return None
+        return "changing the pg_cron schedules needs a superuser"
+
     def _act_as_owner(self) -> bool:
         """Inside the current transaction, act as the owner role once migration 0007 gave it the schema.
 
@@ -293,8 +308,11 @@ class Migrator:
                     f"INSERT INTO {LEDGER_SCHEMA}.migrations (version, filename, checksum) VALUES (%s, %s, %s)",
                     (migration.version, migration.relpath, migration.checksum),
                 )
-                self._act_as_owner()
+                acting = self._act_as_owner()
                 self.conn.execute(migration.sql)
+                if acting:
+                    # In a dry run this transaction is a savepoint, and SET LOCAL would outlive it.
+                    self.conn.execute("RESET ROLE")
         except psycopg.Error as problem:
             raise migration_error(migration, problem) from None
         self.say(f"applied {migration.relpath} ({(time.monotonic() - started) * 1000:.0f} ms)")

@@ -89,17 +89,34 @@ class EventRecorder:
 
     async def ping(self) -> None:
         async with self._lock:
-            await self._execute("SELECT 1", ())
+            await self._in_transaction(lambda conn: conn.execute("SELECT 1"))
 
     async def record(self, events: list[Event]) -> list[str]:
-        """Record each event; returns one outcome word per event."""
-        outcomes = []
-        async with self._lock:
-            for event in events:
-                outcomes.append(await self._record_one(event))
-        return outcomes
+        """Record the events of one request in one transaction (one commit); returns an outcome word per event.
 
-    async def _record_one(self, event: Event) -> str:
+        Each event has its own savepoint, so one the database refuses leaves the others in.
+        """
+
+        async def record_all(conn: psycopg.AsyncConnection) -> list[str]:
+            return [await self._record_one(conn, event) for event in events]
+
+        async with self._lock:
+            return await self._in_transaction(record_all)
+
+    async def _in_transaction(self, work: Callable[[psycopg.AsyncConnection], Any]) -> Any:
+        for attempt in (1, 2):
+            conn = await self._connection()
+            try:
+                async with conn.transaction():
+                    return await work(conn)
+            except psycopg.OperationalError as problem:
+                # The connection died (server restart): reconnect once, then give up for this request.
+                await conn.close()
+                if attempt == 2:
+                    raise DatabaseUnavailable(str(problem).strip().splitlines()[0]) from None
+        raise AssertionError("unreachable")
+
+    async def _record_one(self, conn: psycopg.AsyncConnection, event: Event) -> str:
         if isinstance(event, InboundMessage):
             query = "SELECT scheduling.record_inbound_message(%s, %s, %s, %s, %s, %s)"
             params: tuple[Any, ...] = (
@@ -121,12 +138,14 @@ class EventRecorder:
                 event.error_message,
             )
         try:
-            result = await self._execute(query, params)
+            async with conn.transaction():
+                row = await (await conn.execute(query, params)).fetchone()
         except psycopg.Error as problem:
             # sessionkeeper's own SKnnn codes and PostgreSQL's data exceptions (class 22) mean "bad input".
             if (problem.sqlstate or "")[:2] in ("SK", "22"):
                 return self._refused(event, problem)
             raise
+        result = row[0] if row else None
         if isinstance(result, dict):
             word = result.get("action", "stored")
             return f"{word} (duplicate)" if result.get("duplicate") else word
@@ -137,19 +156,6 @@ class EventRecorder:
         what = f"{event.provider} event {event.provider_message_id!r}"
         self.log(f"webhook: refused {what}: {message} [{problem.sqlstate}]")
         return "refused"
-
-    async def _execute(self, query: str, params: tuple[Any, ...]) -> Any:
-        for attempt in (1, 2):
-            conn = await self._connection()
-            try:
-                row = await (await conn.execute(query, params)).fetchone()
-                return row[0] if row else None
-            except psycopg.OperationalError as problem:
-                # The connection died (server restart): reconnect once, then give up for this request.
-                await conn.close()
-                if attempt == 2:
-                    raise DatabaseUnavailable(str(problem).strip().splitlines()[0]) from None
-        raise AssertionError("unreachable")
 
 
 def _summary(outcomes: list[str]) -> str:
