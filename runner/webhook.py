@@ -94,14 +94,20 @@ class EventRecorder:
     async def record(self, events: list[Event]) -> list[str]:
         """Record the events of one request in one transaction (one commit); returns an outcome word per event.
 
-        Each event has its own savepoint, so one the database refuses leaves the others in.
+        First all at once; when the database refuses one as bad input, again with a savepoint per event, so the
+        refused one is skipped and the others go in. (Savepoints cost two round trips per event: only then.)
         """
 
-        async def record_all(conn: psycopg.AsyncConnection) -> list[str]:
-            return [await self._record_one(conn, event) for event in events]
+        async def record_all(conn: psycopg.AsyncConnection, careful: bool) -> list[str]:
+            return [await self._record_one(conn, event, careful=careful) for event in events]
 
         async with self._lock:
-            return await self._in_transaction(record_all)
+            try:
+                return await self._in_transaction(lambda conn: record_all(conn, False))
+            except psycopg.Error as problem:
+                if not _is_bad_input(problem):
+                    raise
+            return await self._in_transaction(lambda conn: record_all(conn, True))
 
     async def _in_transaction(self, work: Callable[[psycopg.AsyncConnection], Any]) -> Any:
         for attempt in (1, 2):
@@ -116,7 +122,7 @@ class EventRecorder:
                     raise DatabaseUnavailable(str(problem).strip().splitlines()[0]) from None
         raise AssertionError("unreachable")
 
-    async def _record_one(self, conn: psycopg.AsyncConnection, event: Event) -> str:
+    async def _record_one(self, conn: psycopg.AsyncConnection, event: Event, *, careful: bool) -> str:
         if isinstance(event, InboundMessage):
             query = "SELECT scheduling.record_inbound_message(%s, %s, %s, %s, %s, %s)"
             params: tuple[Any, ...] = (
@@ -137,14 +143,16 @@ class EventRecorder:
                 event.error_code,
                 event.error_message,
             )
-        try:
-            async with conn.transaction():
-                row = await (await conn.execute(query, params)).fetchone()
-        except psycopg.Error as problem:
-            # sessionkeeper's own SKnnn codes and PostgreSQL's data exceptions (class 22) mean "bad input".
-            if (problem.sqlstate or "")[:2] in ("SK", "22"):
-                return self._refused(event, problem)
-            raise
+        if not careful:
+            row = await (await conn.execute(query, params)).fetchone()
+        else:
+            try:
+                async with conn.transaction():
+                    row = await (await conn.execute(query, params)).fetchone()
+            except psycopg.Error as problem:
+                if _is_bad_input(problem):
+                    return self._refused(event, problem)
+                raise
         result = row[0] if row else None
         if isinstance(result, dict):
             word = result.get("action", "stored")
@@ -156,6 +164,11 @@ class EventRecorder:
         what = f"{event.provider} event {event.provider_message_id!r}"
         self.log(f"webhook: refused {what}: {message} [{problem.sqlstate}]")
         return "refused"
+
+
+def _is_bad_input(problem: psycopg.Error) -> bool:
+    """sessionkeeper's own SKnnn codes and PostgreSQL's data exceptions (class 22) mean "bad input"."""
+    return (problem.sqlstate or "")[:2] in ("SK", "22")
 
 
 def _summary(outcomes: list[str]) -> str:

@@ -327,3 +327,15 @@ def test_refuses_to_start_with_nothing_to_verify(db_url):
     )
     assert process.returncode == 1
     assert process.stderr.strip().count("\n") == 0 and "WHATSAPP_APP_SECRET" in process.stderr
+
+
+def test_one_refused_event_does_not_keep_the_others_of_its_request_out(server, conn):
+    sent = book_and_send(conn)
+    payload = cloud_statuses((SENT_ID, "delivered", 1940000005))
+    bad = cloud_message("wamid.in-bad", "hello", sender="not a phone")["entry"][0]["changes"][0]["value"]["messages"]
+    good = cloud_message("wamid.in-good", "Thanks!")["entry"][0]["changes"][0]["value"]["messages"]
+    payload["entry"][0]["changes"][0]["value"]["messages"] = bad + good
+    assert server.whatsapp(payload)[0] == 200
+    assert delivery(conn, sent["reminder"]) == ("delivered", True, False, None)
+    stored = conn.execute("SELECT provider_message_id, action FROM scheduling.inbound_messages").fetchall()
+    assert stored == [("wamid.in-good", "stored")]
