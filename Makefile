@@ -10,7 +10,7 @@ APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
-.PHONY: help deps system-deps python-deps run test lint test-pgtap test-python bench clean
+.PHONY: help deps system-deps python-deps run test lint test-pgtap test-python test-faults bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -58,8 +58,11 @@ lint: python-deps ## sqlfluff (dialect postgres) and ruff
 test-pgtap: deps ## pg_prove over tests/pgtap against a freshly migrated database
 	$(BIN)/python tests/run_pgtap.py
 
-test-python: deps ## pytest (each test gets a fresh copy of a migrated template database)
+test-python: deps ## pytest (each test gets a fresh copy of a migrated template database), the fault suite included
 	$(BIN)/pytest
+
+test-faults: deps ## Only the fault suite (tests/faults): kills, restarts, provider down, races
+	$(BIN)/pytest tests/faults
 
 bench: deps ## Run the benchmarks under bench/ and print their figures
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
