@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import click
@@ -35,9 +36,16 @@ def generate(template_id: str | None, days: int) -> None:
                 )
             ]
         created, failed = 0, []
-        with click.progressbar(
-            templates, label=f"generating {days} days", file=click.get_text_stream("stderr"), show_pos=True
-        ) as bar:
+        # A progress bar for the nightly sweep only: for one template it would be a second stderr line next to
+        # an error.
+        progress = (
+            contextlib.nullcontext(templates)
+            if template_id is not None
+            else click.progressbar(
+                templates, label=f"generating {days} days", file=click.get_text_stream("stderr"), show_pos=True
+            )
+        )
+        with progress as bar:
             for template in bar:
                 try:
                     rows = conn.execute(

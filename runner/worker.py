@@ -293,7 +293,7 @@ class ReminderWorker:
             # The sender is broken, not the message: give the row back without burning an attempt.
             await conn.execute(
                 "SELECT scheduling.release_reminder(%s, %s, NULL, %s)",
-                (message.reminder_id, message.attempt_token, f"sender halted: {outcome.error_code}"),
+                (message.reminder_id, message.attempt_token, f"sender halted: {_clip(outcome.error_code, 200)}"),
             )
             self.counts.released += 1
         else:
@@ -304,7 +304,13 @@ class ReminderWorker:
                 )
             await conn.execute(
                 "SELECT scheduling.record_reminder_failure(%s, %s, %s, %s, %s)",
-                (message.reminder_id, message.attempt_token, outcome.error_code, outcome.error_message, retryable),
+                (
+                    message.reminder_id,
+                    message.attempt_token,
+                    _clip(outcome.error_code, 200),  # the database refuses longer ones (SK034)
+                    _clip(outcome.error_message, 2000),
+                    retryable,
+                ),
             )
             if retryable:
                 self.counts.retried += 1
@@ -336,3 +342,8 @@ async def serve(
     async with aiohttp.ClientSession(connector=connector) as session:
         sender = build_sender(session, os.environ, say=log)
         return await ReminderWorker(url, sender, settings, log, on_ready).run()
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    """A provider's error text cut to what record_reminder_failure accepts: a long one must not lose the row."""
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"

@@ -77,7 +77,9 @@ COMMENT ON FUNCTION scheduling.add_workshop_session(
 'Adds Day p_day_number of a workshop run: a session (create_session: the workshop''s host, title, zone and '
 'reminder policy; capacity p_capacity or the workshop''s default, 0 = unlimited) linked to the run; the run''s '
 'start and end dates follow its sessions. Returns the session id. Errors: SK029 unknown run, SK033 day taken '
-'or not positive, and create_session''s (SK004 end not after start, SK009 negative capacity, ...).';
+'or not positive, and create_session''s (SK004 end not after start, SK009 negative capacity, ...).'
+' Input limits: SK034 metadata over 10000 as JSON text or p_actor over 200 characters; SK009 a time outside the '
+'years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.add_workshop_session(
     uuid, integer, timestamptz, timestamptz, integer, jsonb, text, timestamptz

@@ -15,8 +15,12 @@ DECLARE
     c_tick_lock_key CONSTANT bigint := 91583001740107;
     v_moved jsonb;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'auto_close_expired_sessions: p_now must not be NULL';
+    IF p_now IS NULL OR NOT isfinite(p_now) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format(
+                'auto_close_expired_sessions: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL')
+            );
     END IF;
 
     PERFORM pg_advisory_xact_lock(c_tick_lock_key);
@@ -69,6 +73,7 @@ COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
 'conflict and agree on the lifecycle: automatic sessions whose end passed are completed (with history), '
 'host_started ones not delayed complete at their end, delayed ones still wait for complete_session. Like tick '
 'it also starts sessions whose start passed, and sends NOTIFY scheduling_session_status (source auto_close). '
-'Returns the sessions it completed (session_id, from_status, to_status).';
+'Returns the sessions it completed (session_id, from_status, to_status).'
+' SK009 when p_now is NULL or infinite.';
 
 GRANT EXECUTE ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) TO sessionkeeper_cron;

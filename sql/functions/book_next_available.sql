@@ -18,6 +18,7 @@ DECLARE
     v_session scheduling.sessions;
     v_booking_id uuid;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('book_next_available', p_actor, p_now);
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -90,6 +91,7 @@ COMMENT ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, times
 'is scheduled, not started at p_now, not full (0 = unlimited) and not already booked by the person, locked '
 'and re-checked before create_booking (reminders planned; an order item with p_order_reference). Concurrent '
 'callers never overbook. Returns the booking and its session. Errors: SK028 unknown workshop, SK007 unknown '
-'person, SK032 none left.';
+'person, SK032 none left.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -15,6 +15,7 @@ DECLARE
     v_session_id uuid;
     v_booking scheduling.bookings;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('cancel_booking', p_actor, p_now);
     SELECT b.session_id INTO v_session_id FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -55,6 +56,7 @@ COMMENT ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) IS
 'Cancels a confirmed booking (cancelled_at = p_now, cancel_reason = p_reason), freeing its seat. In the same '
 'transaction its pending and leased reminders are cancelled with the reason (sent ones kept) and, when the '
 'session is still scheduled and ahead, the cancellation message is queued. Errors: SK010 unknown booking, '
-'SK013 already cancelled. Writes history; returns the row.';
+'SK013 already cancelled. Writes history; returns the row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -15,6 +15,7 @@ DECLARE
     v_session scheduling.sessions;
     v_from scheduling.session_status;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('cancel_session', p_actor, p_now);
     v_session := scheduling.lock_session_for_action(p_session_id, 'cancel');
     v_from := v_session.status;
 
@@ -46,6 +47,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) IS
 'Cancels a scheduled or in_progress session (cancelled_at = p_now, cancel_reason = p_reason); its later '
 'time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 deleted, SK003 other status. '
-'Writes history and NOTIFY; returns the row. reschedule_session() can reopen it in a new slot.';
+'Writes history and NOTIFY; returns the row. reschedule_session() can reopen it in a new slot.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -44,9 +44,12 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('claim_due_reminders: p_lease must be positive, not %s', p_lease);
     END IF;
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_now must not be NULL';
+    IF p_now IS NULL OR NOT isfinite(p_now) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('claim_due_reminders: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL'));
     END IF;
+    PERFORM scheduling.check_text_length('claim_due_reminders: p_worker', p_worker, 200);
 
     -- The worker_settings row is written by migration 0004; without it, its default.
     v_spacing := coalesce(
@@ -211,6 +214,7 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'person''s recipient_pacing.next_allowed_at is after p_now (those stay pending, untouched, no attempt used), '
 'and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row re-claimed '
 'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
-'p_limit < 1; SK017 lease not positive.';
+'p_limit < 1; SK017 lease not positive.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

@@ -13,6 +13,7 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('complete_session', p_actor, p_now);
     v_session := scheduling.lock_session_for_action(p_session_id, 'complete');
 
     IF v_session.status <> 'in_progress' THEN
@@ -42,6 +43,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) IS
 'Completes an in_progress session by hand, delayed or not (completed_at = p_now; is_delayed is kept as a '
 'record). Errors: SK001 not found, SK002 deleted, SK003 not in_progress. Writes history and NOTIFY; returns '
-'the row.';
+'the row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -19,6 +19,14 @@ DECLARE
     v_policy_id uuid;
     v_session_id uuid;
 BEGIN
+    PERFORM scheduling.check_text_length('create_appointment: p_reminder_policy', p_reminder_policy, 200);
+    -- The person first: the session is created before the booking, and a failed booking would leave nothing
+    -- but a used history id behind.
+    IF NOT EXISTS (SELECT FROM scheduling.people AS p WHERE p.id = p_person_id AND p.deleted_at IS NULL) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK007',
+            MESSAGE = format('cannot book: person %s not found or deleted', coalesce(p_person_id::text, 'NULL'));
+    END IF;
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
         IF NOT FOUND THEN
@@ -49,7 +57,9 @@ IS
 'A 1:1 appointment (seed 004) in one call: creates a session of capacity 1 titled p_service with host '
 'p_host_id (its time zone), optionally with the reminder policy named p_reminder_policy (NULL = default), '
 'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
-'SK016 unknown policy. Nothing is written when any of them fails.';
+'SK016 unknown policy. Nothing is written when any of them fails.'
+' Input limits: SK034 service, policy name or p_actor over 200 characters; SK009 a time outside the years 1900 to '
+'9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_appointment(
     uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz

@@ -15,6 +15,7 @@ AS $function$
 DECLARE
     v_booking scheduling.bookings;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('create_booking', p_actor, p_now);
     -- Validation, the session lock and the capacity check are done by trigger bookings_validate; the
     -- reminders are planned by trigger bookings_plan_reminders, in this transaction.
     INSERT INTO scheduling.bookings (session_id, person_id, order_reference, created_at, updated_at)
@@ -38,6 +39,7 @@ COMMENT ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestampt
 'the same transaction; returns the booking id. Errors: SK001 unknown session, SK002 deleted, SK003 session '
 'not scheduled (cancelled, completed, ...), SK007 unknown or deleted person, SK011 the person already has '
 'a booking in it, SK012 session full (capacity 0 = unlimited). Concurrent bookings are serialised on the '
-'session row.';
+'session row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 order reference or p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

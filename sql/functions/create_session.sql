@@ -20,6 +20,7 @@ AS $function$
 DECLARE
     v_session_id uuid;
 BEGIN
+    PERFORM scheduling.check_text_length('create_session: p_actor', p_actor, 200);
     -- Validation (SK004, SK005, SK007, SK009) is done by trigger sessions_validate; a NULL time zone
     -- becomes the host's there.
     INSERT INTO scheduling.sessions (
@@ -49,7 +50,9 @@ COMMENT ON FUNCTION scheduling.create_session(
 ) IS
 'Creates a scheduled session and its first history row (NULL -> scheduled, manual); returns its id. '
 'p_time_zone defaults to the host''s. Errors: SK007 unknown or deleted host, SK004 end not after start, '
-'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.';
+'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.'
+' Input limits: SK034 title or p_actor over 200 characters, metadata over 10000 as JSON text; SK009 a start or '
+'end outside the years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_session(
     uuid, text, timestamptz, timestamptz, text, scheduling.session_start_mode, integer, jsonb, text, timestamptz

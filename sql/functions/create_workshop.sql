@@ -22,6 +22,11 @@ BEGIN
     IF p_title IS NULL OR btrim(p_title) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'workshop title must not be blank';
     END IF;
+    PERFORM
+        scheduling.check_text_length('workshop title', p_title, 200),
+        scheduling.check_text_length('workshop time zone', p_time_zone, 200),
+        scheduling.check_text_length('workshop reminder policy', p_reminder_policy, 200),
+        scheduling.check_text_length('workshop description', p_description, 2000);
     IF p_default_capacity IS NULL OR p_default_capacity < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -58,6 +63,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, text) IS
 'Creates an active workshop; returns its id. p_default_capacity: seats of each session (0 = unlimited); '
 'p_time_zone defaults to the host''s; p_reminder_policy by name (NULL = ''default''). Errors: SK009 blank '
-'title or negative capacity, SK007 unknown or deleted host, SK005 unknown time zone, SK016 unknown policy.';
+'title or negative capacity, SK007 unknown or deleted host, SK005 unknown time zone, SK016 unknown policy.'
+' Input limits: SK034 title, time zone or policy name over 200 characters, description over 2000.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, text) TO sessionkeeper_app;

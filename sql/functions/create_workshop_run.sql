@@ -20,6 +20,11 @@ BEGIN
     IF p_run_name IS NULL OR btrim(p_run_name) = '' OR p_start_date IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'a workshop run needs a name and a start date';
     END IF;
+    PERFORM scheduling.check_text_length('workshop run name', p_run_name, 200);
+    IF NOT (p_start_date >= DATE '1900-01-01' AND p_start_date < DATE '10000-01-01') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009', MESSAGE = format('run start date %s is outside the years 1900 to 9999', p_start_date);
+    END IF;
 
     INSERT INTO scheduling.workshop_runs (workshop_id, run_name, start_date, end_date)
     VALUES (p_workshop_id, p_run_name, p_start_date, p_start_date)
@@ -30,6 +35,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.create_workshop_run(uuid, text, date) IS
 'Creates an empty run of a workshop (add its days with add_workshop_session); returns its id. Errors: SK028 '
-'unknown workshop, SK009 blank name or no start date.';
+'unknown workshop, SK009 blank name or no start date.'
+' Input limits: SK034 run name over 200 characters, SK009 a start date outside the years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_workshop_run(uuid, text, date) TO sessionkeeper_app;

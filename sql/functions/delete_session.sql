@@ -14,6 +14,7 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('delete_session', p_actor, p_now);
     v_session := scheduling.lock_session_for_action(p_session_id, 'delete');
 
     UPDATE scheduling.sessions AS s
@@ -36,6 +37,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
 'Soft-deletes a session in any status (deleted_at = p_now, deleted_reason = p_reason); it then accepts no '
 'action (SK002) and its due time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 '
-'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.';
+'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -17,6 +17,9 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'end_template: p_now must not be NULL';
     END IF;
+    PERFORM
+        scheduling.check_text_length('end_template: p_actor', p_actor, 200),
+        scheduling.check_text_length('end_template: p_reason', p_reason, 2000);
     v_template := scheduling.lock_template_for_action(p_template_id, 'end');
     IF v_template.status = 'ended' THEN
         RAISE EXCEPTION USING
@@ -36,6 +39,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) IS
 'Ends an active or paused template for good: it never generates again; its future unbooked occurrences are '
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
-'Errors: SK022 unknown template, SK026 already ended.';
+'Errors: SK022 unknown template, SK026 already ended.'
+' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

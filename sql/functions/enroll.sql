@@ -21,6 +21,8 @@ DECLARE
     v_booking_id uuid;
     v_entry_id bigint;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('enroll', p_actor, p_now);
+    PERFORM scheduling.check_text_length('enroll: p_order_reference', p_order_reference, 200);
     SELECT s.* INTO v_first FROM scheduling.sessions AS s WHERE s.id = p_session_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -146,7 +148,8 @@ COMMENT ON FUNCTION scheduling.enroll(uuid, uuid, text, boolean, boolean, text, 
 'id order first, so concurrent enrollments never overbook. One row per session: its booking or waitlist '
 'entry and outcome (confirmed, waitlisted). Errors: SK001 unknown session, SK002 deleted, SK003 not '
 'scheduled (cancelled, completed), SK008 already started at p_now, SK011 already booked or waitlisted, SK012 '
-'full, SK007 unknown person. All or nothing.';
+'full, SK007 unknown person. All or nothing.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.enroll(
     uuid, uuid, text, boolean, boolean, text, timestamptz

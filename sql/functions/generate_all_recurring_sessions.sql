@@ -23,6 +23,12 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'generate_all_recurring_sessions: p_now must not be NULL';
     END IF;
+    -- Checked here too: a bad value would otherwise fail every template one by one, each logged as a failure.
+    IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('generate_all_recurring_sessions: p_days_ahead must be 0 to 3660, not %s', p_days_ahead);
+    END IF;
 
     FOR v_template_id IN
         SELECT t.id FROM scheduling.session_templates AS t WHERE t.status = 'active' ORDER BY t.id
@@ -62,6 +68,7 @@ COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestam
 'What pg_cron runs daily (job sessionkeeper-generate-recurring): generate_recurring_sessions for every active '
 'template, each in its own sub-transaction so that one failing template does not stop the others (its error is '
 'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
-'[{template_id, sqlstate, message}] (first 50)}.';
+'[{template_id, sqlstate, message}] (first 50)}.'
+' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) TO sessionkeeper_cron;

@@ -14,6 +14,7 @@ DECLARE
     v_session scheduling.sessions;
     v_from scheduling.session_status;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('mark_no_show', p_actor, p_now);
     v_session := scheduling.lock_session_for_action(p_session_id, 'mark no-show');
     v_from := v_session.status;
 
@@ -49,6 +50,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) IS
 'Marks a scheduled or in_progress session no_show, only once starts_at has passed (SK008 before). '
-'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.';
+'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -17,6 +17,9 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'pause_template: p_now must not be NULL';
     END IF;
+    PERFORM
+        scheduling.check_text_length('pause_template: p_actor', p_actor, 200),
+        scheduling.check_text_length('pause_template: p_reason', p_reason, 2000);
     v_template := scheduling.lock_template_for_action(p_template_id, 'pause');
     IF v_template.status <> 'active' THEN
         RAISE EXCEPTION USING
@@ -37,6 +40,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.pause_template(uuid, text, text, timestamptz) IS
 'Pauses an active template: it generates nothing until resume_template; its future unbooked occurrences are '
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
-'Errors: SK022 unknown template, SK026 not active.';
+'Errors: SK022 unknown template, SK026 not active.'
+' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.pause_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

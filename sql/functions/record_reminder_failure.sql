@@ -23,6 +23,12 @@ DECLARE
     v_state scheduling.reminder_state;
     v_reason text;
 BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'record_reminder_failure: p_now must not be NULL';
+    END IF;
+    PERFORM
+        scheduling.check_text_length('record_reminder_failure: p_error_code', p_error_code, 200),
+        scheduling.check_text_length('record_reminder_failure: p_error_message', p_error_message, 2000);
     v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record a failure of');
 
     IF v_reminder.state IN ('pending', 'sent', 'failed') THEN
@@ -84,7 +90,8 @@ COMMENT ON FUNCTION scheduling.record_reminder_failure(uuid, uuid, text, text, b
 'new state. Retryable: pending again at p_now + 5 s, 25 s, 125 s, 625 s, 3125 s after the 1st..5th failure, '
 'failed at the 6th; expired when the retry would land at or after deadline_at. Permanent: failed at once. A row '
 'closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
-'token, or the row is not leased (changes nothing).';
+'token, or the row is not leased (changes nothing).'
+' Input limits: SK009 NULL p_now, SK034 p_error_code over 200 characters or p_error_message over 2000.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_failure(
     uuid, uuid, text, text, boolean, timestamptz

@@ -12,8 +12,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
+    c_max_id_length CONSTANT integer := 200;
     v_reminder scheduling.reminders;
 BEGIN
+    IF char_length(p_provider_message_id) > c_max_id_length THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK036',
+            MESSAGE = format(
+                'provider message id longer than %s characters: %s...', c_max_id_length, left(p_provider_message_id, 40)
+            );
+    END IF;
     -- The message's lock before the row lock, as record_delivery_status takes them: a delivery report of this
     -- message that arrives meanwhile waits, then finds the provider id; one that came first is applied below.
     PERFORM scheduling.lock_provider_message(p_provider_message_id);
@@ -74,7 +82,8 @@ COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestampt
 'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
 'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
 'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
-'reminder, SK018 stale or wrong attempt token (changes nothing). Delivery reports of the provider message id '
-'that arrived first (record_delivery_status: unmatched) are applied then (apply_delivery_events).';
+'reminder, SK018 stale or wrong attempt token, SK036 provider id over 200 characters (both change nothing). '
+'Delivery reports of the provider message id that arrived first (record_delivery_status: unmatched) are '
+'applied then (apply_delivery_events).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

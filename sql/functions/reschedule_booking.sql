@@ -17,6 +17,7 @@ DECLARE
     v_old scheduling.sessions;
     v_new scheduling.sessions;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('reschedule_booking', p_actor, p_now);
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -71,7 +72,9 @@ COMMENT ON FUNCTION scheduling.reschedule_booking(uuid, timestamptz, timestamptz
 'pending and leased reminders of the old slot are cancelled, new ones planned, sent ones kept. A seat in a '
 'group session is refused (SK014): reschedule the session, or cancel and book another. Errors: SK010 '
 'unknown booking, SK013 booking cancelled, SK014 group session, and reschedule_session''s (SK002, SK003, '
-'SK004, SK008). Writes booking history; returns the booking.';
+'SK004, SK008). Writes booking history; returns the booking.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
+'years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_booking(
     uuid, timestamptz, timestamptz, text, timestamptz

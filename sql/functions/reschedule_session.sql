@@ -16,6 +16,7 @@ DECLARE
     v_session scheduling.sessions;
     v_old scheduling.sessions;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('reschedule_session', p_actor, p_now);
     v_old := scheduling.lock_session_for_action(p_session_id, 'reschedule');
 
     IF v_old.status NOT IN ('scheduled', 'cancelled', 'no_show') THEN
@@ -73,7 +74,9 @@ COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz
 'Moves a scheduled, cancelled or no_show session to a new slot (seed 000 assignSessionToSlot): status '
 'scheduled, is_delayed false, started/completed/cancellation fields cleared, slot_version + 1. Writes a '
 'history row naming the old and new slot (also when it stays scheduled) and NOTIFY; returns the row. '
-'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.';
+'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
+'years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_session(
     uuid, timestamptz, timestamptz, text, timestamptz

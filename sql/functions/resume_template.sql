@@ -19,6 +19,7 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'resume_template: p_now must not be NULL';
     END IF;
+    PERFORM scheduling.check_text_length('resume_template: p_actor', p_actor, 200);
     v_template := scheduling.lock_template_for_action(p_template_id, 'resume');
     IF v_template.status <> 'paused' THEN
         RAISE EXCEPTION USING
@@ -39,6 +40,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) IS
 'Makes a paused template active again and generates its next p_days_ahead days at once. Returns {template_id, '
-'status, created}. Errors: SK022 unknown template, SK026 not paused, SK009 bad p_days_ahead.';
+'status, created}. Errors: SK022 unknown template, SK026 not paused, SK009 bad p_days_ahead.'
+' Input limits: SK009 NULL p_now, SK034 p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) TO sessionkeeper_app;

@@ -20,6 +20,9 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'skip_template_occurrence: p_now must not be NULL';
     END IF;
+    PERFORM
+        scheduling.check_text_length('skip_template_occurrence: p_actor', p_actor, 200),
+        scheduling.check_text_length('skip_template_occurrence: p_reason', p_reason, 2000);
     v_template := scheduling.lock_template_for_action(p_template_id, 'skip a date of');
     IF NOT EXISTS (
         SELECT 1 FROM scheduling.template_occurrences(v_template.id, p_occurrence_date, p_occurrence_date)
@@ -78,7 +81,8 @@ COMMENT ON FUNCTION scheduling.skip_template_occurrence(uuid, date, text, text, 
 'Adds a skipped exception: no session is ever generated for that date of the template. A session already '
 'generated for it is soft-deleted when nobody booked it; a booked (or no longer scheduled) one is kept and the '
 'outcome says so. Returns {template_id, occurrence_date, session_id, outcome}. Errors: SK022 unknown template, '
-'SK027 the date is not an occurrence of the rule.';
+'SK027 the date is not an occurrence of the rule.'
+' Input limits: SK009 NULL p_now or date, SK034 p_reason over 2000 characters or p_actor over 200.';
 
 GRANT EXECUTE ON FUNCTION scheduling.skip_template_occurrence(
     uuid, date, text, text, timestamptz

@@ -13,6 +13,7 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
+    PERFORM scheduling.check_actor_and_now('start_session', p_actor, p_now);
     v_session := scheduling.lock_session_for_action(p_session_id, 'start');
 
     IF v_session.status <> 'scheduled' THEN
@@ -52,6 +53,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.start_session(uuid, text, timestamptz) IS
 'Starts a scheduled session by hand (scheduled -> in_progress, not delayed, started_at = p_now); it then '
 'completes automatically at ends_at. Allowed before starts_at too, refused once the slot has ended (SK008). '
-'Errors: SK001 not found, SK002 deleted, SK003 not scheduled. Writes history and NOTIFY; returns the row.';
+'Errors: SK001 not found, SK002 deleted, SK003 not scheduled. Writes history and NOTIFY; returns the row.'
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.start_session(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -20,6 +20,7 @@ BEGIN
             MESSAGE = format('take_send_tokens: p_wanted must be 0 or more, not %s', coalesce(p_wanted::text, 'NULL'));
     END IF;
 
+    PERFORM scheduling.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 200);
     v_limit := scheduling.lock_send_rate_limit(p_sending_number, p_now);
     v_granted := floor(least(p_wanted::numeric, v_limit.tokens))::integer;
 
@@ -38,6 +39,7 @@ COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
 'floor(least(p_wanted, tokens)) after refilling to p_now (see send_rate_limits; the bucket is created full at '
 '80 messages/s on first use). The row lock makes all worker processes share one bucket exactly. The worker '
 'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
-'SK009 blank number, p_wanted NULL or negative, NULL p_now.';
+'SK009 blank number, p_wanted NULL or negative, NULL p_now.'
+' Input limits: SK034 p_sending_number over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

@@ -18,6 +18,17 @@ BEGIN
     IF p_from IS NULL OR p_to IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template_occurrences: p_from and p_to must not be NULL';
     END IF;
+    -- Bounded, so that one call cannot ask for millennia of dates (seconds of work per call).
+    IF NOT (p_from >= DATE '1900-01-01' AND p_to < DATE '10000-01-01') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('template_occurrences: %s .. %s is outside the years 1900 to 9999', p_from, p_to);
+    END IF;
+    IF p_to - p_from > 3661 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('template_occurrences: %s .. %s spans more than 3661 days', p_from, p_to);
+    END IF;
 
     RETURN QUERY
     SELECT
@@ -43,6 +54,7 @@ COMMENT ON FUNCTION scheduling.template_occurrences(uuid, date, date) IS
 'template''s zone (pure computation: exceptions and existing sessions are not consulted). starts_at is '
 'local_start on that date (see local_to_instant: a time in a DST gap moves forward by the gap, an ambiguous one '
 'takes the earlier instant); ends_at is starts_at plus the duration as elapsed time. A UTC UNTIL keeps '
-'occurrences starting at or before it. Errors: SK022 unknown template, SK009 NULL bounds.';
+'occurrences starting at or before it. Errors: SK022 unknown template, SK009 NULL bounds.'
+' SK009 also when the bounds lie outside the years 1900 to 9999 or more than 3661 days apart.';
 
 GRANT EXECUTE ON FUNCTION scheduling.template_occurrences(uuid, date, date) TO sessionkeeper_app;

@@ -29,8 +29,10 @@ DECLARE
     v_error_message text;
     v_result jsonb;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'tick: p_now must not be NULL';
+    IF p_now IS NULL OR NOT isfinite(p_now) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('tick: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL'));
     END IF;
 
     -- Serialise concurrent ticks (pg_cron and a CLI): the second waits, then finds nothing left to do.
@@ -240,6 +242,7 @@ COMMENT ON FUNCTION scheduling.tick(timestamptz) IS
 'trace per session slot whose due time passed after it was cancelled, marked no-show or deleted. '
 'Serialised by pg_advisory_xact_lock(91583001740107); rows locked elsewhere wait for the next tick. '
 'Returns {started, delayed, completed, skipped, failed, updates: [{id, from, to, is_delayed}] (first 100), '
-'truncated, total} and sends one NOTIFY scheduling_session_status when a session moved.';
+'truncated, total} and sends one NOTIFY scheduling_session_status when a session moved.'
+' SK009 when p_now is NULL or infinite.';
 
 GRANT EXECUTE ON FUNCTION scheduling.tick(timestamptz) TO sessionkeeper_cron;

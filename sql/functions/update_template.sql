@@ -29,6 +29,7 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'update_template: p_now must not be NULL';
     END IF;
+    PERFORM scheduling.check_text_length('update_template: p_actor', p_actor, 200);
     v_template := scheduling.lock_template_for_action(p_template_id, 'update');
     IF v_template.status = 'ended' THEN
         RAISE EXCEPTION USING
@@ -36,6 +37,7 @@ BEGIN
     END IF;
 
     v_policy_id := v_template.reminder_policy_id;
+    PERFORM scheduling.check_text_length('update_template: p_reminder_policy', p_reminder_policy, 200);
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
         IF NOT FOUND THEN
@@ -85,7 +87,9 @@ COMMENT ON FUNCTION scheduling.update_template(
 'the new rule up to the previous watermark; booked and hand-moved ones are kept unchanged and reported, never '
 'moved. Returns {template_id, removed, kept: [{session_id, occurrence_date, starts_at, reason}], created}. '
 'Errors: SK022 unknown template, SK026 ended template, SK016 unknown reminder policy, and the validation errors '
-'of create_template (SK005, SK009, SK023, SK024, SK025); on error nothing is written.';
+'of create_template (SK005, SK009, SK023, SK024, SK025); on error nothing is written.'
+' Input limits: SK034 title, policy name or p_actor over 200 characters, rule over 500; SK009 a first date outside '
+'the years 1900 to 9999.';
 
 GRANT EXECUTE ON FUNCTION scheduling.update_template(
     uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, text, timestamptz

@@ -21,6 +21,9 @@ BEGIN
     IF p_sender IS NULL OR btrim(p_sender) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_sender must not be blank';
     END IF;
+    PERFORM
+        scheduling.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 200),
+        scheduling.check_text_length('worker_heartbeat: p_sender', p_sender, 200);
     IF p_now IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_now must not be NULL';
     END IF;
@@ -74,6 +77,7 @@ COMMENT ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, time
 '({"sent": n, "retried": n, "failed": n, "released": n}; a missing counter is stored as NULL, other keys are '
 'ignored). p_stopped = true on a clean exit sets stopped_at, so health stops expecting it; a later beat of the '
 'same id starts a new run (started_at = p_now). Errors: SK009 blank worker id or sender, NULL p_now, counts '
-'not a JSON object or a counter not a whole number >= 0.';
+'not a JSON object or a counter not a whole number >= 0.'
+' Input limits: SK034 p_worker_id or p_sender over 200 characters.';
 
 GRANT EXECUTE ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, timestamptz) TO sessionkeeper_worker;

@@ -7,6 +7,10 @@ DECLARE
     v_person_deleted_at timestamptz;
     v_taken integer;
 BEGIN
+    PERFORM
+        scheduling.check_text_length('booking order_reference', NEW.order_reference, 200),
+        scheduling.check_text_length('booking cancel_reason', NEW.cancel_reason, 2000);
+
     IF TG_OP = 'UPDATE' THEN
         IF NEW.session_id IS DISTINCT FROM OLD.session_id
             OR NEW.person_id IS DISTINCT FROM OLD.person_id
@@ -104,7 +108,8 @@ COMMENT ON FUNCTION scheduling.bookings_validate() IS
 'concurrent bookings cannot overbook) and raises SK001 (unknown session), SK002 (deleted), SK003 (not '
 'scheduled), SK007 (person unknown or deleted), SK011 (the person already holds a booking in it), SK012 '
 '(full; capacity 0 = unlimited), SK009 (not confirmed); it records booked_slot_version. On UPDATE: SK009 '
-'(session, person or created_at changed), SK013 (a cancelled booking changes status).';
+'(session, person or created_at changed), SK013 (a cancelled booking changes status). Both: SK034 (order_reference '
+'over 200 characters, cancel_reason over 2000).';
 
 CREATE OR REPLACE TRIGGER bookings_validate
 BEFORE INSERT OR UPDATE ON scheduling.bookings

@@ -8,6 +8,10 @@ BEGIN
             ERRCODE = 'SK009',
             MESSAGE = 'person full_name must not be blank';
     END IF;
+    PERFORM
+        scheduling.check_text_length('person full_name', NEW.full_name, 200),
+        scheduling.check_text_length('person phone', NEW.phone, 200),
+        scheduling.check_text_length('person time_zone', NEW.time_zone, 200);
 
     IF NEW.phone IS NOT NULL AND NEW.phone !~ '^\+[1-9][0-9]{6,14}$' THEN
         RAISE EXCEPTION USING
@@ -30,8 +34,8 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.people_validate() IS
-'Trigger function: validates a person before INSERT/UPDATE. Raises SK009 (blank full_name), '
-'SK006 (phone not E.164), SK005 (time zone not in scheduling.time_zones).';
+'Trigger function: validates a person before INSERT/UPDATE. Raises SK009 (blank full_name), SK034 (full_name, '
+'phone or time_zone over 200 characters), SK006 (phone not E.164), SK005 (time zone not in scheduling.time_zones).';
 
 CREATE OR REPLACE TRIGGER people_validate
 BEFORE INSERT OR UPDATE ON scheduling.people

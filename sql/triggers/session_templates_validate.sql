@@ -15,6 +15,12 @@ BEGIN
     IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template title must not be blank';
     END IF;
+    PERFORM
+        scheduling.check_text_length('template title', NEW.title, 200),
+        scheduling.check_text_length('template time_zone', NEW.time_zone, 200),
+        scheduling.check_text_length('template rrule', NEW.rrule, 500),
+        scheduling.check_text_length('template created_by', NEW.created_by, 200),
+        scheduling.check_text_length('template metadata', NEW.metadata::text, 10000);
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -23,6 +29,11 @@ BEGIN
     IF NEW.start_mode IS NULL OR NEW.first_date IS NULL OR NEW.local_start IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009', MESSAGE = 'template start_mode, first_date and local_start must not be NULL';
+    END IF;
+    IF NOT (NEW.first_date >= DATE '1900-01-01' AND NEW.first_date < DATE '10000-01-01') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK009',
+            MESSAGE = format('template first_date %s is outside the years 1900 to 9999', NEW.first_date);
     END IF;
     IF NEW.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template metadata must be a JSON object';
@@ -78,11 +89,12 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.session_templates_validate() IS
-'Trigger function: validates a recurring template before INSERT/UPDATE, fills time_zone from the host when '
-'NULL and the rule_* columns from the RRULE text. Raises SK026 (an ended template cannot change status), SK009 '
-'(blank title, negative capacity, NULL first date/local start/start mode, metadata not an object), SK025 '
-'(duration not positive), SK007 (host missing or deleted), SK005 (unknown time zone), SK023/SK024 (invalid '
-'rule, see parse_rrule).';
+'Trigger function: validates a recurring template before INSERT/UPDATE, fills time_zone from the host when NULL and '
+'the rule_* columns from the RRULE text. Raises SK026 (an ended template cannot change status), SK009 (blank title, '
+'negative capacity, NULL first date/local start/start mode, first date outside the years 1900 to 9999, metadata not '
+'an object), SK034 (title, time_zone or created_by over 200 characters, rrule over 500, metadata over 10000 as JSON '
+'text), SK025 (duration not positive), SK007 (host missing or deleted), SK005 (unknown time zone), SK023/SK024 '
+'(invalid rule, see parse_rrule).';
 
 CREATE OR REPLACE TRIGGER session_templates_validate
 BEFORE INSERT OR UPDATE ON scheduling.session_templates

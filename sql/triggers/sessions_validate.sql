@@ -15,6 +15,12 @@ BEGIN
     IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session title must not be blank';
     END IF;
+    PERFORM
+        scheduling.check_text_length('session title', NEW.title, 200),
+        scheduling.check_text_length('session time_zone', NEW.time_zone, 200),
+        scheduling.check_text_length('session cancel_reason', NEW.cancel_reason, 2000),
+        scheduling.check_text_length('session deleted_reason', NEW.deleted_reason, 2000),
+        scheduling.check_text_length('session metadata', NEW.metadata::text, 10000);
 
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING
@@ -34,6 +40,11 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK004',
             MESSAGE = format('session end %s is not after its start %s', NEW.ends_at, NEW.starts_at);
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.starts_at IS DISTINCT FROM OLD.starts_at OR NEW.ends_at IS DISTINCT FROM OLD.ends_at THEN
+        PERFORM
+            scheduling.check_time_range('session start', NEW.starts_at),
+            scheduling.check_time_range('session end', NEW.ends_at);
     END IF;
 
     IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
@@ -81,11 +92,13 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.sessions_validate() IS
-'Trigger function: validates a session before INSERT/UPDATE and fills time_zone from the host when NULL. '
-'Raises SK002 (row is soft-deleted), SK009 (blank title, negative capacity, metadata not an object), '
-'SK004 (end not after start), SK007 (host missing or deleted), SK005 (unknown time zone), SK003 (status '
-'change outside the lifecycle: scheduled -> in_progress/completed/cancelled/no_show, in_progress -> '
-'completed/cancelled/no_show, cancelled/no_show -> scheduled).';
+'Trigger function: validates a session before INSERT/UPDATE and fills time_zone from the host when NULL. Raises '
+'SK002 (row is soft-deleted), SK009 (blank title, negative capacity, metadata not an object, a start or end outside '
+'the years 1900 to 9999 or infinite), SK034 (title or time_zone over 200 characters, cancel or delete reason over '
+'2000, metadata over 10000 as JSON text), SK004 (end not after start), SK007 (host missing or deleted), SK005 '
+'(unknown time zone), SK003 (status change outside the lifecycle: scheduled -> '
+'in_progress/completed/cancelled/no_show, in_progress -> completed/cancelled/no_show, cancelled/no_show -> '
+'scheduled).';
 
 CREATE OR REPLACE TRIGGER sessions_validate
 BEFORE INSERT OR UPDATE ON scheduling.sessions
