@@ -16,7 +16,6 @@ SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     -- Provider message ids are short (WhatsApp's wamid.* about 60 characters, Twilio's SIDs 34).
-    c_max_id_length CONSTANT integer := 200;
     -- Error codes and messages are kept to these lengths (Meta's and Twilio's are far shorter).
     c_max_code_length CONSTANT integer := 100;
     c_max_message_length CONSTANT integer := 1000;
@@ -30,22 +29,7 @@ DECLARE
     v_reminder_id uuid;
     v_event_id bigint;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'record_delivery_status: p_now must not be NULL';
-    END IF;
-    IF p_provider IS NULL OR p_provider NOT IN ('whatsapp', 'twilio') THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK035',
-            MESSAGE = format('unknown provider %s: whatsapp or twilio', coalesce(quote_literal(p_provider), 'NULL'));
-    END IF;
-    IF coalesce(btrim(p_provider_message_id), '') = '' OR char_length(p_provider_message_id) > c_max_id_length THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK036',
-            MESSAGE = format(
-                'provider message id missing, blank or longer than %s characters: %s',
-                c_max_id_length, coalesce(quote_literal(left(p_provider_message_id, 40)), 'NULL')
-            );
-    END IF;
+    PERFORM scheduling.check_provider_message('record_delivery_status', p_provider, p_provider_message_id, p_now);
 
     v_status := CASE
         WHEN v_word IN ('sent', 'delivered', 'read', 'failed') THEN v_word::scheduling.delivery_status

@@ -28,22 +28,7 @@ DECLARE
     v_booking_id uuid;
     v_action text;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'record_inbound_message: p_now must not be NULL';
-    END IF;
-    IF p_provider IS NULL OR p_provider NOT IN ('whatsapp', 'twilio') THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK035',
-            MESSAGE = format('unknown provider %s: whatsapp or twilio', coalesce(quote_literal(p_provider), 'NULL'));
-    END IF;
-    IF coalesce(btrim(p_provider_message_id), '') = '' OR char_length(p_provider_message_id) > c_max_id_length THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK036',
-            MESSAGE = format(
-                'provider message id missing, blank or longer than %s characters: %s',
-                c_max_id_length, coalesce(quote_literal(left(p_provider_message_id, 40)), 'NULL')
-            );
-    END IF;
+    PERFORM scheduling.check_provider_message('record_inbound_message', p_provider, p_provider_message_id, p_now);
 
     -- Meta sends 15551234567, Twilio whatsapp:+15551234567; people.phone holds +15551234567.
     v_phone := regexp_replace(btrim(p_from_phone), '^whatsapp:', '', 'i');
