@@ -52,6 +52,8 @@ class FakeProvider:
     scripts: dict[str, deque[Reply]] = field(default_factory=lambda: defaultdict(deque))
     default_delay: float = 0.0
     port: int = 0
+    # When set, every request is answered with this (a provider-wide outage) instead of its script.
+    outage: Reply | None = None
 
     # ---- scripting -----------------------------------------------------------------------------
     def script(self, recipient: str, *replies: Reply) -> None:
@@ -59,6 +61,8 @@ class FakeProvider:
         self.scripts[recipient.lstrip("+").removeprefix("whatsapp:")].extend(replies)
 
     def _next_reply(self, recipient: str) -> Reply:
+        if self.outage is not None:
+            return self.outage
         queue = self.scripts.get(recipient)
         return queue.popleft() if queue else Reply(delay=self.default_delay)
 
@@ -126,11 +130,7 @@ class FakeProvider:
         self._loop = asyncio.new_event_loop()
 
         async def serve() -> None:
-            self._runner = web.AppRunner(self.app(), access_log=None)
-            await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-            await site.start()
-            self.port = self._runner.addresses[0][1]
+            await self._listen()
             ready.set()
 
         def run() -> None:
@@ -143,6 +143,22 @@ class FakeProvider:
         if not ready.wait(10):
             raise RuntimeError("fake provider did not start")
         return self
+
+    async def _listen(self) -> None:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    def refuse_connections(self) -> None:
+        """Go down: close the listening socket and every open (keep-alive) connection, so that connecting
+        to the port is refused until `accept_connections`. Requests being answered finish first."""
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(70)
+
+    def accept_connections(self) -> None:
+        """Come back up on the same port, with everything counted so far kept."""
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result(10)
 
     def stop(self) -> None:
         async def shutdown() -> None:

@@ -1,8 +1,8 @@
-"""The migration engine: ledger, checksums, atomic failure, repeatable objects, the advisory lock."""
+"""The migration engine: ledger, checksums, atomic failure, repeatable objects. Concurrent runs (the advisory
+lock) are a fault test: tests/faults/test_migrate_concurrency.py."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import psycopg
@@ -10,7 +10,7 @@ import pytest
 
 from runner.db import connect
 from runner.errors import SessionkeeperError
-from runner.migrate import MIGRATE_LOCK_KEY, Migrator, read_migrations, read_repeatables
+from runner.migrate import Migrator, read_migrations, read_repeatables
 from tests.helpers import PROJECT, copy_project
 
 
@@ -140,39 +140,6 @@ def test_without_pg_cron_migrate_succeeds_and_skips_the_schedules(empty_db_url):
     assert outcome.skipped_cron == [f.relpath for f in read_repeatables(PROJECT) if f.folder == "cron"]
     with connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('cron')").fetchone() == (None,)
-
-
-def test_two_concurrent_runs_apply_each_migration_once(empty_db_url):
-    outcomes, failures = [], []
-
-    def run_one() -> None:
-        try:
-            outcomes.append(migrate(empty_db_url))
-        except Exception as problem:  # reported below
-            failures.append(problem)
-
-    with connect(empty_db_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
-        threads = [threading.Thread(target=run_one) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        # Wait (bounded) until both runs queue on the lock, then let them go together.
-        for _ in range(600):
-            waiting = holder.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-            ).fetchone()[0]
-            if waiting == 2:
-                break
-            threading.Event().wait(0.05)
-        assert waiting == 2
-        holder.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
-    for thread in threads:
-        thread.join(timeout=120)
-    assert failures == []
-    applied = sorted(len(o.applied) for o in outcomes)
-    assert applied == [0, len(read_migrations(PROJECT))]
-    with connect(empty_db_url) as conn:
-        assert conn.execute("SELECT count(*) FROM sessionkeeper_meta.migrations").fetchone()[0] == applied[1]
 
 
 def test_misnamed_migration_is_refused(empty_db_url, tmp_path):

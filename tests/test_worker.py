@@ -2,28 +2,26 @@
 server answering as the WhatsApp Cloud API does.
 
 The worker runs on the real clock (leases, backoff), so these tests poll the database for the state
-they expect, bounded by a deadline; nothing sleeps for a fixed time.
+they expect, bounded by a deadline; nothing sleeps for a fixed time. The process helpers live in
+tests/processes.py; the fault tests (a killed worker, a restarted database, ...) in tests/faults/.
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 from collections import Counter
 
 import psycopg
 import pytest
 
-from runner.db import connect
-from runner.migrate import Migrator
-from runner.scratch import scratch_cluster
 from tests.fake_provider import FakeProvider, Reply
 from tests.helpers import PROJECT, SESSIONKEEPER
+from tests.processes import start_worker, states, stop_worker, wait_for
 from tests.seed import add_due_reminders
 
-DEADLINE = 90.0
+# Kept importable from here for other test modules: start_worker, stop_worker, wait_for, states.
+__all__ = ["start_worker", "states", "stop_worker", "wait_for"]
 
 
 @pytest.fixture
@@ -35,53 +33,6 @@ def fake():
 
 def phone(number: int) -> str:
     return f"+1555{number:07d}"
-
-
-def states(url: str) -> Counter:
-    with psycopg.connect(url) as conn:
-        return Counter(
-            dict(conn.execute("SELECT state::text, count(*) FROM scheduling.reminders GROUP BY 1").fetchall())
-        )
-
-
-def wait_for(condition, what: str, deadline: float = DEADLINE, workers: tuple[subprocess.Popen, ...] = ()):
-    """Poll ``condition`` (bounded) until it returns something truthy; fail at once, with its output,
-    if one of ``workers`` exits meanwhile."""
-    give_up = time.monotonic() + deadline
-    while time.monotonic() < give_up:
-        value = condition()
-        if value:
-            return value
-        for worker in workers:
-            if worker.poll() is not None:
-                raise AssertionError(
-                    f"worker exited {worker.returncode} while waiting for {what}: {worker.stdout.read()}"
-                )
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def start_worker(url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
-    full_env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": url, **env}
-    return subprocess.Popen(
-        [*SESSIONKEEPER, "worker", *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=full_env,
-        cwd=PROJECT,
-    )
-
-
-def stop_worker(process: subprocess.Popen) -> tuple[int, str]:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        out, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return process.returncode, out
 
 
 def set_rate(url: str, per_second: float) -> None:
@@ -138,7 +89,8 @@ def test_failures_follow_their_class(db_url, fake):
 def test_expired_token_stops_the_worker_loudly_and_touches_nothing(db_url, fake):
     add_due_reminders(db_url, 5)
     worker = start_worker(db_url, {**fake.cloud_env(), "WHATSAPP_CLOUD_TOKEN": "expired-token"})
-    code, out = worker.wait(timeout=60), worker.stdout.read()
+    worker.wait(timeout=60)
+    code, out = stop_worker(worker)
     assert code == 2, out
     assert "SENDING STOPPED" in out and "190" in out
     assert "expired-token" not in out, "tokens never appear in logs"
@@ -164,31 +116,6 @@ def test_three_workers_deliver_5000_reminders_exactly_once(db_url, fake):
     assert set(by_worker) == {"w0", "w1", "w2"}, f"all three workers shared the work: {by_worker}"
 
 
-def test_a_killed_worker_loses_nothing_and_possible_duplicates_are_counted(db_url, fake):
-    add_due_reminders(db_url, 30)
-    fake.default_delay = 1.0
-    first = start_worker(db_url, fake.cloud_env(), "--lease", "5", "--lanes", "1", "--batch-size", "10")
-    wait_for(lambda: sum(fake.attempts.values()) >= 5, "sends in flight")
-    first.send_signal(signal.SIGKILL)
-    first.wait(timeout=30)
-    fake.default_delay = 0.0
-    second = start_worker(db_url, fake.cloud_env(), "--lease", "5")
-    try:
-        wait_for(lambda: states(db_url)["sent"] == 30, "all 30 sent after the crash", workers=(second,))
-    finally:
-        code, out = stop_worker(second)
-    assert code == 0, out
-    keys = Counter(a.body["biz_opaque_callback_data"] for a in fake.accepted)
-    assert len(keys) == 30, "nothing lost"
-    duplicated = {key for key, count in keys.items() if count > 1}
-    with psycopg.connect(db_url) as conn:
-        uncertain = {row[0] for row in conn.execute("SELECT reminder_key FROM scheduling.reminders WHERE uncertain")}
-        stats_uncertain = conn.execute("SELECT uncertain FROM scheduling.queue_stats").fetchone()[0]
-    assert uncertain, "the rows the dead worker held are marked uncertain"
-    assert duplicated <= uncertain, "every possible duplicate is visible"
-    assert stats_uncertain == len(uncertain)
-
-
 def test_the_rate_limit_holds_across_processes(db_url, fake):
     total, rate = 200, 50
     add_due_reminders(db_url, total)
@@ -206,28 +133,6 @@ def test_the_rate_limit_holds_across_processes(db_url, fake):
     assert sustained <= rate * 1.1, f"{sustained:.1f} messages/s after the burst"
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 2 * rate * 1.2, busiest
-
-
-def test_worker_survives_a_database_restart(fake):
-    with scratch_cluster("sessionkeeper_restart") as cluster:
-        with connect(cluster.url("postgres"), autocommit=True) as admin:
-            admin.execute("CREATE DATABASE worker_restart")
-        url = cluster.url("worker_restart")
-        with connect(url, autocommit=True) as conn:
-            Migrator(conn, PROJECT, say=lambda line: None).run()
-        add_due_reminders(url, 5)
-        worker = start_worker(url, fake.cloud_env())
-        try:
-            wait_for(lambda: states(url)["sent"] == 5, "first five sent")
-            cluster.stop()
-            cluster.start()
-            add_due_reminders(url, 5, first=6)
-            wait_for(lambda: states(url)["sent"] == 10, "five more sent after the restart")
-            assert worker.poll() is None, "the worker kept running"
-        finally:
-            code, out = stop_worker(worker)
-        assert code == 0, out
-        assert "database unavailable" in out
 
 
 def test_json_logs_and_prometheus_metrics(db_url, fake):
