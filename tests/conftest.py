@@ -80,3 +80,16 @@ def empty_db_url(cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[s
     yield cluster.url(name)
     with connect(cluster.url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def cron_db_url(cluster: Cluster) -> str:
+    """The session cluster's pg_cron database, migrated, so the `sessionkeeper-tick` job runs in it."""
+    url = cluster.url(CRON_DBNAME)
+    with connect(cluster.url("postgres"), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CRON_DBNAME,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{CRON_DBNAME}"')
+    with connect(url, autocommit=True) as conn:
+        outcome = Migrator(conn, PROJECT, say=lambda line: None).run()
+    assert outcome.cron_problem is None, outcome.cron_problem
+    return url

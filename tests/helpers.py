@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -26,3 +27,17 @@ def copy_project(destination: Path) -> Path:
     for folder in ("migrations", "sql"):
         shutil.copytree(PROJECT / folder, destination / folder)
     return destination
+
+
+def wait_until_blocked(conn, function: str, timeout: float = 10.0) -> None:
+    """Until a call of ``function`` (on another connection) waits on a lock: a bounded poll of pg_stat_activity,
+    not a sleep for time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
+            (f"%{function}%",),
+        ).fetchone()[0]
+        if waiting:
+            return
+    raise AssertionError(f"{function} never waited on a lock")

@@ -7,12 +7,13 @@ pg_stat_activity shows it waiting on a lock, then the first commits.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+
+from tests.helpers import wait_until_blocked
 
 NOW = datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
 PHONE = "+4915112345679"
@@ -62,19 +63,6 @@ def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, dict[str, o
     thread = threading.Thread(target=run)
     thread.start()
     return thread, result
-
-
-def wait_until_blocked(conn, function: str, timeout: float = 10.0) -> None:
-    """Until a call of `function` waits on a lock (bounded poll of pg_stat_activity, not a sleep for time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-            (f"%{function}%",),
-        ).fetchone()[0]
-        if waiting:
-            return
-    raise AssertionError(f"{function} never waited on a lock")
 
 
 def call_in_own_connection(db_url: str, sql: str, params: tuple) -> object:

@@ -10,27 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
-
-from runner.cluster import Cluster
-from runner.db import connect
-from runner.migrate import Migrator
-from tests.conftest import CRON_DBNAME, PROJECT
 
 DEADLINE_SECONDS = 150
-
-
-@pytest.fixture(scope="module")
-def cron_db_url(cluster: Cluster) -> str:
-    """The database pg_cron runs jobs in, migrated with its schedules."""
-    url = cluster.url(CRON_DBNAME)
-    with connect(cluster.url("postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CRON_DBNAME,)).fetchone():
-            admin.execute(f'CREATE DATABASE "{CRON_DBNAME}"')
-    with connect(url, autocommit=True) as conn:
-        outcome = Migrator(conn, PROJECT, say=lambda line: None).run()
-    assert outcome.cron_problem is None, outcome.cron_problem
-    return url
 
 
 def test_tick_job_is_scheduled_every_minute(cron_db_url):

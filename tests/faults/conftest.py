@@ -11,7 +11,6 @@ from runner.cluster import Cluster
 from runner.db import connect
 from runner.migrate import Migrator
 from runner.scratch import remove_scratch_cluster, start_scratch_cluster
-from tests.conftest import CRON_DBNAME
 from tests.fake_provider import FakeProvider
 from tests.helpers import PROJECT
 
@@ -46,17 +45,4 @@ def new_database(cluster: Cluster, name: str, *, migrate: bool = True) -> str:
     if migrate:
         with connect(url, autocommit=True) as conn:
             Migrator(conn, PROJECT, say=lambda line: None).run()
-    return url
-
-
-@pytest.fixture(scope="session")
-def cron_db_url(cluster: Cluster) -> str:
-    """The session cluster's pg_cron database, migrated, so the `sessionkeeper-tick` job runs in it."""
-    url = cluster.url(CRON_DBNAME)
-    with connect(cluster.url("postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CRON_DBNAME,)).fetchone():
-            admin.execute(f'CREATE DATABASE "{CRON_DBNAME}"')
-    with connect(url, autocommit=True) as conn:
-        outcome = Migrator(conn, PROJECT, say=lambda line: None).run()
-    assert outcome.cron_problem is None, outcome.cron_problem
     return url

@@ -10,11 +10,12 @@ pg_stat_activity (a bounded poll).
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+
+from tests.helpers import wait_until_blocked
 
 NOW = datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
 STARTS = NOW + timedelta(hours=1)
@@ -52,17 +53,32 @@ def reminder_claims(rows) -> list:
     return [row for row in rows if row[1] == "reminder"]
 
 
-def wait_until_blocked(conn, function: str = "cancel_booking", timeout: float = 10.0) -> None:
-    """Until a call of ``function`` waits on a lock (bounded poll of pg_stat_activity, not a sleep for time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        waiting = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE %s",
-            (f"%{function}%",),
-        ).fetchone()[0]
-        if waiting:
-            return
-    raise AssertionError(f"{function} never blocked on the other transaction's locks")
+def change_while_claimed(conn, db_url: str, reminder: str, change, function: str):
+    """Claim the reminder in a transaction left open, run ``change`` (which calls ``function``) on another
+    connection, check that it waits for the claim's locks, commit the claim, let the change finish; returns the
+    claim's attempt token."""
+    with psycopg.connect(db_url) as claimer:
+        rows = claimer.execute(
+            "SELECT reminder_id, attempt_token FROM scheduling.claim_due_reminders('race', 50, '60 seconds', %s)"
+            " WHERE kind = 'reminder'",
+            (NOW,),
+        ).fetchall()
+        assert [str(r[0]) for r in rows] == [reminder]
+        done = threading.Event()
+
+        def run() -> None:
+            with psycopg.connect(db_url, autocommit=True) as other:
+                change(other)
+            done.set()
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        wait_until_blocked(conn, function)
+        assert not done.is_set(), f"{function} must wait for the claim's locks"
+        claimer.commit()
+        worker.join(timeout=30)
+        assert done.is_set(), f"{function} never finished"
+    return rows[0][1]
 
 
 def state_of(conn, reminder) -> str:
@@ -105,7 +121,7 @@ def test_cancel_commits_after_the_claim_statement_began(conn, db_url):
 
         worker = threading.Thread(target=cancel)
         worker.start()
-        wait_until_blocked(conn)
+        wait_until_blocked(conn, "cancel_booking")
         # While the session is locked the claim skips the row (SKIP LOCKED on its session) instead of waiting.
         assert reminder_claims(claim(conn)) == []
         holder.rollback()
@@ -120,28 +136,11 @@ def test_claim_in_flight_then_cancel(conn, db_url):
     """The claim holds the row (its transaction open) when the cancel arrives: the cancel waits for the claim,
     then closes the row; the worker's later record keeps it cancelled, and no later claim returns it."""
     booking, reminder = book(conn)
-    with psycopg.connect(db_url) as claimer:
-        rows = claimer.execute(
-            "SELECT reminder_id, attempt_token FROM scheduling.claim_due_reminders('race', 50, '60 seconds', %s)"
-            " WHERE kind = 'reminder'",
-            (NOW,),
-        ).fetchall()
-        assert [str(r[0]) for r in rows] == [reminder]
-        token = rows[0][1]
-        done = threading.Event()
 
-        def cancel() -> None:
-            with psycopg.connect(db_url, autocommit=True) as canceller:
-                canceller.execute("SELECT scheduling.cancel_booking(%s, 'race', 'test', %s)", (booking, NOW))
-            done.set()
+    def cancel(canceller) -> None:
+        canceller.execute("SELECT scheduling.cancel_booking(%s, 'race', 'test', %s)", (booking, NOW))
 
-        worker = threading.Thread(target=cancel)
-        worker.start()
-        wait_until_blocked(conn)
-        assert not done.is_set(), "the cancel must wait for the claim's locks"
-        claimer.commit()
-        worker.join(timeout=30)
-        assert done.is_set()
+    token = change_while_claimed(conn, db_url, reminder, cancel, "cancel_booking")
     assert state_of(conn, reminder) == "cancelled"
     outcome = conn.execute(
         "SELECT scheduling.record_reminder_sent(%s, %s, 'wamid.race', %s)::text", (reminder, token, NOW)
@@ -223,28 +222,7 @@ def test_claim_in_flight_then_reschedule(conn, db_url):
     """The claim holds the old slot's reminder (its transaction open) when the move arrives: the move waits for
     it, then cancels the leased row and plans the new slot; the worker's late record keeps the row cancelled."""
     booking, reminder = book(conn)
-    with psycopg.connect(db_url) as claimer:
-        rows = claimer.execute(
-            "SELECT reminder_id, attempt_token FROM scheduling.claim_due_reminders('race', 50, '60 seconds', %s)"
-            " WHERE kind = 'reminder'",
-            (NOW,),
-        ).fetchall()
-        assert [str(r[0]) for r in rows] == [reminder]
-        token = rows[0][1]
-        done = threading.Event()
-
-        def move() -> None:
-            with psycopg.connect(db_url, autocommit=True) as mover:
-                reschedule(mover, booking)
-            done.set()
-
-        worker = threading.Thread(target=move)
-        worker.start()
-        wait_until_blocked(conn, "reschedule_booking")
-        assert not done.is_set(), "the move must wait for the claim's locks"
-        claimer.commit()
-        worker.join(timeout=30)
-        assert done.is_set()
+    token = change_while_claimed(conn, db_url, reminder, lambda mover: reschedule(mover, booking), "reschedule_booking")
     outcome = conn.execute(
         "SELECT scheduling.record_reminder_sent(%s, %s, 'wamid.race', %s)::text", (reminder, token, NOW)
     ).fetchone()[0]
