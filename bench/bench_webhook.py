@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 
 import aiohttp
-from support import PROJECT, connect, migrated_database, print_table
+from support import connect, migrated_database, print_table
 
 from runner.signatures import meta_signature
 from tests.login_roles import login_in
+from tests.processes import start_webhook, stop_worker
 from tests.seed import add_due_reminders
 
 MESSAGES = 6_000
@@ -96,32 +93,6 @@ async def post_all(base: str, bodies: list[bytes]) -> float:
         return time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_webhook(url: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "WHATSAPP_APP_SECRET": SECRET}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "runner.cli", "--database-url", url, "webhook", "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the webhook did not start")
-
-
 def main() -> None:
     with migrated_database() as url:
         add_due_reminders(url, MESSAGES)
@@ -138,15 +109,14 @@ def main() -> None:
             ("SQL loop, invoker copy", f"{third / invoker_s:,.0f} /s", f"{invoker_s / third * 1e6:.0f} µs/call"),
         ]
         with login_in(url, "sessionkeeper_webhook") as webhook_url:
-            process, base = start_webhook(webhook_url)
+            process, base = start_webhook(webhook_url, {"WHATSAPP_APP_SECRET": SECRET})
             try:
                 single = [notification([message_id], "read") for message_id in ids[:third]]
                 single_s = asyncio.run(post_all(base, single))
                 batched = [notification(ids[i : i + 50], "read") for i in range(third, 2 * third, 50)]
                 batched_s = asyncio.run(post_all(base, batched))
             finally:
-                process.terminate()
-                process.wait(timeout=20)
+                stop_worker(process)
         single_rate, batched_rate = third / single_s, third / batched_s
         rows += [
             ("webhook, 1 report per POST", f"{single_rate:,.0f} /s", f"{single_rate / floor_rate:.2f}x the floor"),

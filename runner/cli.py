@@ -354,7 +354,7 @@ def webhook(host: str, listen_port: int) -> None:
 
     from runner import webhook as inbound
 
-    settings = inbound.settings_from_environment(host, listen_port)
+    settings = inbound.WebhookSettings.from_env(os.environ, host, listen_port)
     url = db.resolve_url(start_local=False)
     sys.exit(asyncio.run(inbound.serve(url, settings, _logger())))
 

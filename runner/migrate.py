@@ -284,21 +284,25 @@ class Migrator:
             return None
         return "changing the pg_cron schedules needs a superuser"
 
-    def _act_as_owner(self) -> bool:
-        """Inside the current transaction, act as the owner role once migration 0007 gave it the schema.
+    @contextmanager
+    def _as_owner(self, wanted: bool = True) -> Iterator[None]:
+        """Run the body as the owner role once migration 0007 gave it the schema (inside the current transaction).
 
         Objects created from then on belong to it, not to the (often superuser) login running migrate.
         The role is cluster-wide, so its existence alone says nothing about this database.
-        The SET LOCAL ends with the transaction, or with the savepoint when the file fails.
+        When the body fails, the transaction or savepoint it is in rolls the SET LOCAL back; when it succeeds the
+        role is reset at once, since in a dry run that transaction is a savepoint and SET LOCAL would outlive it.
         """
         row = self.conn.execute(
             "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'scheduling' AND nspowner = to_regrole(%s))",
             (OWNER_ROLE,),
         ).fetchone()
-        if not (row and row[0]):
-            return False
-        self.conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
-        return True
+        acting = wanted and bool(row and row[0])
+        if acting:
+            self.conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
+        yield
+        if acting:
+            self.conn.execute("RESET ROLE")
 
     def _apply_migration(self, migration: Migration) -> None:
         started = time.monotonic()
@@ -308,11 +312,8 @@ class Migrator:
                     f"INSERT INTO {LEDGER_SCHEMA}.migrations (version, filename, checksum) VALUES (%s, %s, %s)",
                     (migration.version, migration.relpath, migration.checksum),
                 )
-                acting = self._act_as_owner()
-                self.conn.execute(migration.sql)
-                if acting:
-                    # In a dry run this transaction is a savepoint, and SET LOCAL would outlive it.
-                    self.conn.execute("RESET ROLE")
+                with self._as_owner():
+                    self.conn.execute(migration.sql)
         except psycopg.Error as problem:
             raise migration_error(migration, problem) from None
         self.say(f"applied {migration.relpath} ({(time.monotonic() - started) * 1000:.0f} ms)")
@@ -325,11 +326,8 @@ class Migrator:
                     deferred: list[tuple[SqlFile, psycopg.Error]] = []
                     for sql_file in remaining:
                         try:
-                            with self.conn.transaction():
-                                acting = sql_file.folder != "cron" and self._act_as_owner()
+                            with self.conn.transaction(), self._as_owner(sql_file.folder != "cron"):
                                 self.conn.execute(sql_file.sql)
-                                if acting:
-                                    self.conn.execute("RESET ROLE")
                         except MISSING_DEPENDENCY as problem:
                             deferred.append((sql_file, problem))
                             continue

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import os
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import psycopg
 from aiohttp import web
 
 from runner import signatures
+from runner.db import first_line
 from runner.errors import SessionkeeperError
 from runner.webhook_payloads import Event, InboundMessage, PayloadError, cloud_api_events, twilio_events
 
@@ -80,7 +80,7 @@ class EventRecorder:
             try:
                 self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=5)
             except psycopg.OperationalError as problem:
-                raise DatabaseUnavailable(str(problem).strip().splitlines()[0]) from None
+                raise DatabaseUnavailable(first_line(problem)) from None
         return self._conn
 
     async def close(self) -> None:
@@ -119,7 +119,7 @@ class EventRecorder:
                 # The connection died (server restart): reconnect once, then give up for this request.
                 await conn.close()
                 if attempt == 2:
-                    raise DatabaseUnavailable(str(problem).strip().splitlines()[0]) from None
+                    raise DatabaseUnavailable(first_line(problem)) from None
         raise AssertionError("unreachable")
 
     async def _record_one(self, conn: psycopg.AsyncConnection, event: Event, *, careful: bool) -> str:
@@ -217,7 +217,7 @@ def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[
         try:
             events = cloud_api_events(json.loads(body))
         except (ValueError, PayloadError) as problem:
-            log(f"webhook /whatsapp: 400: {str(problem).splitlines()[0]}")
+            log(f"webhook /whatsapp: 400: {first_line(problem)}")
             return web.Response(status=400, text="bad payload")
         await record("/whatsapp", events)
         return web.Response(text="ok")
@@ -275,7 +275,3 @@ async def serve(url: str, settings: WebhookSettings, log: Callable[[str], None])
     await runner.cleanup()
     await recorder.close()
     return 0
-
-
-def settings_from_environment(host: str, port: int) -> WebhookSettings:
-    return WebhookSettings.from_env(os.environ, host, port)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.rows import dict_row
 
+from runner.db import first_line
 from runner.outbound import OutboundMessage, SendOutcome, Verdict
 from runner.senders import Sender
 
@@ -153,8 +154,7 @@ class ReminderWorker:
                     (self.settings.worker_id, self.sender.name, json.dumps(self.counts.as_dict()), stopped),
                 )
         except psycopg.Error as problem:
-            first = (str(problem).strip().splitlines() or [""])[0]
-            self.log(f"heartbeat not recorded: {first}")
+            self.log(f"heartbeat not recorded: {first_line(problem)}")
 
     async def _start_metrics(self):
         """Serve Prometheus text metrics on 127.0.0.1:metrics_port when one is configured."""
@@ -201,8 +201,7 @@ class ReminderWorker:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             except psycopg.Error as problem:
                 # A SQL error (a function missing after a bad deploy, say) is logged and retried.
-                first = (str(problem).strip().splitlines() or [""])[0]
-                self.log(f"lane {number}: {problem.sqlstate} {first}; retrying in {backoff:g} s")
+                self.log(f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {backoff:g} s")
                 await self._pause(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
@@ -225,8 +224,7 @@ class ReminderWorker:
             task.cancel()
 
     def _log_lost(self, who: str, problem: Exception, backoff: float) -> None:
-        first = (str(problem).strip().splitlines() or [type(problem).__name__])[0]
-        self.log(f"{who}: database unavailable ({first}); retrying in {backoff:g} s")
+        self.log(f"{who}: database unavailable ({first_line(problem)}); retrying in {backoff:g} s")
 
     # ---- one batch ---------------------------------------------------------------------------
     async def claim(self, conn: psycopg.AsyncConnection) -> list[OutboundMessage]:
@@ -261,10 +259,7 @@ class ReminderWorker:
                 raise
             except psycopg.Error as problem:
                 # Typically a refused attempt token: the lease expired and another worker owns the row.
-                self.log(
-                    f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: "
-                    f"{(str(problem).splitlines() or [''])[0]})"
-                )
+                self.log(f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})")
         if halt is not None and self.halted is None:
             self.halted = SenderHalted(halt)
             self.log(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -20,6 +21,7 @@ from typing import TypeVar
 
 import psycopg
 
+from runner.scratch import free_loopback_port
 from tests.helpers import PROJECT, SESSIONKEEPER
 
 DEADLINE = 90.0
@@ -93,6 +95,23 @@ def start_cli(*args: str, url: str | None, env: dict[str, str] | None = None) ->
 def start_worker(url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
     """`sessionkeeper worker EXTRA...` against ``url`` with the sender settings in ``env``."""
     return start_cli("worker", *extra, url=url, env=env)
+
+
+def start_webhook(url: str, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    """`sessionkeeper webhook` against ``url`` on a free loopback port, with the secrets in ``env``; returns the
+    process and its base URL once it accepts connections."""
+    port = free_loopback_port()
+    process = start_cli("webhook", "--port", str(port), url=url, env=env)
+
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    wait_for(listening, "the webhook to listen", deadline=20, workers=(process,))
+    return process, f"http://127.0.0.1:{port}"
 
 
 def stop_worker(process: subprocess.Popen) -> tuple[int, str]:

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import errors as pgerrors
-from psycopg import sql
 
 from tests.fake_provider import FakeProvider
 from tests.helpers import PROJECT, copy_project, run_cli
+from tests.login_roles import login_in
 from tests.seed import add_due_reminders
 from tests.test_worker import start_worker, states, stop_worker, wait_for
 
@@ -41,36 +40,17 @@ def denied(what: str):
 
 
 # ---- logins ------------------------------------------------------------------------------------------------------
-def url_as(conn: psycopg.Connection, user: str, password: str) -> str:
-    info = conn.info
-    return f"postgresql://{user}:{password}@{info.host}:{info.port}/{info.dbname}"
-
-
 @pytest.fixture
-def make_login(postgresql: psycopg.Connection) -> Iterator[Callable[..., str]]:
+def make_login(db_url: str) -> Iterator[Callable[..., str]]:
     """make_login(purpose, in_role, *options): a new LOGIN role with a password, member of ``in_role``; its URL.
 
     Dropped after the test (whatever it was granted goes with it)."""
-    made: list[str] = []
-    admin_url = url_as(postgresql, postgresql.info.user, postgresql.info.password)
+    with ExitStack() as logins:
 
-    def make(purpose: str, in_role: str, *options: str) -> str:
-        name = f"sk_test_{purpose}_{uuid.uuid4().hex[:10]}"
-        password = secrets.token_urlsafe(18)
-        # CREATE ROLE takes no bind parameters: the password goes in as a quoted literal.
-        statement = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} " + " ".join(options) + " IN ROLE {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(in_role)
-        )
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(statement)
-        made.append(name)
-        return url_as(postgresql, name, password)
+        def make(purpose: str, in_role: str, *options: str) -> str:
+            return logins.enter_context(login_in(db_url, in_role, *options, purpose=purpose))
 
-    yield make
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        for name in made:
-            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+        yield make
 
 
 @pytest.fixture

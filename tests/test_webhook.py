@@ -7,9 +7,7 @@ answers and the database afterwards are what is asserted.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
+from runner.scratch import free_loopback_port
 from runner.signatures import meta_signature, twilio_signature
 from tests.helpers import PROJECT, SESSIONKEEPER
 from tests.login_roles import login_in
+from tests.processes import start_webhook, stop_worker
 
 APP_SECRET = "test-app-secret"
 VERIFY_TOKEN = "test-verify-token"
@@ -30,16 +30,10 @@ PHONE = "+4915112345679"
 SENT_ID = "wamid.HBgLNDkxNTExMjM0NTY3ORUCABEYEjQ1"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class Server:
-    def __init__(self, port: int, process: subprocess.Popen) -> None:
-        self.base = f"http://127.0.0.1:{port}"
+    def __init__(self, process: subprocess.Popen, base: str) -> None:
         self.process = process
+        self.base = base
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
         request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
@@ -65,41 +59,14 @@ class Server:
         return self.request("POST", "/twilio", body, headers)
 
 
-def start_server(url: str, **env_overrides: str) -> Server:
-    port = free_port()
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "WHATSAPP_APP_SECRET": APP_SECRET,
-        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-        **env_overrides,
-    }
-    process = subprocess.Popen(
-        [*SESSIONKEEPER, "--database-url", url, "webhook", "--port", str(port)],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    server = Server(port, process)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"webhook exited {process.returncode}: {process.stdout.read()}")
-        try:
-            server.request("GET", "/healthz")
-            return server
-        except OSError:
-            time.sleep(0.1)  # polling for the port to open, bounded by the deadline
-    process.kill()
-    raise AssertionError("webhook did not start listening within 20 s")
+def start_server(url: str) -> Server:
+    env = {"WHATSAPP_APP_SECRET": APP_SECRET, "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN}
+    return Server(*start_webhook(url, env))
 
 
 def stop_server(server: Server) -> str:
-    server.process.terminate()
-    output, _ = server.process.communicate(timeout=20)
-    assert server.process.returncode == 0, output
+    status, output = stop_worker(server.process)
+    assert status == 0, output
     return output
 
 
@@ -318,7 +285,7 @@ def test_without_a_database_the_provider_is_told_to_retry():
 
 def test_refuses_to_start_with_nothing_to_verify(db_url):
     process = subprocess.run(
-        [*SESSIONKEEPER, "--database-url", db_url, "webhook", "--port", str(free_port())],
+        [*SESSIONKEEPER, "--database-url", db_url, "webhook", "--port", str(free_loopback_port())],
         cwd=PROJECT,
         env={"PATH": "/usr/bin:/bin"},
         capture_output=True,
