@@ -9,7 +9,7 @@ import sys
 import click
 import psycopg
 
-from runner import config, db, loops
+from runner import config, db, loops, schedules
 from runner.errors import SessionkeeperError
 from runner.migrate import Migrator
 
@@ -85,6 +85,15 @@ def _mirror_to_environment(variable: str):
     help=f"Database name in the embedded cluster (default {config.DEFAULT_DBNAME}). [env SESSIONKEEPER_DBNAME]",
 )
 @click.option(
+    "--cron-database",
+    envvar=schedules.ENV_CRON_DATABASE,
+    expose_value=False,
+    is_eager=True,
+    callback=_mirror_to_environment(schedules.ENV_CRON_DATABASE),
+    help="The database pg_cron lives in (default: found on the server); `none` leaves pg_cron alone. "
+    "[env SESSIONKEEPER_CRON_DATABASE]",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -112,12 +121,17 @@ def db_group() -> None:
 cli.add_command(db_group, name="db")
 
 
-@db_group.command("up", help="Create (first time) and start the embedded database; harmless when it runs.")
+@db_group.command(
+    "up",
+    help="Create (first time) and start the embedded database; harmless when it runs. The line it prints names "
+    "the port the server really listens on: a server already running keeps the port it was started with, and the "
+    "line says so when that is not the configured one.",
+)
 def db_up() -> None:
     cluster = db.local_cluster()
     started = db.ensure_local_database(cluster)
     state = "started" if started else "already running"
-    click.echo(f"{state}: {cluster.data_dir} on 127.0.0.1:{cluster.port}, database {cluster.dbname}")
+    click.echo(f"{state}: {cluster.data_dir} on {cluster.address()}, database {cluster.dbname}")
 
 
 @db_group.command("down", help="Stop the embedded database (fast shutdown); harmless when it is stopped.")
@@ -126,18 +140,33 @@ def db_down() -> None:
     click.echo("stopped" if cluster.stop() else "not running")
 
 
-@db_group.command("status", help="Say whether the embedded database runs (exit 0) or not (exit 3).")
+@db_group.command(
+    "status",
+    help="Say in one line whether the embedded database runs (exit 0) or not (exit 3). While it runs, the line names "
+    "the port it really listens on (from its postmaster.pid), noting when that differs from the configured port.",
+)
 def db_status() -> None:
     cluster = db.local_cluster()
     pid = cluster.require_running()
-    click.echo(f"running: pid {pid}, {cluster.data_dir}, 127.0.0.1:{cluster.port}, database {cluster.dbname}")
+    click.echo(f"running: pid {pid}, {cluster.data_dir}, {cluster.address()}, database {cluster.dbname}")
 
 
-@db_group.command("url", help="Print the URL of the embedded database (for psql, apps, DATABASE_URL).")
+@db_group.command(
+    "url",
+    help="Print the URL of the embedded database (for psql, apps, DATABASE_URL). While it runs, the URL names the "
+    "port it really listens on. When it is stopped, it prints the URL `db up` would give it with the current "
+    "settings, and a note on stderr; before the first `db up` it fails (exit 1).",
+)
 def db_url() -> None:
     cluster = db.local_cluster()
     if not cluster.is_initialised:
         raise SessionkeeperError(f"no embedded database in {cluster.data_dir} yet (create it: sessionkeeper db up)")
+    if cluster.running_port() is None:
+        click.echo(
+            f"note: the embedded database in {cluster.data_dir} is not running; this is its URL once "
+            "`sessionkeeper db up` starts it with the current settings",
+            err=True,
+        )
     click.echo(cluster.url())
 
 
@@ -156,11 +185,10 @@ def migrate(ctx: click.Context, dry_run: bool) -> None:
 def run_migrations(url: str, *, dry_run: bool = False, say=click.echo):
     with db.connect(url, autocommit=True) as conn:
         outcome = Migrator(conn, config.project_dir(), say=say).run(dry_run=dry_run)
-    if outcome.cron_problem:
-        say(f"schedules skipped ({outcome.cron_problem}): run `sessionkeeper tick --loop` or an external cron")
-    elif outcome.skipped_cron:
-        files = ", ".join(outcome.skipped_cron)
-        say(f"schedules left as they are ({outcome.cron_skip_reason}): run migrate as one to apply {files}")
+    report = outcome.schedules
+    if report is not None:
+        for line in schedules.describe(report):
+            say(line)
     if not outcome.changed_anything:
         say("nothing to do: the database is up to date")
     return outcome
@@ -251,8 +279,9 @@ def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str |
 
 @cli.command(
     help="Bring the database up (embedded unless a URL is set), migrate, and keep the system going "
-    "until Ctrl-C or SIGTERM: the reminder worker, and tick every --interval seconds where "
-    "pg_cron is missing."
+    "until Ctrl-C or SIGTERM (exit 0): the reminder worker, and tick every --interval seconds where "
+    "pg_cron is missing. An embedded database that run started is stopped when run ends, however it ends "
+    "(unless --keep-database); one that was already running (`sessionkeeper db up`) keeps running."
 )
 @click.option(
     "--interval",
@@ -268,10 +297,18 @@ def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str |
     envvar="SESSIONKEEPER_DEMO",
     help="Add demo bookings whose reminders fall due within a minute. [env SESSIONKEEPER_DEMO]",
 )
+@click.option(
+    "--keep-database",
+    is_flag=True,
+    envvar="SESSIONKEEPER_KEEP_DATABASE",
+    help="Leave the embedded database running at the end even when run started it (stop it later with "
+    "`sessionkeeper db down`). [env SESSIONKEEPER_KEEP_DATABASE]",
+)
 @worker_options
 def run(
     interval: float,
     demo: bool,
+    keep_database: bool,
     lanes: int,
     batch_size: int,
     lease: float,
@@ -279,34 +316,89 @@ def run(
     metrics_port: int | None,
 ) -> None:
     import asyncio
+    import signal
     import threading
 
     from runner.cli_queue import add_demo_data
     from runner.worker import serve
 
     log = _logger()
-    url = db.resolve_url(start_local=True)
-    log(f"database: {db.redact(url)}")
-    outcome = run_migrations(url, say=log)
-    if demo:
-        add_demo_data(url, log)
-    stop_ticking = threading.Event()
-    ticker = None
-    if outcome.cron_problem:
-        log(f"ticking every {interval:g} s (no pg_cron)")
-        ticker = threading.Thread(
-            target=loops.tick_loop, args=(url, interval, stop_ticking, log), name="tick-loop", daemon=True
-        )
-        ticker.start()
-    else:
-        log("pg_cron drives the schedules")
-    settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
+    # The embedded cluster (none when a URL is set). Whether run started it decides whether run stops it at the end:
+    # ensure_local_database says so; if run is interrupted before it returns, "not running before" stands in.
+    cluster = None if config.external_database_url() else db.local_cluster()
+    ran_before = cluster is not None and cluster.running_pid() is not None
+    started: bool | None = None
+
+    interruptions: list[int] = []
+
+    def interrupted(signum: int, frame: object) -> None:
+        interruptions.append(signum)
+        raise KeyboardInterrupt
+
+    # Outside the worker, which handles SIGTERM and SIGINT itself (it stops cleanly on either and returns 0), both
+    # interrupt run the same way, so that the clean-up below runs for both (an inherited ignoring is respected).
+    previous = {signum: signal.getsignal(signum) or signal.SIG_DFL for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def catch_interruptions() -> None:
+        for signum, handler in previous.items():
+            if handler is not signal.SIG_IGN:
+                signal.signal(signum, interrupted)
+
+    catch_interruptions()
+    status = 0
     try:
-        status = asyncio.run(serve(url, settings, log, on_ready=lambda: log("running: Ctrl-C or SIGTERM to stop")))
+        if cluster is None:
+            url = db.resolve_url(start_local=True)
+        else:
+            started = db.ensure_local_database(cluster)
+            url = cluster.url()
+        log(f"database: {db.redact(url)}")
+        outcome = run_migrations(url, say=log)
+        if demo:
+            add_demo_data(url, log)
+        stop_ticking = threading.Event()
+        ticker = None
+        if outcome.cron_problem:
+            log(f"ticking every {interval:g} s (no pg_cron)")
+            ticker = threading.Thread(
+                target=loops.tick_loop, args=(url, interval, stop_ticking, log), name="tick-loop", daemon=True
+            )
+            ticker.start()
+        else:
+            log("pg_cron drives the schedules")
+        settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
+        try:
+            status = asyncio.run(serve(url, settings, log, on_ready=lambda: log("running: Ctrl-C or SIGTERM to stop")))
+        finally:
+            catch_interruptions()  # asyncio.run restored the defaults when it closed its loop
+            stop_ticking.set()
+            if ticker is not None:
+                ticker.join(timeout=30)
+    except KeyboardInterrupt:
+        # Ctrl-C or SIGTERM before the worker handled them: a stop the operator asked for, exit 0 as the worker's.
+        log("interrupted")
+        status = 0
+    except Exception as problem:
+        if not interruptions:
+            raise
+        # What an interrupted step says on its way out (a cancelled query, a killed pg_ctl) is no error of its own.
+        log(f"interrupted: {db.first_line(problem)}")
+        status = 0
     finally:
-        stop_ticking.set()
-        if ticker is not None:
-            ticker.join(timeout=30)
+        # A second Ctrl-C must not cut the shutdown of the database short (pg_ctl inherits the ignoring, too).
+        for signum in previous:
+            signal.signal(signum, signal.SIG_IGN)
+        try:
+            if cluster is not None:
+                ours = started if started is not None else not ran_before
+                if ours and not keep_database:
+                    if cluster.stop():
+                        log("stopped the embedded database")
+                elif cluster.running_pid() is not None:
+                    log("the embedded database keeps running: stop it with `sessionkeeper db down`")
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     log("stopped")
     sys.exit(status)
 
@@ -407,39 +499,35 @@ def cron() -> None:
     pass
 
 
-@cron.command("list", help="Show each pg_cron job with its schedule and last run (cron.job_run_details).")
+@cron.command(
+    "list",
+    help="Show this database's pg_cron jobs (wherever pg_cron lives) with schedule, owner and last run.",
+)
 def cron_list() -> None:
     with db.connect(db.resolve_url(start_local=False), autocommit=True) as conn:
-        installed = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_cron'").fetchone()
-        if not installed:
-            raise SessionkeeperError("pg_cron is not installed in this database: nothing is scheduled")
-        rows = conn.execute(
-            """
-            SELECT j.jobname, j.schedule, j.active, last_run.status, last_run.start_time,
-                   last_run.return_message
-            FROM cron.job AS j
-            LEFT JOIN LATERAL (
-                SELECT d.status, d.start_time, d.return_message
-                FROM cron.job_run_details AS d
-                WHERE d.jobid = j.jobid
-                ORDER BY d.start_time DESC NULLS LAST
-                LIMIT 1
-            ) AS last_run ON TRUE
-            ORDER BY j.jobname
-            """
-        ).fetchall()
-    if not rows:
+        place = schedules.locate(conn)
+        if not place.usable:
+            raise SessionkeeperError(f"no pg_cron jobs to show: {place.problem}")
+        with schedules.cron_connection(conn, place) as cron_conn:
+            jobs = schedules.read_pg_cron_jobs(cron_conn, place)
+            last_runs = schedules.last_runs(cron_conn, [job.jobid for job in jobs])
+    where = "this database" if place.local else f"database {place.cron_database}"
+    click.echo(f"pg_cron {place.version} in {where}")
+    if not jobs:
         click.echo("no jobs scheduled")
-    for name, schedule, active, status, started, message in rows:
+    for job in jobs:
+        status, started, message = last_runs.get(job.jobid, (None, None, None))
         last = f"last run {started:%Y-%m-%d %H:%M:%S%z} {status}" if started else "never run"
         detail = f": {message.strip()}" if message and status != "succeeded" else ""
-        click.echo(f"{name:<36} {schedule:<14} {'active' if active else 'paused':<7} {last}{detail}")
+        state = "active" if job.active else "paused"
+        click.echo(f"{job.jobname:<36} {job.schedule:<14} {state:<7} as {job.username:<12} {last}{detail}")
 
 
+from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS]:
+for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS]:
     cli.add_command(_command)
 
 

@@ -15,8 +15,10 @@ import pwd
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -79,7 +81,11 @@ class ServerAccount:
 
 
 class Cluster:
-    """A PostgreSQL cluster in ``data_dir`` that listens on 127.0.0.1:``port``."""
+    """A PostgreSQL cluster in ``data_dir`` that listens on 127.0.0.1.
+
+    ``port`` is the configured port, the one ``start`` uses; a server already running keeps the port it was started
+    with, which ``running_port`` reads and ``url`` uses.
+    """
 
     def __init__(self, data_dir: Path, port: int, dbname: str, *, fast: bool = False) -> None:
         if not DBNAME_PATTERN.match(dbname):
@@ -111,10 +117,36 @@ class Cluster:
             raise SessionkeeperError(f"{self.data_dir} has no {PASSWORD_FILE}: was it made by sessionkeeper?") from None
 
     def url(self, dbname: str | None = None) -> str:
-        """A libpq URL for the cluster over TCP on loopback, with the generated password."""
-        return (
-            f"postgresql://{SUPERUSER}:{quote(self.password(), safe='')}@127.0.0.1:{self.port}/{dbname or self.dbname}"
-        )
+        """A libpq URL for the cluster over TCP on loopback, with the generated password: the running server's
+        port while it runs (whatever the configuration says now), else the configured one."""
+        port = self.running_port() or self.port
+        return f"postgresql://{SUPERUSER}:{quote(self.password(), safe='')}@127.0.0.1:{port}/{dbname or self.dbname}"
+
+    def running_port(self) -> int | None:
+        """The port the server of this data folder listens on, else None when it is not running.
+
+        A server keeps the port it was started with, so this comes from its postmaster.pid (line 1 the
+        postmaster's pid, line 4 its port), not from the configuration. Reading a file, not running pg_ctl,
+        keeps it cheap enough for every url().
+        """
+        lines = self._pid_file_lines()
+        if len(lines) < 4:
+            return None
+        try:
+            pid, port = int(lines[0].strip()), int(lines[3].strip())
+        except ValueError:
+            return None
+        if not _is_postgres_process(pid):
+            return None
+        return port
+
+    def address(self) -> str:
+        """Where the server listens, for one-line messages: ``127.0.0.1:PORT``, the running server's port while it
+        runs, noting when that differs from the configured port."""
+        running = self.running_port()
+        if running is None or running == self.port:
+            return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{running} (configured {self.port}, running on {running})"
 
     def running_pid(self) -> int | None:
         """The postmaster's pid when the server of this data folder is up, else None."""
@@ -140,6 +172,16 @@ class Cluster:
             raise SessionkeeperError(f"{self.data_dir} exists, is not empty, and is not a PostgreSQL data folder")
         self.data_dir.chmod(0o700)
         os.chown(self.data_dir, self.account.uid, self.account.gid)
+        try:
+            self._initdb()
+        except BaseException:
+            # Interrupted (Ctrl-C during a first `make run`) or failed: leave the folder empty, as it was, so the next
+            # start initialises it again instead of finding half a cluster.
+            self._empty_data_dir()
+            raise
+        return True
+
+    def _initdb(self) -> None:
         password = secrets.token_urlsafe(24)
         with tempfile.NamedTemporaryFile("w", delete=False, prefix="sk-pw-") as pwfile:
             pwfile.write(password + "\n")
@@ -165,6 +207,7 @@ class Cluster:
                     "--no-instructions",
                 ],
                 what="initdb",
+                own_group=True,
             )
         finally:
             os.unlink(pwfile.name)
@@ -173,7 +216,13 @@ class Cluster:
         password_path.chmod(0o600)
         with open(self.data_dir / "postgresql.conf", "a") as conf:
             conf.write(self._settings())
-        return True
+
+    def _empty_data_dir(self) -> None:
+        for entry in self.data_dir.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     def start(self) -> bool:
         """Start the server (initialising it first); False when it was already running."""
@@ -234,24 +283,53 @@ class Cluster:
         command = [str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), *args]
         return self._run(command, what="pg_ctl " + args[0], check=check)
 
-    def _run(self, command: list[str], *, what: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, command: list[str], *, what: str, check: bool = True, own_group: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a server program as the server account; ``own_group``: in a process group of its own, all killed and
+        reaped when we are interrupted (for initdb, whose half-made folder is then cleaned up)."""
         kwargs: dict = {}
         if self.account.is_other_user:
             kwargs = {"user": self.account.uid, "group": self.account.gid, "extra_groups": []}
         env = {**os.environ, "LC_ALL": "C.UTF-8"}
         env.pop("PGDATA", None)
-        result = subprocess.run(command, capture_output=True, text=True, cwd="/", env=env, check=False, **kwargs)
+        with subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd="/",
+            env=env,
+            start_new_session=own_group,
+            **kwargs,
+        ) as process:
+            try:
+                stdout, stderr = process.communicate()
+            except BaseException:
+                if own_group:
+                    _kill_process_group(process)
+                else:
+                    process.kill()  # as subprocess.run does
+                raise
+        result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if check and result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
             last = detail[-1] if detail else f"exit status {result.returncode}"
             raise SessionkeeperError(f"{what} failed: {last}")
         return result
 
+    def _pid_file_lines(self) -> list[str]:
+        """postmaster.pid, line by line (PostgreSQL's layout: pid, data folder, start time, port, socket folder,
+        listen address, shared memory key, status); empty when there is none."""
+        try:
+            return self.pid_file.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return []
+
     def _pid_from_file(self) -> int | None:
         try:
-            first_line = self.pid_file.read_text().splitlines()[0]
-            return int(first_line.strip())
-        except (FileNotFoundError, IndexError, ValueError):
+            return int(self._pid_file_lines()[0].strip())
+        except (IndexError, ValueError):
             return None
 
     def _remove_stale_pid_file(self) -> None:
@@ -294,6 +372,22 @@ class Cluster:
             if "FATAL" in line or "ERROR" in line or "PANIC" in line:
                 return line.strip()
         return None
+
+
+def _kill_process_group(process: subprocess.Popen) -> None:
+    """SIGKILL every process of ``process``'s group and wait (bounded) until none is left."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
 
 
 def _is_postgres_process(pid: int) -> bool:

@@ -18,14 +18,33 @@ ENV_PROJECT_DIR = "SESSIONKEEPER_PROJECT_DIR"
 ENV_PGDATA = "SESSIONKEEPER_PGDATA"
 ENV_PORT = "SESSIONKEEPER_PGPORT"
 ENV_DBNAME = "SESSIONKEEPER_DBNAME"
+# Where a wheel puts migrations/ and sql/ (pyproject.toml, force-include).
+PACKAGED_SQL = Path(__file__).resolve().parent / "schema"
+
+
+def checkout_dir() -> Path | None:
+    """The source checkout this code runs from (it has pyproject.toml and migrations/), else None."""
+    candidate = Path(__file__).resolve().parent.parent
+    if (candidate / "pyproject.toml").is_file() and (candidate / "migrations").is_dir():
+        return candidate
+    return None
 
 
 def project_dir() -> Path:
-    """The folder holding migrations/ and sql/: $SESSIONKEEPER_PROJECT_DIR, else this checkout."""
+    """The folder holding migrations/ and sql/.
+
+    $SESSIONKEEPER_PROJECT_DIR when set (development against another tree); else the checkout this code
+    runs from; else the copy the wheel carries inside the package (runner/schema).
+    """
     configured = os.environ.get(ENV_PROJECT_DIR)
     if configured:
         return Path(configured).resolve()
-    return Path(__file__).resolve().parent.parent
+    return checkout_dir() or PACKAGED_SQL
+
+
+def default_data_dir() -> Path:
+    """The embedded cluster's folder: .pgdata in the checkout, or ./.pgdata where an installed tool runs."""
+    return (checkout_dir() or Path.cwd()) / ".pgdata"
 
 
 def external_database_url() -> str | None:
@@ -43,7 +62,7 @@ class LocalClusterSettings:
 
     @classmethod
     def from_environment(cls) -> LocalClusterSettings:
-        data_dir = Path(os.environ.get(ENV_PGDATA) or project_dir() / ".pgdata").resolve()
+        data_dir = Path(os.environ.get(ENV_PGDATA) or default_data_dir()).resolve()
         port_text = os.environ.get(ENV_PORT) or str(DEFAULT_PORT)
         try:
             port = int(port_text)

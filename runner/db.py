@@ -60,6 +60,11 @@ def connect(url: str, *, autocommit: bool = False, **kwargs: object) -> psycopg.
         raise SessionkeeperError(f"bad database URL {redact(url)}: {first_line(problem)}") from None
 
 
+def quote_ident(name: str) -> str:
+    """An SQL identifier, double-quoted, for SQL shown to a person (executed SQL uses psycopg.sql)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def first_line(problem: BaseException) -> str:
     text = str(problem).strip()
     return text.splitlines()[0] if text else type(problem).__name__

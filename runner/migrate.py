@@ -25,7 +25,10 @@ from pathlib import Path
 import psycopg
 from psycopg import errors as pgerrors
 
+from runner import db, schedules
+from runner.db import quote_ident
 from runner.errors import SessionkeeperError
+from runner.schedules import SyncReport
 
 MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
@@ -33,6 +36,8 @@ REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
 MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
 LEDGER_SCHEMA = "sessionkeeper_meta"
 OWNER_ROLE = "sessionkeeper_owner"  # made by migrations/0007_roles.sql
+GROUP_ROLES = (OWNER_ROLE, "sessionkeeper_app", "sessionkeeper_worker", "sessionkeeper_cron", "sessionkeeper_webhook")
+MINIMUM_SERVER_VERSION = 150000
 # Errors that mean "something this object uses is not there yet": retried after the others.
 MISSING_DEPENDENCY = (
     pgerrors.UndefinedTable,
@@ -85,8 +90,19 @@ class Migration(SqlFile):
 
 def read_migrations(project: Path) -> list[Migration]:
     """The versioned migrations in number order; a misnamed file or a duplicate number is an error."""
+    folder = project / "migrations"
+    try:
+        paths = sorted(folder.glob("*.sql")) if folder.is_dir() else []
+        texts = {path: path.read_text() for path in paths}
+    except OSError as problem:
+        raise SessionkeeperError(f"cannot read the migrations in {folder}: {problem.strerror or problem}") from None
+    if not paths:
+        raise SessionkeeperError(
+            f"no migrations found in {folder}: this installation is incomplete "
+            "(reinstall sessionkeeper, or point SESSIONKEEPER_PROJECT_DIR at a checkout)"
+        )
     found: dict[int, Migration] = {}
-    for path in sorted((project / "migrations").glob("*.sql")):
+    for path in paths:
         match = MIGRATION_NAME.match(path.name)
         if not match:
             raise SessionkeeperError(
@@ -95,16 +111,24 @@ def read_migrations(project: Path) -> list[Migration]:
         version = int(match["version"])
         if version in found:
             raise SessionkeeperError(f"migrations/{path.name}: number {version:04d} is used twice")
-        found[version] = Migration(f"migrations/{path.name}", path.read_text(), version=version)
+        found[version] = Migration(f"migrations/{path.name}", texts[path], version=version)
     return [found[version] for version in sorted(found)]
 
 
 def read_repeatables(project: Path) -> list[SqlFile]:
     """The repeatable files, in the order they are applied."""
+    if not (project / "sql" / "functions").is_dir():
+        raise SessionkeeperError(
+            f"no SQL objects found in {project / 'sql'}: this installation is incomplete "
+            "(reinstall sessionkeeper, or point SESSIONKEEPER_PROJECT_DIR at a checkout)"
+        )
     files = []
-    for folder in REPEATABLE_FOLDERS:
-        for path in sorted((project / "sql" / folder).glob("*.sql")):
-            files.append(SqlFile(f"sql/{folder}/{path.name}", path.read_text()))
+    try:
+        for folder in REPEATABLE_FOLDERS:
+            for path in sorted((project / "sql" / folder).glob("*.sql")):
+                files.append(SqlFile(f"sql/{folder}/{path.name}", path.read_text()))
+    except OSError as problem:
+        raise SessionkeeperError(f"cannot read {project / 'sql'}: {problem.strerror or problem}") from None
     return files
 
 
@@ -128,14 +152,19 @@ class Outcome:
 
     applied: list[str] = field(default_factory=list)
     reapplied: list[str] = field(default_factory=list)
-    skipped_cron: list[str] = field(default_factory=list)
-    cron_problem: str | None = None  # pg_cron is missing: nothing schedules the jobs
-    cron_skip_reason: str | None = None  # pg_cron runs, but this login must leave its schedules alone
+    schedules: SyncReport | None = None  # what became of the pg_cron jobs
     dry_run: bool = False
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.applied or self.reapplied)
+        return bool(self.applied or self.reapplied or (self.schedules and self.schedules.changed_anything))
+
+    @property
+    def cron_problem(self) -> str | None:
+        """Why pg_cron does not drive the schedules of this database (None when it does)."""
+        if self.schedules is None or self.schedules.place.usable:
+            return None
+        return self.schedules.problem
 
 
 def migration_error(sql_file: SqlFile, problem: psycopg.Error) -> SessionkeeperError:
@@ -159,12 +188,21 @@ def migration_error(sql_file: SqlFile, problem: psycopg.Error) -> SessionkeeperE
 class Migrator:
     """Applies the project's SQL to one database."""
 
-    def __init__(self, conn: psycopg.Connection, project: Path, say: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        conn: psycopg.Connection,
+        project: Path,
+        say: Callable[[str], None] = print,
+        *,
+        cron_database: str | None = None,
+    ) -> None:
         if not conn.autocommit:
             raise ValueError("Migrator needs an autocommit connection: it manages its own transactions")
         self.conn = conn
         self.project = project
         self.say = say
+        # Where pg_cron lives ("none": leave it alone); None: $SESSIONKEEPER_CRON_DATABASE, else found on the server.
+        self.cron_database = cron_database
 
     # ---- reading state ----------------------------------------------------------------------
     def ledger_exists(self) -> bool:
@@ -214,6 +252,39 @@ class Migrator:
                 f"{names}: numbered below a migration that is already applied; give it the next free number"
             )
 
+    def preflight(self) -> None:
+        """Refuse, before changing anything, a server or login that could only half-install."""
+        version = int(self.conn.execute("SHOW server_version_num").fetchone()[0])
+        if version < MINIMUM_SERVER_VERSION:
+            shown = self.conn.execute("SHOW server_version").fetchone()[0]
+            raise SessionkeeperError(f"PostgreSQL {shown} is too old: sessionkeeper needs PostgreSQL 15 or later")
+        login, superuser, createrole, may_create, roles_missing, owner_member = self.conn.execute(
+            """
+            SELECT r.rolname, r.rolsuper, r.rolcreaterole,
+                   has_database_privilege(current_database(), 'CREATE'),
+                   EXISTS (SELECT FROM unnest(%s::text[]) AS g(name) WHERE to_regrole(g.name) IS NULL),
+                   to_regrole(%s) IS NOT NULL AND pg_has_role(current_user, %s, 'MEMBER')
+            FROM pg_catalog.pg_roles AS r WHERE r.rolname = current_user
+            """,
+            (list(GROUP_ROLES), OWNER_ROLE, OWNER_ROLE),
+        ).fetchone()
+        if superuser:
+            return
+        missing = []
+        if not self.ledger_exists() and not may_create:
+            missing.append(f"GRANT CREATE ON DATABASE {quote_ident(self.conn.info.dbname)} TO {quote_ident(login)};")
+        if (roles_missing or not owner_member) and not createrole:
+            missing.append(
+                f"ALTER ROLE {quote_ident(login)} CREATEROLE;"
+                if roles_missing
+                else f"GRANT {OWNER_ROLE} TO {quote_ident(login)};"
+            )
+        if missing:
+            raise SessionkeeperError(
+                f"login {login} may not install sessionkeeper in database {self.conn.info.dbname}; "
+                f"a superuser runs once: {' '.join(missing)}"
+            )
+
     # ---- applying ---------------------------------------------------------------------------
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -229,63 +300,43 @@ class Migrator:
 
     def run(self, *, dry_run: bool = False) -> Outcome:
         outcome = Outcome(dry_run=dry_run)
+        # Read every file before touching the database: a missing or unreadable set changes nothing.
+        read_migrations(self.project)
+        read_repeatables(self.project)
         with self._lock():
             # A dry run nests every step in one transaction that is rolled back at the end.
             outer = self.conn.transaction(force_rollback=True) if dry_run else nullcontext()
             with outer:
+                self.preflight()
                 if not self.ledger_exists():
                     # Only the first run creates the ledger: later runs need no CREATE on the database.
                     with self.conn.transaction():
                         self.conn.execute(LEDGER_DDL)
                 plan = self.plan()
                 self.refuse_if_unsafe(plan)
-                outcome.cron_problem = self._ensure_pg_cron()
                 for migration in plan.pending:
                     self._apply_migration(migration)
                     outcome.applied.append(migration.relpath)
                 to_apply = plan.repeatable_changed
                 if outcome.applied:
                     to_apply = read_repeatables(self.project)
-                outcome.cron_skip_reason = outcome.cron_problem or self._cron_skip_reason()
-                if outcome.cron_skip_reason:
-                    outcome.skipped_cron = [f.relpath for f in to_apply if f.folder == "cron"]
-                    to_apply = [f for f in to_apply if f.folder != "cron"]
                 if to_apply:
                     self._apply_repeatables(to_apply)
                     outcome.reapplied = [f.relpath for f in to_apply]
                     names = ", ".join(f.relpath for f in to_apply) if len(to_apply) <= 3 else f"{len(to_apply)} files"
                     self.say(f"applied {names} from sql/")
+                outcome.schedules = self._sync_schedules(dry_run)
         return outcome
 
-    def _ensure_pg_cron(self) -> str | None:
-        """Create pg_cron when the server can; otherwise say why (sql/cron is then skipped)."""
-        row = self.conn.execute(
-            "SELECT installed_version IS NOT NULL FROM pg_available_extensions WHERE name = 'pg_cron'"
-        ).fetchone()
-        if row is None:
-            return "pg_cron is not installed on this server"
-        if row[0]:
-            return None
+    def _sync_schedules(self, dry_run: bool) -> SyncReport:
+        """Put the jobs sql/cron declares into pg_cron, wherever it lives (see runner.schedules)."""
         try:
-            with self.conn.transaction():
-                self.conn.execute("CREATE EXTENSION IF NOT EXISTS pg_cron")
+            return schedules.sync(self.conn, dry_run=dry_run, cron_database=self.cron_database)
         except psycopg.Error as problem:
-            return f"pg_cron cannot be created here: {(problem.diag.message_primary or str(problem)).strip()}"
-        return None
-
-    def _cron_skip_reason(self) -> str | None:
-        """sql/cron is applied by superusers only.
-
-        A pg_cron job runs as the login that scheduled it, and cron.schedule keys jobs by name and login: a
-        non-superuser would add second copies of the jobs, under its own name, instead of replacing them.
-        """
-        row = self.conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
-        if row and row[0]:
-            return None
-        return "changing the pg_cron schedules needs a superuser"
+            raise SessionkeeperError(f"scheduling the pg_cron jobs: {db.first_line(problem)}") from None
 
     @contextmanager
-    def _as_owner(self, wanted: bool = True) -> Iterator[None]:
+    def _as_owner(self) -> Iterator[None]:
         """Run the body as the owner role once migration 0007 gave it the schema (inside the current transaction).
 
         Objects created from then on belong to it, not to the (often superuser) login running migrate.
@@ -297,7 +348,7 @@ class Migrator:
             "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'scheduling' AND nspowner = to_regrole(%s))",
             (OWNER_ROLE,),
         ).fetchone()
-        acting = wanted and bool(row and row[0])
+        acting = bool(row and row[0])
         if acting:
             self.conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
         yield
@@ -326,7 +377,7 @@ class Migrator:
                     deferred: list[tuple[SqlFile, psycopg.Error]] = []
                     for sql_file in remaining:
                         try:
-                            with self.conn.transaction(), self._as_owner(sql_file.folder != "cron"):
+                            with self.conn.transaction(), self._as_owner():
                                 self.conn.execute(sql_file.sql)
                         except MISSING_DEPENDENCY as problem:
                             deferred.append((sql_file, problem))

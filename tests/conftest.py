@@ -7,6 +7,7 @@ and gives every test that asks for `postgresql` a fresh copy of it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pytest_postgresql import factories
 from runner.cluster import Cluster
 from runner.db import connect
 from runner.migrate import Migrator
+from runner.schedules import ENV_CRON_DATABASE, SCHEDULING_OFF
 from runner.scratch import remove_scratch_cluster, start_scratch_cluster
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -28,6 +30,9 @@ _cluster: Cluster | None = None
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     global _cluster
+    # The session cluster holds many databases; left to itself, migrate would schedule pg_cron jobs for every one
+    # of them (the template included) in pg_cron's database. Only the tests about pg_cron ask for it by name.
+    os.environ[ENV_CRON_DATABASE] = SCHEDULING_OFF
     _cluster = start_scratch_cluster(CRON_DBNAME)
     options = session.config.option
     options.postgresql_host = "127.0.0.1"
@@ -90,6 +95,6 @@ def cron_db_url(cluster: Cluster) -> str:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CRON_DBNAME,)).fetchone():
             admin.execute(f'CREATE DATABASE "{CRON_DBNAME}"')
     with connect(url, autocommit=True) as conn:
-        outcome = Migrator(conn, PROJECT, say=lambda line: None).run()
+        outcome = Migrator(conn, PROJECT, say=lambda line: None, cron_database=CRON_DBNAME).run()
     assert outcome.cron_problem is None, outcome.cron_problem
     return url

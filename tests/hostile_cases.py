@@ -644,7 +644,7 @@ NOT_A_TEMPLATE = "error: '12' is not a template id (a UUID)"
 SQL_TEMPLATE = "error: '1;DROP TABLE x' is not a template id (a UUID)"
 NOT_A_BOOKING = "error: 'not-a-uuid' is not a booking id (a UUID)"
 EDITED_STATUS = "error: 1 applied migration(s) were edited; see above"
-NO_CRON = "error: pg_cron is not installed in this database: nothing is scheduled"
+NO_CRON = "error: no pg_cron jobs to show: pg_cron's database nodb does not exist on this server"
 
 CLI_CASES: list[CliCase] = [
     cli("tick", "now-garbage", "--now not a time", "tick --now garbage", 2, "'--now'"),
@@ -682,7 +682,8 @@ CLI_CASES: list[CliCase] = [
     cli("healthcheck", "due-age-zero", "--max-due-age 0", "healthcheck --max-due-age 0", 2, "'--max-due-age'"),
     cli("watch", "misspelt-option", "--jsn instead of --json", "watch --jsn", 2, "--jsn"),
     cli("demo", "unreachable", "nothing listens at the URL", "$UNREACHABLE demo", 1, REFUSED),
-    cli("cron list", "no-pg-cron", "pg_cron not in this database", "cron list", 1, NO_CRON),
+    cli("cron list", "no-cron-db", "--cron-database names no database", "--cron-database nodb cron list", 1, NO_CRON),
+    cli("doctor", "misspelt-option", "--jsn instead of --json", "doctor --jsn", 2, "--jsn"),
     cli("migrate", "edited", "a migration edited after it landed", "migrate", 1, EDITED, "edited_migration"),
     cli("migrate", "broken-sql", "a SQL file with a syntax error", "migrate", 1, BROKEN, "broken_sql"),
     cli("migrate", "dry-run-broken", "--dry-run, a broken file", "migrate --dry-run", 1, BROKEN, "broken_sql"),

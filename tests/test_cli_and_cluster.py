@@ -99,7 +99,11 @@ def embedded_env():
     """Settings for a separate embedded cluster in a folder the postgres account can reach."""
     folder = Path(tempfile.mkdtemp(prefix="sk-embedded-"))
     os.chmod(folder, 0o755)
-    env = {"SESSIONKEEPER_PGDATA": str(folder / "pgdata"), "SESSIONKEEPER_PGPORT": str(free_loopback_port())}
+    env = {
+        "SESSIONKEEPER_PGDATA": str(folder / "pgdata"),
+        "SESSIONKEEPER_PGPORT": str(free_loopback_port()),
+        "SESSIONKEEPER_CRON_DATABASE": "",  # find pg_cron, as a user's shell would (the suite switches it off)
+    }
     yield env
     run_cli("db", "down", env=env)
     shutil.rmtree(folder, ignore_errors=True)
@@ -137,9 +141,12 @@ def test_embedded_database_lifecycle(embedded_env):
     # migrate against the embedded database, including the pg_cron schedules.
     migrated = run_cli("migrate", env=embedded_env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schedules skipped" not in migrated.stdout
+    assert "pg_cron in this database: scheduled sessionkeeper-activate-sessions" in migrated.stdout
+    assert "warning" not in migrated.stdout + migrated.stderr
     jobs = run_cli("cron", "list", env=embedded_env)
     assert jobs.returncode == 0, jobs.stderr
+    listed = [line.split()[0] for line in jobs.stdout.splitlines()[1:]]
+    assert "sessionkeeper-tick" in listed and len(listed) == 5, jobs.stdout
 
     down = run_cli("db", "down", env=embedded_env)
     assert down.stdout.strip() == "stopped"

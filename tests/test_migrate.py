@@ -44,7 +44,7 @@ def test_template_holds_every_migration_and_object(db_url):
         versions = [row[0] for row in conn.execute("SELECT version FROM sessionkeeper_meta.migrations ORDER BY 1")]
         paths = {row[0] for row in conn.execute("SELECT path FROM sessionkeeper_meta.repeatables")}
     assert versions == [m.version for m in read_migrations(PROJECT)]
-    expected = {f.relpath for f in read_repeatables(PROJECT) if f.folder != "cron"}
+    expected = {f.relpath for f in read_repeatables(PROJECT)}
     assert paths == expected
 
 
@@ -133,13 +133,15 @@ def test_dry_run_reports_the_plan_and_changes_nothing(empty_db_url):
         assert conn.execute("SELECT to_regnamespace('sessionkeeper_meta')").fetchone() == (None,)
 
 
-def test_without_pg_cron_migrate_succeeds_and_skips_the_schedules(empty_db_url):
-    # pg_cron can only be created in cron.database_name; every other database is "a server without it".
+def test_with_scheduling_off_migrate_succeeds_and_leaves_pg_cron_alone(empty_db_url):
+    # The session sets SESSIONKEEPER_CRON_DATABASE=none: the jobs are declared but nothing is scheduled anywhere.
     outcome = migrate(empty_db_url)
-    assert outcome.cron_problem and "pg_cron" in outcome.cron_problem
-    assert outcome.skipped_cron == [f.relpath for f in read_repeatables(PROJECT) if f.folder == "cron"]
+    assert outcome.cron_problem and "switched off" in outcome.cron_problem
+    assert outcome.schedules is not None and not outcome.schedules.changed_anything
     with connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('cron')").fetchone() == (None,)
+        declared = conn.execute("SELECT jobname FROM sessionkeeper_meta.cron_jobs WHERE scheduled_as IS NULL")
+        assert len(declared.fetchall()) == len([f for f in read_repeatables(PROJECT) if f.folder == "cron"])
 
 
 def test_misnamed_migration_is_refused(empty_db_url, tmp_path):

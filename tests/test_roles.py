@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from psycopg import errors as pgerrors
 
+from runner.schedules import read_declared
 from tests.fake_provider import FakeProvider
 from tests.helpers import PROJECT, copy_project, run_cli
 from tests.login_roles import login_in
@@ -144,19 +145,14 @@ def test_no_function_of_scheduling_is_open_to_public(postgresql):
 
 
 def test_the_pg_cron_jobs_run_as_the_cron_role_and_succeed(db_url):
-    """Each job of sql/cron, run as pg_cron runs it (the scheduling user, a superuser here, one simple query)."""
-    schedule = re.compile(r"cron\.schedule\(\s*'(?P<name>[^']+)',\s*'[^']+',\s*\$\$(?P<command>.*?)\$\$\s*\)", re.S)
-    jobs = [
-        m.groupdict()
-        for path in sorted((PROJECT / "sql" / "cron").glob("*.sql"))
-        for m in schedule.finditer(path.read_text())
-    ]
-    assert len(jobs) >= 5
+    """Each job sql/cron declares, run as pg_cron runs it (the scheduling login, a superuser here, one simple query)."""
     with psycopg.connect(db_url, autocommit=True) as conn:
+        jobs = read_declared(conn)
+        assert len(jobs) == len(list((PROJECT / "sql" / "cron").glob("*.sql"))) >= 5
         for job in jobs:
-            assert job["command"].startswith("SET ROLE sessionkeeper_cron; "), job
-            conn.execute(job["command"])
-            assert conn.execute("SELECT current_user").fetchone()[0] == "sessionkeeper_cron", job["name"]
+            assert job.pg_cron_command.startswith("SET ROLE sessionkeeper_cron; "), job
+            conn.execute(job.pg_cron_command)
+            assert conn.execute("SELECT current_user").fetchone()[0] == "sessionkeeper_cron", job.jobname
             conn.execute("RESET ROLE")
 
 
