@@ -128,9 +128,11 @@ def test_the_rate_limit_holds_across_processes(db_url, fake):
             stop_worker(worker)
     times = sorted(a.at for a in fake.accepted)
     # Token bucket shared by both processes: one second of burst (50), then 50 per second. Tokens are
-    # granted at claim time and measured here at arrival, so allow one batch of jitter per window.
+    # granted at claim time and measured here at arrival, so allow one batch of jitter per window: on a quiet
+    # 2-core machine this measures 51-55 messages/s (the span starts at the burst's first arrival, which waits on
+    # connection set-up); a bucket that each process kept for itself would give about twice the rate.
     sustained = (total - rate) / (times[-1] - times[0])
-    assert sustained <= rate * 1.1, f"{sustained:.1f} messages/s after the burst"
+    assert sustained <= rate * 1.2, f"{sustained:.1f} messages/s after the burst"
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 2 * rate * 1.2, busiest
 

@@ -87,4 +87,4 @@ def test_two_migrate_processes_at_once(empty_db_url, held):
     assert ledger(empty_db_url) == [(m.version, 1) for m in migrations]
     with connect(empty_db_url) as conn:
         repeatables = conn.execute("SELECT count(*) FROM sessionkeeper_meta.repeatables").fetchone()[0]
-    assert repeatables == len([f for f in read_repeatables(PROJECT) if f.folder != "cron"])
+    assert repeatables == len(read_repeatables(PROJECT))
