@@ -316,42 +316,16 @@ def run(
     metrics_port: int | None,
 ) -> None:
     import asyncio
-    import signal
     import threading
 
     from runner.cli_queue import add_demo_data
+    from runner.lifetime import RunLifetime
     from runner.worker import serve
 
     log = _logger()
-    # The embedded cluster (none when a URL is set). Whether run started it decides whether run stops it at the end:
-    # ensure_local_database says so; if run is interrupted before it returns, "not running before" stands in.
-    cluster = None if config.external_database_url() else db.local_cluster()
-    ran_before = cluster is not None and cluster.running_pid() is not None
-    started: bool | None = None
-
-    interruptions: list[int] = []
-
-    def interrupted(signum: int, frame: object) -> None:
-        interruptions.append(signum)
-        raise KeyboardInterrupt
-
-    # Outside the worker, which handles SIGTERM and SIGINT itself (it stops cleanly on either and returns 0), both
-    # interrupt run the same way, so that the clean-up below runs for both (an inherited ignoring is respected).
-    previous = {signum: signal.getsignal(signum) or signal.SIG_DFL for signum in (signal.SIGINT, signal.SIGTERM)}
-
-    def catch_interruptions() -> None:
-        for signum, handler in previous.items():
-            if handler is not signal.SIG_IGN:
-                signal.signal(signum, interrupted)
-
-    catch_interruptions()
     status = 0
-    try:
-        if cluster is None:
-            url = db.resolve_url(start_local=True)
-        else:
-            started = db.ensure_local_database(cluster)
-            url = cluster.url()
+    with RunLifetime(log, keep_database=keep_database) as lifetime:
+        url = lifetime.database_url()
         log(f"database: {db.redact(url)}")
         outcome = run_migrations(url, say=log)
         if demo:
@@ -370,35 +344,10 @@ def run(
         try:
             status = asyncio.run(serve(url, settings, log, on_ready=lambda: log("running: Ctrl-C or SIGTERM to stop")))
         finally:
-            catch_interruptions()  # asyncio.run restored the defaults when it closed its loop
+            lifetime.catch_interruptions()
             stop_ticking.set()
             if ticker is not None:
                 ticker.join(timeout=30)
-    except KeyboardInterrupt:
-        # Ctrl-C or SIGTERM before the worker handled them: a stop the operator asked for, exit 0 as the worker's.
-        log("interrupted")
-        status = 0
-    except Exception as problem:
-        if not interruptions:
-            raise
-        # What an interrupted step says on its way out (a cancelled query, a killed pg_ctl) is no error of its own.
-        log(f"interrupted: {db.first_line(problem)}")
-        status = 0
-    finally:
-        # A second Ctrl-C must not cut the shutdown of the database short (pg_ctl inherits the ignoring, too).
-        for signum in previous:
-            signal.signal(signum, signal.SIG_IGN)
-        try:
-            if cluster is not None:
-                ours = started if started is not None else not ran_before
-                if ours and not keep_database:
-                    if cluster.stop():
-                        log("stopped the embedded database")
-                elif cluster.running_pid() is not None:
-                    log("the embedded database keeps running: stop it with `sessionkeeper db down`")
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
     log("stopped")
     sys.exit(status)
 

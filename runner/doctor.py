@@ -335,18 +335,20 @@ def check_schedules(ctx: Context) -> list[Check]:
                 "run doctor as that login or as a superuser to compare them",
             )
         )
+    runs_said = f"the latest runs of {len(runs)} succeeded" if runs else "none has run yet"
+    return _combined(
+        "schedules", parts, f"{len(found)} job(s) in pg_cron ({cron_where}) as declared, all active; {runs_said}"
+    )
+
+
+def _combined(name: str, parts: list[tuple[str, str, str | None]], all_well: str) -> list[Check]:
+    """One item from its findings (status, detail, fix): ``all_well`` when there are none, else the worst status,
+    every detail and every fix."""
     if not parts:
-        runs_said = f"the latest runs of {len(runs)} succeeded" if runs else "none has run yet"
-        return [
-            Check(
-                "schedules",
-                OK,
-                f"{len(found)} job(s) in pg_cron ({cron_where}) as declared, all active; {runs_said}",
-            )
-        ]
+        return [Check(name, OK, all_well)]
     return [
         Check(
-            "schedules",
+            name,
             _worst([status for status, _, _ in parts]),
             "; ".join(detail for _, detail, _ in parts),
             _join_fixes([fix for _, _, fix in parts if fix]),
@@ -537,24 +539,13 @@ def check_migrations(ctx: Context) -> list[Check]:
                 MIGRATE,
             )
         )
-    if not parts:
-        latest = plan.applied[max(plan.applied)][0] if plan.applied else "none"
-        return [
-            Check(
-                "migrations",
-                OK,
-                f"{len(plan.applied)} applied (latest {latest.removeprefix('migrations/')}), "
-                f"{len(plan.repeatable_current)} SQL object files current",
-            )
-        ]
-    return [
-        Check(
-            "migrations",
-            _worst([status for status, _, _ in parts]),
-            "; ".join(detail for _, detail, _ in parts),
-            _join_fixes([fix for _, _, fix in parts if fix]),
-        )
-    ]
+    latest = plan.applied[max(plan.applied)][0] if plan.applied else "none"
+    return _combined(
+        "migrations",
+        parts,
+        f"{len(plan.applied)} applied (latest {latest.removeprefix('migrations/')}), "
+        f"{len(plan.repeatable_current)} SQL object files current",
+    )
 
 
 def check_clock(ctx: Context) -> list[Check]:
