@@ -7,7 +7,11 @@
   (CREATE OR REPLACE). They are re-applied, all in one transaction after the versioned files, when
   their checksum changed, and all of them whenever a versioned migration ran. Order: functions,
   triggers, views, cron, each folder in name order; an object that fails because something it uses
-  does not exist yet is retried after the others, until nothing more can be applied.
+  does not exist yet is retried after the others, until nothing more can be applied. Everything runs as
+  sessionkeeper_owner once migration 0007 made it; sql/cron only declares the pg_cron jobs.
+* Then the declared jobs are put into pg_cron, wherever it lives (runner.schedules).
+* ``preflight`` refuses a server older than 15, or a login that could only half-install, before anything
+  changes; the SQL files are all read before anything changes too.
 * An advisory lock serialises concurrent runs: the second waits, then finds nothing to do.
 * ``dry_run`` does everything inside one transaction and rolls it back.
 """
