@@ -408,7 +408,15 @@ def webhook(host: str, listen_port: int) -> None:
     type=click.DateTime(
         formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
     ),
-    help="Pretend it is this time (ISO 8601; UTC when no offset). Default: the server's now().",
+    help="Pretend it is this time (ISO 8601; UTC when no offset). Default: the server's now(). More than 5 "
+    "minutes in the future needs --simulated-time.",
+)
+@click.option(
+    "--simulated-time",
+    is_flag=True,
+    envvar="SESSIONKEEPER_SIMULATED_TIME",
+    help="Allow a --now in the future: the transitions due then are written for real (SET "
+    "sessionkeeper.simulated_time = on). [env SESSIONKEEPER_SIMULATED_TIME]",
 )
 @click.option(
     "--loop",
@@ -423,7 +431,7 @@ def webhook(host: str, listen_port: int) -> None:
     envvar="SESSIONKEEPER_TICK_INTERVAL",
     help="Seconds between ticks with --loop. [env SESSIONKEEPER_TICK_INTERVAL]",
 )
-def tick(at, loop: bool, interval: float) -> None:
+def tick(at, simulated_time: bool, loop: bool, interval: float) -> None:
     url = db.resolve_url(start_local=False)
     if loop:
         if at is not None:
@@ -431,7 +439,17 @@ def tick(at, loop: bool, interval: float) -> None:
         loops.run_forever(url, tick_interval=interval, say=_logger())
         return
     with db.connect(url, autocommit=True) as conn:
-        click.echo(json.dumps(loops.tick_once(conn, at)))
+        if simulated_time:
+            conn.execute("SET sessionkeeper.simulated_time = on")
+        try:
+            counts = loops.tick_once(conn, at)
+        except psycopg.Error as problem:
+            if problem.sqlstate != "SK038":
+                raise
+            raise SessionkeeperError(
+                f"{db.first_line(problem)} [SQLSTATE SK038]; --simulated-time writes as if it were that time"
+            ) from None
+        click.echo(json.dumps(counts))
 
 
 # ---- watch -----------------------------------------------------------------------------------

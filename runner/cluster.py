@@ -87,7 +87,9 @@ class Cluster:
     with, which ``running_port`` reads and ``url`` uses.
     """
 
-    def __init__(self, data_dir: Path, port: int, dbname: str, *, fast: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, port: int, dbname: str, *, fast: bool = False, simulated_time: bool = False
+    ) -> None:
         if not DBNAME_PATTERN.match(dbname):
             raise SessionkeeperError(f"database name {dbname!r} must be a plain identifier (letters, digits, _)")
         self.data_dir = Path(data_dir).resolve()
@@ -95,6 +97,9 @@ class Cluster:
         self.dbname = dbname
         # fast: no fsync, for throwaway test and benchmark clusters only.
         self.fast = fast
+        # simulated_time: every session may pass a future p_now (sessionkeeper.simulated_time = on), for throwaway
+        # test and benchmark clusters only; never for the embedded database a person works with.
+        self.simulated_time = simulated_time
         self.account = ServerAccount.for_current_user()
 
     # ---- what it is -------------------------------------------------------------------------
@@ -277,6 +282,8 @@ class Cluster:
         ]
         if self.fast:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        if self.simulated_time:
+            lines += ["sessionkeeper.simulated_time = on"]
         return "\n".join(lines) + "\n"
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

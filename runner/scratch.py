@@ -1,6 +1,7 @@
 """Throwaway clusters for the test suite and the benchmarks: a temporary folder, a free loopback
-port, no fsync, pg_cron preloaded, deleted afterwards. Built on the same Cluster code as
-`sessionkeeper db up`, so the tests exercise it too."""
+port, no fsync, pg_cron preloaded, simulated time on (tests and benchmarks say what time it is, future
+times included), deleted afterwards. Built on the same Cluster code as `sessionkeeper db up`, so the
+tests exercise it too."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def start_scratch_cluster(dbname: str = "sessionkeeper_cron") -> Cluster:
     folder = Path(tempfile.mkdtemp(prefix="sk-pg-"))
     # The server account (postgres, when we are root) must be able to enter the folder.
     os.chmod(folder, 0o755)
-    cluster = Cluster(folder / "data", free_loopback_port(), dbname, fast=True)
+    cluster = Cluster(folder / "data", free_loopback_port(), dbname, fast=True, simulated_time=True)
     try:
         cluster.start()
     except BaseException:

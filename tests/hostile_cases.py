@@ -139,6 +139,7 @@ class SqlCase:
     role: str
     sqlstate: str
     today: str | None = None  # an open problem: the SQLSTATE it gives today instead (the test expects a failure)
+    simulated_time: bool = True  # False: run with sessionkeeper.simulated_time = off, as on a real server
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ class CliCase:
     exit_code: int
     says: str  # the stderr line, "…" standing for parts that vary (for a usage error: the option it names)
     project: str | None = None  # run with SESSIONKEEPER_PROJECT_DIR = a copy of the project changed as PROJECTS says
+    simulated_time: bool = True  # False: connect with sessionkeeper.simulated_time = off (PGOPTIONS)
 
     @property
     def usage_error(self) -> bool:
@@ -177,32 +179,44 @@ PROJECTS: dict[str, str] = {
 }
 
 
-def sql(target, slug, wrong, args, sqlstate, role=None, today=None) -> SqlCase:
+def sql(target, slug, wrong, args, sqlstate, role=None, today=None, simulated_time=True) -> SqlCase:
     """One call of scheduling.<target>(<args>), as the role it is granted to unless ``role`` says otherwise.
-    ``today``: the SQLSTATE an open problem gives instead of ``sqlstate`` (see OPEN)."""
+    ``today``: the SQLSTATE an open problem gives instead of ``sqlstate`` (see OPEN). The test cluster has
+    simulated time on (the fixture lies in 2030); ``simulated_time=False`` switches it off for the row."""
     sql_text = f"SELECT scheduling.{target}({args})"
-    return SqlCase(f"{target}/{slug}", target, wrong, sql_text, role or FUNCTIONS[target].role, sqlstate, today)
+    role = role or FUNCTIONS[target].role
+    return SqlCase(f"{target}/{slug}", target, wrong, sql_text, role, sqlstate, today, simulated_time)
 
 
 def calls(target: str):
     """sql() for one function, so that its rows stay one line each."""
 
-    def make(slug: str, wrong: str, args: str, sqlstate: str, role: str | None = None, today=None) -> SqlCase:
-        return sql(target, slug, wrong, args, sqlstate, role, today)
+    def make(slug: str, wrong: str, args: str, sqlstate: str, role=None, today=None, simulated_time=True) -> SqlCase:
+        return sql(target, slug, wrong, args, sqlstate, role, today, simulated_time)
 
     return make
 
 
-def cli(target: str, slug: str, wrong: str, command: str, exit_code: int, says: str, project: str | None = None):
+def cli(
+    target: str,
+    slug: str,
+    wrong: str,
+    command: str,
+    exit_code: int,
+    says: str,
+    project: str | None = None,
+    simulated_time: bool = True,
+):
     """One command line. It runs against the fixture database (``--database-url $URL``) unless it starts with
     another ``$NAME`` of URLS (then that is the URL) or with ``--pgdata``. Words are split on spaces; a word in
-    single quotes stays one argument."""
+    single quotes stays one argument. ``simulated_time=False``: its connections have simulated time off."""
     words = _split(command)
     if words[0].startswith("$"):
         words = ["--database-url", *words]
     elif words[0] != "--pgdata":
         words = ["--database-url", "$URL", *words]
-    return CliCase(f"cli:{target}/{slug}".replace(" ", "-"), target, wrong, tuple(words), exit_code, says, project)
+    case_id = f"cli:{target}/{slug}".replace(" ", "-")
+    return CliCase(case_id, target, wrong, tuple(words), exit_code, says, project, simulated_time)
 
 
 def accepted(target, slug, args, column, tables, text=SQL_TEXT, pick="", value=None) -> AcceptedCase:
@@ -567,6 +581,16 @@ _HAND_WRITTEN: list[SqlCase] = [
     tick("garbage", "p_now not a time", "'garbage'", "22007"),
     tick("feb-30", "impossible date", "'2030-02-30 10:00+00'", "22008"),
     tick("infinity", "p_now infinity (would complete every session)", "'infinity'", "SK009"),
+    tick(
+        "future", "p_now a year ahead, simulated time off", "now() + interval '1 year'", "SK038", simulated_time=False
+    ),
+    tick(
+        "six-minutes",
+        "p_now 6 minutes ahead, simulated time off",
+        "now() + interval '6 minutes'",
+        "SK038",
+        simulated_time=False,
+    ),
     activate("null", "p_now NULL", "NULL", "SK009"),
     activate("garbage", "p_now not a time", "'yesterday-ish'", "22007"),
     close("null", "p_now NULL", "NULL", "SK009"),
@@ -632,6 +656,10 @@ NOT_OURS = "error: SESSIONKEEPER_DATABASE_URL (or DATABASE_URL) is set: that ser
 DENIED = "error: permission denied for … [SQLSTATE 42501]"
 NO_TEMPLATE = f"error: cannot generate sessions of recurring template {ZERO_ID}: not found [SQLSTATE SK022]"
 NOW_LOOP = "error: --now and --loop do not go together: a loop ticks at the real time"
+FUTURE = (
+    "error: tick: p_now … is more than 5 minutes ahead of the database's time … and simulated time is off "
+    "[SQLSTATE SK038]; --simulated-time writes as if it were that time"
+)
 BAD_PASSWORD = "error: cannot connect to …: FATAL:  password authentication failed for user …"
 NO_DB = "error: cannot connect to …: FATAL:  database … does not exist"
 NOT_A_URL = 'error: bad database URL not a url: missing "=" after "not" in connection info string'
@@ -652,6 +680,15 @@ CLI_CASES: list[CliCase] = [
     cli("tick", "now-year-10000", "year 10000", "tick --now 10000-01-01T00:00:00", 2, "'--now'"),
     cli("tick", "interval-zero", "--interval 0", "tick --loop --interval 0", 2, "'--interval'"),
     cli("tick", "now-and-loop", "--now with --loop", "tick --loop --now 2030-01-01T00:00:00", 1, NOW_LOOP),
+    cli(
+        "tick",
+        "now-future",
+        "--now in 2099 without --simulated-time",
+        "tick --now 2099-01-01T00:00:00",
+        1,
+        FUTURE,
+        simulated_time=False,
+    ),
     cli("tick", "as-app", "a login holding only sessionkeeper_app", "$APP_URL tick", 1, DENIED),
     cli("generate", "days-negative", "--days -1", "generate --days -1", 2, "'--days'"),
     cli("generate", "days-zero", "--days 0", "generate --days 0", 2, "'--days'"),

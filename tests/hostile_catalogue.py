@@ -52,6 +52,7 @@ MEANINGS: dict[str, str] = {
     "SK035": "unknown provider",
     "SK036": "provider message id missing, blank or too long",
     "SK037": "unknown delivery status word",
+    "SK038": "p_now more than 5 minutes in the future while simulated time is off",
     "22003": "numeric_value_out_of_range: the number does not fit the type",
     "22007": "invalid_datetime_format: not a date, time or interval",
     "22008": "datetime_field_overflow: no such date or time (30 February, 25:00)",
@@ -85,12 +86,16 @@ def _fixture_name(name: str) -> str:
 def _call(case: catalogue.SqlCase) -> str:
     call = case.sql.removeprefix("SELECT scheduling.")
     prefix = "" if case.role == catalogue.FUNCTIONS[case.target].role else f"as {case.role}: "
+    if not case.simulated_time:
+        prefix += "simulated time off: "
     return prefix + _code(call)
 
 
 def _command(case: catalogue.CliCase) -> str:
     words = [f"'{word}'" if " " in word or ";" in word else word for word in case.argv]
     prefix = "" if case.project is None else f"(project: {catalogue.PROJECTS[case.project]}) "
+    if not case.simulated_time:
+        prefix += "(simulated time off) "
     return prefix + _code("sessionkeeper " + " ".join(words))
 
 
@@ -129,7 +134,9 @@ def render() -> str:
         "`repeat('x', 1048576)` is a 1 MB string. Limits behind SK034: names, titles, actors, time zones, policy "
         "names, order references, worker ids and error codes 200 characters; reasons, descriptions and error "
         "messages 2000; recurrence rules 500; metadata 10,000 (as JSON text). Times must be finite and within the "
-        "years 1900 to 9999 (SK009).",
+        "years 1900 to 9999 (SK009). The test cluster has simulated time on (`sessionkeeper.simulated_time`, "
+        "since the fixture lies in 2030); a row marked *simulated time off* runs with it off, as on a real "
+        "server, where a `p_now` more than 5 minutes ahead is refused (SK038).",
         "",
         "## Fixture",
         "",

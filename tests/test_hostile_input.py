@@ -253,11 +253,14 @@ def _with_ids(text: str, ids: dict[str, str]) -> str:
     return re.sub(r"<([a-z_:]+)>", replace, text)
 
 
-def _run_sql(hostile: Hostile, role: str, query: str) -> psycopg.Error | None:
-    """The query in its own transaction as ``role``, always rolled back; the error it raised, if any."""
+def _run_sql(hostile: Hostile, role: str, query: str, *, simulated_time: bool = True) -> psycopg.Error | None:
+    """The query in its own transaction as ``role``, always rolled back; the error it raised, if any.
+    ``simulated_time=False``: with sessionkeeper.simulated_time off (the cluster has it on)."""
     try:
         with hostile.conn.transaction(force_rollback=True):
             hostile.conn.execute("SET LOCAL statement_timeout = '10s'")
+            if not simulated_time:
+                hostile.conn.execute("SET LOCAL sessionkeeper.simulated_time = off")
             hostile.conn.execute(pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier(role)))
             hostile.conn.execute(query)
     except psycopg.Error as problem:
@@ -268,7 +271,7 @@ def _run_sql(hostile: Hostile, role: str, query: str) -> psycopg.Error | None:
 @pytest.mark.parametrize("case", catalogue.SQL_CASES, ids=lambda case: case.id)
 def test_sql_case_fails_with_its_sqlstate_and_writes_nothing(hostile: Hostile, case: catalogue.SqlCase) -> None:
     before = fingerprint(hostile)
-    problem = _run_sql(hostile, case.role, _with_ids(case.sql, hostile.ids))
+    problem = _run_sql(hostile, case.role, _with_ids(case.sql, hostile.ids), simulated_time=case.simulated_time)
     after = fingerprint(hostile)
 
     assert problem is not None, f"{case.id}: accepted: {case.sql}"
@@ -301,6 +304,8 @@ def cli_results(hostile: Hostile) -> dict[str, tuple[dict[str, str], object, dic
         argv = [_with_ids(hostile.urls.get(word, word), hostile.ids) for word in case.argv]
         env = {"SESSIONKEEPER_PROJECT_DIR": str(hostile.projects[case.project])} if case.project else {}
         env["SESSIONKEEPER_PGDATA"] = hostile.urls["$EMPTY_DIR"]  # never the checkout's own .pgdata
+        if not case.simulated_time:  # libpq passes PGOPTIONS to the server: this setting for every connection
+            env["PGOPTIONS"] = "-c sessionkeeper.simulated_time=off"
         return run_cli(*argv, env=env, timeout=60)
 
     touching = [case for case in catalogue.CLI_CASES if not case.usage_error and _reaches_the_fixture(case)]

@@ -7,9 +7,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'activate_scheduled_sessions: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('activate_scheduled_sessions', p_now);
 
     RETURN QUERY
     WITH due AS (
@@ -38,6 +36,7 @@ COMMENT ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) IS
 'What pg_cron runs hourly (job sessionkeeper-activate-sessions), seed 002: makes visible (is_visible) every not '
 'deleted session whose visible_from (the start of its date in its own zone, for generated sessions) has passed, '
 'and returns them. Rows locked by another transaction wait for the next run. Does not change status: the '
-'lifecycle stays tick''s.';
+'lifecycle stays tick''s.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) TO sessionkeeper_cron;

@@ -20,6 +20,7 @@ DECLARE
     v_workshop scheduling.workshops;
     v_session_id uuid;
 BEGIN
+    PERFORM scheduling.check_now('add_workshop_session', p_now);
     SELECT r.* INTO v_run FROM scheduling.workshop_runs AS r WHERE r.id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -79,7 +80,8 @@ COMMENT ON FUNCTION scheduling.add_workshop_session(
 'start and end dates follow its sessions. Returns the session id. Errors: SK029 unknown run, SK033 day taken '
 'or not positive, and create_session''s (SK004 end not after start, SK009 negative capacity, ...).'
 ' Input limits: SK034 metadata over 10000 as JSON text or p_actor over 200 characters; SK009 a time outside the '
-'years 1900 to 9999.';
+'years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.add_workshop_session(
     uuid, integer, timestamptz, timestamptz, integer, jsonb, text, timestamptz

@@ -16,9 +16,7 @@ DECLARE
     v_reminder_ids uuid [];
     v_total integer := 0;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'archive_closed_sessions: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('archive_closed_sessions', p_now);
     IF p_older_than IS NULL OR p_older_than <= INTERVAL '0' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('archive age must be more than zero, not %s', p_older_than);
@@ -88,6 +86,7 @@ COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timest
 'soft-deleted) whose end is more than p_older_than before p_now into sessions_archive, with their history, '
 'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
 'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
-'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.';
+'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) TO sessionkeeper_cron;

@@ -15,13 +15,7 @@ DECLARE
     c_tick_lock_key CONSTANT bigint := 91583001740107;
     v_moved jsonb;
 BEGIN
-    IF p_now IS NULL OR NOT isfinite(p_now) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format(
-                'auto_close_expired_sessions: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL')
-            );
-    END IF;
+    PERFORM scheduling.check_now('auto_close_expired_sessions', p_now);
 
     PERFORM pg_advisory_xact_lock(c_tick_lock_key);
 
@@ -74,6 +68,7 @@ COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
 'host_started ones not delayed complete at their end, delayed ones still wait for complete_session. Like tick '
 'it also starts sessions whose start passed, and sends NOTIFY scheduling_session_status (source auto_close). '
 'Returns the sessions it completed (session_id, from_status, to_status).'
-' SK009 when p_now is NULL or infinite.';
+' SK009 when p_now is NULL or infinite.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) TO sessionkeeper_cron;

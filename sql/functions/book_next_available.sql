@@ -92,6 +92,7 @@ COMMENT ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, times
 'and re-checked before create_booking (reminders planned; an order item with p_order_reference). Concurrent '
 'callers never overbook. Returns the booking and its session. Errors: SK028 unknown workshop, SK007 unknown '
 'person, SK032 none left.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -57,6 +57,7 @@ COMMENT ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) IS
 'transaction its pending and leased reminders are cancelled with the reason (sent ones kept) and, when the '
 'session is still scheduled and ahead, the cancellation message is queued. Errors: SK010 unknown booking, '
 'SK013 already cancelled. Writes history; returns the row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -48,6 +48,7 @@ COMMENT ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) IS
 'Cancels a scheduled or in_progress session (cancelled_at = p_now, cancel_reason = p_reason); its later '
 'time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 deleted, SK003 other status. '
 'Writes history and NOTIFY; returns the row. reschedule_session() can reopen it in a new slot.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

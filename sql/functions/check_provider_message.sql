@@ -6,14 +6,12 @@ CREATE OR REPLACE FUNCTION scheduling.check_provider_message(
 )
 RETURNS void
 LANGUAGE plpgsql
-IMMUTABLE
+STABLE
 AS $function$
 DECLARE
     c_max_id_length CONSTANT integer := 200;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = format('%s: p_now must not be NULL', p_function);
-    END IF;
+    PERFORM scheduling.check_now(p_function, p_now);
     IF p_provider IS NULL OR p_provider NOT IN ('whatsapp', 'twilio') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK035',
@@ -32,5 +30,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.check_provider_message(text, text, text, timestamptz) IS
 'Internal input check of the webhook''s functions (p_function names the caller in the message): SK009 NULL '
-'p_now, SK035 provider other than whatsapp or twilio, SK036 provider message id NULL, blank or over 200 '
-'characters.';
+'or infinite p_now, SK038 p_now in the future with simulated time off (see check_now), SK035 provider other '
+'than whatsapp or twilio, SK036 provider message id NULL, blank or over 200 characters.';

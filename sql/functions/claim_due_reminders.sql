@@ -33,6 +33,7 @@ DECLARE
     c_sweep_limit CONSTANT integer := 1000;
     v_spacing interval;
 BEGIN
+    PERFORM scheduling.check_now('claim_due_reminders', p_now);
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_worker must not be blank';
     END IF;
@@ -43,11 +44,6 @@ BEGIN
     IF p_lease IS NULL OR p_lease <= interval '0' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('claim_due_reminders: p_lease must be positive, not %s', p_lease);
-    END IF;
-    IF p_now IS NULL OR NOT isfinite(p_now) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format('claim_due_reminders: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL'));
     END IF;
     PERFORM scheduling.check_text_length('claim_due_reminders: p_worker', p_worker, 200);
 
@@ -215,6 +211,7 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row re-claimed '
 'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
 'p_limit < 1; SK017 lease not positive.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

@@ -25,6 +25,7 @@ DECLARE
     v_new_start timestamptz;
     v_new_end timestamptz;
 BEGIN
+    PERFORM scheduling.check_now('clone_workshop_sessions', p_now);
     PERFORM scheduling.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 200);
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -129,7 +130,8 @@ COMMENT ON FUNCTION scheduling.clone_workshop_sessions(uuid, date, text, timesta
 '"<Month YYYY> Batch". Returns the new sessions. Errors: SK028 unknown workshop, SK029 run not of this '
 'workshop, SK030 no sessions to clone, SK031 start date before today in the '
 'workshop''s zone, or a cloned session starting at or before p_now.'
-' Input limits: SK034 p_run_name over 200 characters; SK009 sessions outside the years 1900 to 9999.';
+' Input limits: SK034 p_run_name over 200 characters; SK009 sessions outside the years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.clone_workshop_sessions(
     uuid, date, text, timestamptz, uuid, text

@@ -44,6 +44,7 @@ COMMENT ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) IS
 'Completes an in_progress session by hand, delayed or not (completed_at = p_now; is_delayed is kept as a '
 'record). Errors: SK001 not found, SK002 deleted, SK003 not in_progress. Writes history and NOTIFY; returns '
 'the row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -19,6 +19,7 @@ DECLARE
     v_policy_id uuid;
     v_session_id uuid;
 BEGIN
+    PERFORM scheduling.check_now('create_appointment', p_now);
     PERFORM scheduling.check_text_length('create_appointment: p_reminder_policy', p_reminder_policy, 200);
     -- The person first: the session is created before the booking, and a failed booking would leave nothing
     -- but a used history id behind.
@@ -59,7 +60,8 @@ IS
 'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
 'SK016 unknown policy. Nothing is written when any of them fails.'
 ' Input limits: SK034 service, policy name or p_actor over 200 characters; SK009 a time outside the years 1900 to '
-'9999.';
+'9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_appointment(
     uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz

@@ -40,6 +40,7 @@ COMMENT ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestampt
 'not scheduled (cancelled, completed, ...), SK007 unknown or deleted person, SK011 the person already has '
 'a booking in it, SK012 session full (capacity 0 = unlimited). Concurrent bookings are serialised on the '
 'session row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 order reference or p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 order reference or p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -9,6 +9,7 @@ DECLARE
     v_bookings jsonb := '[]'::jsonb;
     v_customer record;
 BEGIN
+    PERFORM scheduling.check_now('create_demo_data', p_now);
     -- The host and customers use the +1 555 01xx numbers reserved for fiction.
     v_host_id := scheduling.create_person('Sam the Barber (demo)', '+15555550100', 'America/New_York', FALSE);
 
@@ -49,4 +50,5 @@ COMMENT ON FUNCTION scheduling.create_demo_data(timestamptz) IS
 'Adds demo data for `sessionkeeper demo`: a host, three customers whose appointment reminders fall due '
 '15, 30 and 45 seconds after p_now (default policy: one hour before), and a cancelled appointment whose '
 'cancellation message is due at once. Phone numbers are fictional (+1 555 555 01xx). Returns '
-'{host, bookings: [...]}.';
+'{host, bookings: [...]}.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';

@@ -20,6 +20,7 @@ AS $function$
 DECLARE
     v_session_id uuid;
 BEGIN
+    PERFORM scheduling.check_now('create_session', coalesce(p_now, now()));
     PERFORM scheduling.check_text_length('create_session: p_actor', p_actor, 200);
     -- Validation (SK004, SK005, SK007, SK009) is done by trigger sessions_validate; a NULL time zone
     -- becomes the host's there.
@@ -52,7 +53,8 @@ COMMENT ON FUNCTION scheduling.create_session(
 'p_time_zone defaults to the host''s. Errors: SK007 unknown or deleted host, SK004 end not after start, '
 'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.'
 ' Input limits: SK034 title or p_actor over 200 characters, metadata over 10000 as JSON text; SK009 a start or '
-'end outside the years 1900 to 9999.';
+'end outside the years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_session(
     uuid, text, timestamptz, timestamptz, text, scheduling.session_start_mode, integer, jsonb, text, timestamptz

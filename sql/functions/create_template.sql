@@ -24,6 +24,7 @@ DECLARE
     v_policy_id uuid;
     v_template_id uuid;
 BEGIN
+    PERFORM scheduling.check_now('create_template', coalesce(p_now, now()));
     PERFORM scheduling.check_text_length('create_template: p_reminder_policy', p_reminder_policy, 200);
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
@@ -59,7 +60,8 @@ COMMENT ON FUNCTION scheduling.create_template(
 'or deleted host, SK005 unknown zone, SK023 invalid rule, SK024 COUNT with UNTIL, SK025 duration not positive, '
 'SK016 unknown reminder policy, SK009 blank title / negative capacity.'
 ' Input limits: SK034 title, policy name or p_actor over 200 characters, rule over 500, metadata over 10000 as JSON '
-'text; SK009 a first date outside the years 1900 to 9999.';
+'text; SK009 a first date outside the years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_template(
     uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, jsonb, text, timestamptz

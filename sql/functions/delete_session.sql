@@ -38,6 +38,7 @@ COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
 'Soft-deletes a session in any status (deleted_at = p_now, deleted_reason = p_reason); it then accepts no '
 'action (SK002) and its due time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 '
 'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

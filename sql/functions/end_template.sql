@@ -14,9 +14,7 @@ AS $function$
 DECLARE
     v_template scheduling.session_templates;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'end_template: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('end_template', p_now);
     PERFORM
         scheduling.check_text_length('end_template: p_actor', p_actor, 200),
         scheduling.check_text_length('end_template: p_reason', p_reason, 2000);
@@ -40,6 +38,7 @@ COMMENT ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) IS
 'Ends an active or paused template for good: it never generates again; its future unbooked occurrences are '
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
 'Errors: SK022 unknown template, SK026 already ended.'
-' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

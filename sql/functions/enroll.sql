@@ -149,7 +149,8 @@ COMMENT ON FUNCTION scheduling.enroll(uuid, uuid, text, boolean, boolean, text, 
 'entry and outcome (confirmed, waitlisted). Errors: SK001 unknown session, SK002 deleted, SK003 not '
 'scheduled (cancelled, completed), SK008 already started at p_now, SK011 already booked or waitlisted, SK012 '
 'full, SK007 unknown person. All or nothing.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.enroll(
     uuid, uuid, text, boolean, boolean, text, timestamptz

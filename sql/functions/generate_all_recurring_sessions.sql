@@ -20,9 +20,7 @@ DECLARE
     v_error_state text;
     v_error_message text;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'generate_all_recurring_sessions: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('generate_all_recurring_sessions', p_now);
     -- Checked here too: a bad value would otherwise fail every template one by one, each logged as a failure.
     IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
         RAISE EXCEPTION USING
@@ -69,6 +67,7 @@ COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestam
 'template, each in its own sub-transaction so that one failing template does not stop the others (its error is '
 'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
 '[{template_id, sqlstate, message}] (first 50)}.'
-' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).';
+' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) TO sessionkeeper_cron;

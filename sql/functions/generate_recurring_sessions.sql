@@ -16,9 +16,7 @@ DECLARE
     v_from date;
     v_to date;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'generate_recurring_sessions: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('generate_recurring_sessions', p_now);
     IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -126,6 +124,7 @@ COMMENT ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timest
 'start mode, reminder policy and metadata, is visible from the start of its local date (visible_from), and gets '
 'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. A paused or '
 'ended template generates nothing. Errors: SK022 unknown template, SK009 p_days_ahead outside 0..3660 or NULL '
-'p_now.';
+'p_now.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timestamptz) TO sessionkeeper_app;

@@ -51,6 +51,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) IS
 'Marks a scheduled or in_progress session no_show, only once starts_at has passed (SK008 before). '
 'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) TO sessionkeeper_app;

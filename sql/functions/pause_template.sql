@@ -14,9 +14,7 @@ AS $function$
 DECLARE
     v_template scheduling.session_templates;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'pause_template: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('pause_template', p_now);
     PERFORM
         scheduling.check_text_length('pause_template: p_actor', p_actor, 200),
         scheduling.check_text_length('pause_template: p_reason', p_reason, 2000);
@@ -41,6 +39,7 @@ COMMENT ON FUNCTION scheduling.pause_template(uuid, text, text, timestamptz) IS
 'Pauses an active template: it generates nothing until resume_template; its future unbooked occurrences are '
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
 'Errors: SK022 unknown template, SK026 not active.'
-' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.pause_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -15,6 +15,7 @@ DECLARE
     v_host_name text;
     v_promoted integer := 0;
 BEGIN
+    PERFORM scheduling.check_now('promote_waitlist', p_now);
     SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = p_session_id FOR UPDATE;
     IF NOT FOUND OR v_session.deleted_at IS NOT NULL OR v_session.status <> 'scheduled'
         OR v_session.starts_at <= p_now THEN
@@ -97,4 +98,5 @@ COMMENT ON FUNCTION scheduling.promote_waitlist(uuid, timestamptz) IS
 'p_now) has a free seat, books the first waiting person of its waitlist through create_booking (actor '
 '''waitlist'', reminders planned), marks the entry promoted and queues the WhatsApp message ''waitlist_promoted'' '
 '(key {booking_id}-waitlist-promoted, due at p_now). Entries of deleted or already booked people are '
-'cancelled. Returns how many were booked.';
+'cancelled. Returns how many were booked.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';

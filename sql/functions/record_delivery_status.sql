@@ -88,7 +88,8 @@ COMMENT ON FUNCTION scheduling.record_delivery_status(text, text, text, timestam
 'status: twilio queued, sending ..., whatsapp deleted, warning; nothing stored). The error code and message '
 'are kept to 100 and 1000 characters. Errors, nothing written: '
 'SK035 unknown provider, SK036 message id missing, blank or over 200 characters, SK037 unknown status word, '
-'SK009 NULL p_now.';
+'SK009 NULL p_now.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_delivery_status(
     text, text, text, timestamptz, text, text, timestamptz

@@ -154,7 +154,8 @@ COMMENT ON FUNCTION scheduling.record_inbound_message(text, text, text, text, te
 'nothing_to_cancel). Other text: stored. Returns {"action", "booking_id", "duplicate"}; a message id already '
 'stored returns its stored outcome with duplicate true and changes nothing. Errors, nothing written: SK035 '
 'unknown provider, SK036 message id missing, blank or over 200 characters, SK006 sender not a phone number, '
-'SK009 NULL p_now.';
+'SK009 NULL p_now.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_inbound_message(
     text, text, text, text, text, timestamptz, timestamptz

@@ -23,9 +23,7 @@ DECLARE
     v_state scheduling.reminder_state;
     v_reason text;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'record_reminder_failure: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('record_reminder_failure', p_now);
     PERFORM
         scheduling.check_text_length('record_reminder_failure: p_error_code', p_error_code, 200),
         scheduling.check_text_length('record_reminder_failure: p_error_message', p_error_message, 2000);
@@ -91,7 +89,8 @@ COMMENT ON FUNCTION scheduling.record_reminder_failure(uuid, uuid, text, text, b
 'failed at the 6th; expired when the retry would land at or after deadline_at. Permanent: failed at once. A row '
 'closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
 'token, or the row is not leased (changes nothing).'
-' Input limits: SK009 NULL p_now, SK034 p_error_code over 200 characters or p_error_message over 2000.';
+' Input limits: SK009 NULL p_now, SK034 p_error_code over 200 characters or p_error_message over 2000.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_failure(
     uuid, uuid, text, text, boolean, timestamptz

@@ -15,6 +15,7 @@ DECLARE
     c_max_id_length CONSTANT integer := 200;
     v_reminder scheduling.reminders;
 BEGIN
+    PERFORM scheduling.check_now('record_reminder_sent', p_now);
     IF char_length(p_provider_message_id) > c_max_id_length THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK036',
@@ -84,6 +85,7 @@ COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestampt
 'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token, SK036 provider id over 200 characters (both change nothing). '
 'Delivery reports of the provider message id that arrived first (record_delivery_status: unmatched) are '
-'applied then (apply_delivery_events).';
+'applied then (apply_delivery_events).'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

@@ -17,9 +17,7 @@ DECLARE
     v_next timestamptz;
     v_state scheduling.reminder_state;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'release_reminder: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('release_reminder', p_now);
     PERFORM scheduling.check_text_length('release_reminder: p_reason', p_reason, 2000);
     v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'release');
 
@@ -59,7 +57,8 @@ COMMENT ON FUNCTION scheduling.release_reminder(uuid, uuid, timestamptz, text, t
 'with next_attempt_at = coalesce(p_retry_at, p_now), attempt token cleared, p_reason kept; expired when that '
 'is at or past its deadline. A row closed meanwhile returns its state unchanged. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token (changes nothing).'
-' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters.';
+' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.release_reminder(
     uuid, uuid, timestamptz, text, timestamptz

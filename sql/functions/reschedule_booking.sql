@@ -74,7 +74,8 @@ COMMENT ON FUNCTION scheduling.reschedule_booking(uuid, timestamptz, timestamptz
 'unknown booking, SK013 booking cancelled, SK014 group session, and reschedule_session''s (SK002, SK003, '
 'SK004, SK008). Writes booking history; returns the booking.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
-'years 1900 to 9999.';
+'years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_booking(
     uuid, timestamptz, timestamptz, text, timestamptz

@@ -76,7 +76,8 @@ COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz
 'history row naming the old and new slot (also when it stays scheduled) and NOTIFY; returns the row. '
 'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
-'years 1900 to 9999.';
+'years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_session(
     uuid, timestamptz, timestamptz, text, timestamptz

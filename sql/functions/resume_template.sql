@@ -15,10 +15,8 @@ DECLARE
     v_template scheduling.session_templates;
     v_created integer;
 BEGIN
+    PERFORM scheduling.check_now('resume_template', p_now);
     -- p_actor is accepted for symmetry with the other template actions; generation logs carry session_user.
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'resume_template: p_now must not be NULL';
-    END IF;
     PERFORM scheduling.check_text_length('resume_template: p_actor', p_actor, 200);
     v_template := scheduling.lock_template_for_action(p_template_id, 'resume');
     IF v_template.status <> 'paused' THEN
@@ -41,6 +39,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) IS
 'Makes a paused template active again and generates its next p_days_ahead days at once. Returns {template_id, '
 'status, created}. Errors: SK022 unknown template, SK026 not paused, SK009 bad p_days_ahead.'
-' Input limits: SK009 NULL p_now, SK034 p_actor over 200 characters.';
+' Input limits: SK009 NULL p_now, SK034 p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) TO sessionkeeper_app;

@@ -10,11 +10,9 @@ AS $function$
 DECLARE
     v_requeued integer;
 BEGIN
+    PERFORM scheduling.check_now('retry_failed_reminders', p_now);
     IF p_actor IS NULL OR btrim(p_actor) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'retry_failed_reminders: p_actor must not be blank';
-    END IF;
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'retry_failed_reminders: p_now must not be NULL';
     END IF;
 
     WITH chosen AS (
@@ -66,4 +64,5 @@ COMMENT ON FUNCTION scheduling.retry_failed_reminders(timestamptz, text, text, t
 'kept. Rows whose deadline has passed become expired instead. Returns the number re-queued only (expired '
 'ones not counted). Rows whose booking, session or recipient changed meanwhile are re-queued too: the claim''s '
 're-check skips them with the reason. Sends NOTIFY scheduling_reminders_due when something was re-queued. '
-'Errors: SK009 blank actor, NULL p_now.';
+'Errors: SK009 blank actor, NULL p_now.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';

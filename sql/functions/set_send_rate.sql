@@ -9,6 +9,7 @@ AS $function$
 DECLARE
     v_limit scheduling.send_rate_limits;
 BEGIN
+    PERFORM scheduling.check_now('set_send_rate', p_now);
     IF p_messages_per_second IS NULL OR p_messages_per_second <= 0 OR p_messages_per_second > 1000 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK020',
@@ -34,4 +35,5 @@ COMMENT ON FUNCTION scheduling.set_send_rate(text, numeric, timestamptz) IS
 'Sets the rate of p_sending_number in messages per second (Meta''s default 80, at most 1000), for all worker '
 'processes at once. The bucket is refilled at the old rate up to p_now, then capped at the new capacity '
 'greatest(rate, 1); an unknown number gets a full bucket. Errors: SK020 rate NULL, not above 0 or above 1000; '
-'SK009 blank number.';
+'SK009 blank number.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';

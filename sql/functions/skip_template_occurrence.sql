@@ -17,9 +17,7 @@ DECLARE
     v_session scheduling.sessions;
     v_outcome text := 'no session yet';
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'skip_template_occurrence: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('skip_template_occurrence', p_now);
     PERFORM
         scheduling.check_text_length('skip_template_occurrence: p_actor', p_actor, 200),
         scheduling.check_text_length('skip_template_occurrence: p_reason', p_reason, 2000);
@@ -82,7 +80,8 @@ COMMENT ON FUNCTION scheduling.skip_template_occurrence(uuid, date, text, text, 
 'generated for it is soft-deleted when nobody booked it; a booked (or no longer scheduled) one is kept and the '
 'outcome says so. Returns {template_id, occurrence_date, session_id, outcome}. Errors: SK022 unknown template, '
 'SK027 the date is not an occurrence of the rule.'
-' Input limits: SK009 NULL p_now or date, SK034 p_reason over 2000 characters or p_actor over 200.';
+' Input limits: SK009 NULL p_now or date, SK034 p_reason over 2000 characters or p_actor over 200.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.skip_template_occurrence(
     uuid, date, text, text, timestamptz

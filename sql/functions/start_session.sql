@@ -54,6 +54,7 @@ COMMENT ON FUNCTION scheduling.start_session(uuid, text, timestamptz) IS
 'Starts a scheduled session by hand (scheduled -> in_progress, not delayed, started_at = p_now); it then '
 'completes automatically at ends_at. Allowed before starts_at too, refused once the slot has ended (SK008). '
 'Errors: SK001 not found, SK002 deleted, SK003 not scheduled. Writes history and NOTIFY; returns the row.'
-' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.';
+' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.start_session(uuid, text, timestamptz) TO sessionkeeper_app;

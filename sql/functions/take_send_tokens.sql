@@ -14,6 +14,7 @@ DECLARE
     v_limit scheduling.send_rate_limits;
     v_granted integer;
 BEGIN
+    PERFORM scheduling.check_now('take_send_tokens', p_now);
     IF p_wanted IS NULL OR p_wanted < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -40,6 +41,7 @@ COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
 '80 messages/s on first use). The row lock makes all worker processes share one bucket exactly. The worker '
 'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
 'SK009 blank number, p_wanted NULL or negative, NULL p_now.'
-' Input limits: SK034 p_sending_number over 200 characters.';
+' Input limits: SK034 p_sending_number over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

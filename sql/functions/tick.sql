@@ -29,11 +29,7 @@ DECLARE
     v_error_message text;
     v_result jsonb;
 BEGIN
-    IF p_now IS NULL OR NOT isfinite(p_now) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format('tick: p_now must be a finite time, not %s', coalesce(p_now::text, 'NULL'));
-    END IF;
+    PERFORM scheduling.check_now('tick', p_now);
 
     -- Serialise concurrent ticks (pg_cron and a CLI): the second waits, then finds nothing left to do.
     PERFORM pg_advisory_xact_lock(c_tick_lock_key);
@@ -243,6 +239,7 @@ COMMENT ON FUNCTION scheduling.tick(timestamptz) IS
 'Serialised by pg_advisory_xact_lock(91583001740107); rows locked elsewhere wait for the next tick. '
 'Returns {started, delayed, completed, skipped, failed, updates: [{id, from, to, is_delayed}] (first 100), '
 'truncated, total} and sends one NOTIFY scheduling_session_status when a session moved.'
-' SK009 when p_now is NULL or infinite.';
+' SK009 when p_now is NULL or infinite.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.tick(timestamptz) TO sessionkeeper_cron;

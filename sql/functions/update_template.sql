@@ -26,9 +26,7 @@ DECLARE
     v_days_ahead integer;
     v_created integer := 0;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'update_template: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling.check_now('update_template', p_now);
     PERFORM scheduling.check_text_length('update_template: p_actor', p_actor, 200);
     v_template := scheduling.lock_template_for_action(p_template_id, 'update');
     IF v_template.status = 'ended' THEN
@@ -89,7 +87,8 @@ COMMENT ON FUNCTION scheduling.update_template(
 'Errors: SK022 unknown template, SK026 ended template, SK016 unknown reminder policy, and the validation errors '
 'of create_template (SK005, SK009, SK023, SK024, SK025); on error nothing is written.'
 ' Input limits: SK034 title, policy name or p_actor over 200 characters, rule over 500; SK009 a first date outside '
-'the years 1900 to 9999.';
+'the years 1900 to 9999.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.update_template(
     uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, text, timestamptz

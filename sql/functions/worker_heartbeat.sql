@@ -15,6 +15,7 @@ AS $function$
 DECLARE
     v_bad text;
 BEGIN
+    PERFORM scheduling.check_now('worker_heartbeat', p_now);
     IF p_worker_id IS NULL OR btrim(p_worker_id) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_worker_id must not be blank';
     END IF;
@@ -24,9 +25,6 @@ BEGIN
     PERFORM
         scheduling.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 200),
         scheduling.check_text_length('worker_heartbeat: p_sender', p_sender, 200);
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_now must not be NULL';
-    END IF;
     IF p_counts IS NULL OR jsonb_typeof(p_counts) <> 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -78,6 +76,7 @@ COMMENT ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, time
 'ignored). p_stopped = true on a clean exit sets stopped_at, so health stops expecting it; a later beat of the '
 'same id starts a new run (started_at = p_now). Errors: SK009 blank worker id or sender, NULL p_now, counts '
 'not a JSON object or a counter not a whole number >= 0.'
-' Input limits: SK034 p_worker_id or p_sender over 200 characters.';
+' Input limits: SK034 p_worker_id or p_sender over 200 characters.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 
 GRANT EXECUTE ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, timestamptz) TO sessionkeeper_worker;
