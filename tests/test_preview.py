@@ -20,6 +20,9 @@ AT = "2031-03-01T10:30:00+00:00"
 SETUP_NOW = "2031-02-01 00:00Z"
 # Every listened channel of the project: preview must send on none of them.
 CHANNELS = ("scheduling_session_status", "scheduling_reminders_due")
+# Writing functions may refuse a p_now far in the future unless this setting is on: the data below is written
+# at 2031 times on purpose (harmless where no such guard exists). preview itself never needs it.
+SIMULATED = "-c sessionkeeper.simulated_time=on"
 
 
 def _build(conn: psycopg.Connection) -> dict[str, str]:
@@ -77,7 +80,7 @@ def _build(conn: psycopg.Connection) -> dict[str, str]:
 
 @pytest.fixture
 def world(db_url: str) -> tuple[str, dict[str, str]]:
-    with psycopg.connect(db_url, autocommit=True) as conn:
+    with psycopg.connect(db_url, autocommit=True, options=SIMULATED) as conn:
         return db_url, _build(conn)
 
 
@@ -108,7 +111,7 @@ def test_preview_writes_nothing(world) -> None:
         assert list(listener.notifies(timeout=0.5)) == []
 
         # The fingerprint sees a real tick (the same command without --dry-run): the check above could fail.
-        ticked = run_cli("tick", "--now", AT, env=env)
+        ticked = run_cli("tick", "--now", AT, env={**env, "PGOPTIONS": SIMULATED})
         assert ticked.returncode == 0, ticked.stderr
         assert fingerprint(conn) != before
 
