@@ -10,8 +10,10 @@ import click
 import psycopg
 
 from runner import config, db, loops, schedules
+from runner.cli_preview import echo_preview
 from runner.errors import SessionkeeperError
 from runner.migrate import Migrator
+from runner.timeparse import FORMS_HELP, TIME
 
 DATABASE_OPTIONS_HELP = (
     "Without SESSIONKEEPER_DATABASE_URL (or DATABASE_URL), commands use the embedded database in "
@@ -405,11 +407,9 @@ def webhook(host: str, listen_port: int) -> None:
 @click.option(
     "--now",
     "at",
-    type=click.DateTime(
-        formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
-    ),
-    help="Pretend it is this time (ISO 8601; UTC when no offset). Default: the server's now(). More than 5 "
-    "minutes in the future needs --simulated-time.",
+    type=TIME,
+    help=f"Tick as if it were this time; the changes are real, see --dry-run ({FORMS_HELP}). Default: now(). "
+    "More than 5 minutes in the future needs --simulated-time.",
 )
 @click.option(
     "--simulated-time",
@@ -431,8 +431,15 @@ def webhook(host: str, listen_port: int) -> None:
     envvar="SESSIONKEEPER_TICK_INTERVAL",
     help="Seconds between ticks with --loop. [env SESSIONKEEPER_TICK_INTERVAL]",
 )
-def tick(at, simulated_time: bool, loop: bool, interval: float) -> None:
+@click.option("--dry-run", is_flag=True, help="Change nothing: print what would happen at --now (as `preview`).")
+def tick(at, simulated_time: bool, loop: bool, interval: float, dry_run: bool) -> None:
     url = db.resolve_url(start_local=False)
+    if dry_run:
+        if loop:
+            raise SessionkeeperError("--dry-run and --loop do not go together: a dry run looks once")
+        with db.connect(url, autocommit=True) as conn:
+            echo_preview(conn, at, as_json=False)
+        return
     if loop:
         if at is not None:
             raise SessionkeeperError("--now and --loop do not go together: a loop ticks at the real time")
@@ -491,10 +498,11 @@ def cron_list() -> None:
 
 
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
+from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS]:
+for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS]:
     cli.add_command(_command)
 
 

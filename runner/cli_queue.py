@@ -13,8 +13,7 @@ from psycopg.rows import dict_row
 
 from runner import db
 from runner.errors import SessionkeeperError
-
-ISO_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+from runner.timeparse import FORMS_HELP, TIME
 
 
 def _jsonable(value: object) -> object:
@@ -97,7 +96,7 @@ def reminders(booking_id: str, as_json: bool) -> None:
     help="Put failed reminders back in the queue, due now, with fresh attempts "
     "(those past their deadline expire instead).",
 )
-@click.option("--since", type=click.DateTime(formats=ISO_FORMATS), help="Only rows that failed at or after this.")
+@click.option("--since", type=TIME, help=f"Only rows that failed at or after this time ({FORMS_HELP}).")
 @click.option("--code", help="Only rows whose last provider error code is this (e.g. 131026).")
 def retry_failed(since: datetime | None, code: str | None) -> None:
     url = db.resolve_url(start_local=False)

@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+import psycopg
+from psycopg import sql as pgsql
+
 PROJECT = Path(__file__).resolve().parent.parent
 SESSIONKEEPER = [sys.executable, "-m", "runner.cli"]
 
@@ -41,3 +44,37 @@ def wait_until_blocked(conn, function: str, timeout: float = 10.0) -> None:
         if waiting:
             return
     raise AssertionError(f"{function} never waited on a lock")
+
+
+def fingerprint_query(conn: psycopg.Connection) -> pgsql.Composed:
+    """One query returning (relation, digest) for every table of scheduling and sessionkeeper_meta, cron.job when
+    pg_cron is installed here, and every sequence of those schemas (its last value)."""
+    relations = conn.execute(
+        """
+        SELECT n.nspname, c.relname, c.relkind
+        FROM pg_class AS c
+        INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
+        WHERE
+            (n.nspname IN ('scheduling', 'sessionkeeper_meta') AND c.relkind IN ('r', 'p', 'S'))
+            OR (n.nspname = 'cron' AND c.relname = 'job' AND c.relkind = 'r')
+        ORDER BY 1, 2
+        """
+    ).fetchall()
+    parts = []
+    for schema, name, kind in relations:
+        relation = pgsql.Identifier(schema, name)
+        label = pgsql.Literal(f"{schema}.{name}")
+        if kind == "S":
+            digest = pgsql.SQL("(SELECT last_value::text || '/' || is_called::text FROM {})").format(relation)
+        else:
+            digest = pgsql.SQL(
+                "(SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {} AS t)"
+            ).format(relation)
+        parts.append(pgsql.SQL("SELECT {}, {}").format(label, digest))
+    return pgsql.SQL(" UNION ALL ").join(parts)
+
+
+def fingerprint(conn: psycopg.Connection, query: pgsql.Composed | None = None) -> dict[str, str]:
+    """relation -> digest of its rows (or a sequence's last value): equal before and after means nothing was
+    written. Pass the query of fingerprint_query to reuse it."""
+    return dict(conn.execute(query or fingerprint_query(conn)).fetchall())

@@ -87,6 +87,7 @@ FUNCTIONS: dict[str, Fn] = {
     "auto_close_expired_sessions": Fn(CRON, NOW),
     "generate_all_recurring_sessions": Fn(CRON, "30, " + NOW),
     "archive_closed_sessions": Fn(CRON, "'90 days', 100, " + NOW),
+    "preview": Fn(APP, NOW, also=CRON),
     "record_delivery_status": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-1', 'delivered'"),
     "record_inbound_message": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-in-1', '4915100000001', 'Thanks'"),
 }
@@ -304,6 +305,7 @@ activate = calls("activate_scheduled_sessions")
 close = calls("auto_close_expired_sessions")
 generate_all = calls("generate_all_recurring_sessions")
 archive = calls("archive_closed_sessions")
+preview = calls("preview")
 status = calls("record_delivery_status")
 inbound = calls("record_inbound_message")
 
@@ -601,6 +603,11 @@ _HAND_WRITTEN: list[SqlCase] = [
     archive("batch-zero", "batch 0", "'90 days', 0", "SK009"),
     archive("null-now", "p_now NULL", "'90 days', 100, NULL", "SK009"),
     archive("age-text", "age not an interval", "'ninety days'", "22007"),
+    preview("null", "p_at NULL", "NULL", "SK009"),
+    preview("infinity", "p_at infinity", "'infinity'", "SK009"),
+    preview("year-10000", "p_at in year 10000", "'10000-01-01 00:00+00'", "SK009"),
+    preview("garbage", "p_at not a time", "'soon'", "22007"),
+    preview("feb-30", "impossible date", "'2030-02-30 10:00+00'", "22008"),
     # ---- the webhook -----------------------------------------------------------------------------------------
     status("provider-unknown", "provider 'sms'", "'sms', 'wamid.1', 'delivered'", "SK035"),
     status("provider-null", "provider NULL", "NULL, 'wamid.1', 'delivered'", "SK035"),
@@ -660,6 +667,7 @@ FUTURE = (
     "error: tick: p_now … is more than 5 minutes ahead of the database's time … and simulated time is off "
     "[SQLSTATE SK038]; --simulated-time writes as if it were that time"
 )
+DRY_LOOP = "error: --dry-run and --loop do not go together: a dry run looks once"
 BAD_PASSWORD = "error: cannot connect to …: FATAL:  password authentication failed for user …"
 NO_DB = "error: cannot connect to …: FATAL:  database … does not exist"
 NOT_A_URL = 'error: bad database URL not a url: missing "=" after "not" in connection info string'
@@ -690,6 +698,14 @@ CLI_CASES: list[CliCase] = [
         simulated_time=False,
     ),
     cli("tick", "as-app", "a login holding only sessionkeeper_app", "$APP_URL tick", 1, DENIED),
+    cli("tick", "dry-run-and-loop", "--dry-run with --loop", "tick --loop --dry-run", 1, DRY_LOOP),
+    cli("tick", "dry-run-bad-offset", "offset +99", "tick --dry-run --now '2030-01-01 10:00 +99'", 2, "'--now'"),
+    cli("preview", "at-missing", "no --at", "preview", 2, "'--at'"),
+    cli("preview", "at-garbage", "--at not a time", "preview --at soon", 2, "'--at'"),
+    cli("preview", "at-feb-30", "impossible date", "preview --at '2030-02-30 10:00'", 2, "'--at'"),
+    cli("preview", "at-year-10000", "year 10000", "preview --at 10000-01-01", 2, "'--at'"),
+    cli("preview", "as-worker", "a login with only the worker role", "$WORKER_URL preview --at 2030-06-03", 1, DENIED),
+    cli("preview", "as-nobody", "a login with no grants", "$NOBODY_URL preview --at 2030-06-03", 1, DENIED),
     cli("generate", "days-negative", "--days -1", "generate --days -1", 2, "'--days'"),
     cli("generate", "days-zero", "--days 0", "generate --days 0", 2, "'--days'"),
     cli("generate", "days-text", "--days abc", "generate --days abc", 2, "'--days'"),

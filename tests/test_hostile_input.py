@@ -28,7 +28,7 @@ from runner.cli import cli as sessionkeeper_cli
 from runner.db import connect
 from runner.worker import _clip
 from tests import hostile_cases as catalogue
-from tests.helpers import PROJECT, copy_project, run_cli
+from tests.helpers import PROJECT, copy_project, fingerprint_query, run_cli
 from tests.hostile_catalogue import DOCUMENT, render
 
 DBNAME = "sessionkeeper_hostile"
@@ -154,34 +154,6 @@ def _build_fixture(conn: psycopg.Connection) -> dict[str, str]:
     return ids
 
 
-def _fingerprint_query(conn: psycopg.Connection) -> pgsql.Composed:
-    """One query returning (relation, digest) for every table of scheduling and sessionkeeper_meta, cron.job when
-    pg_cron is installed here, and every sequence of those schemas (its last value)."""
-    relations = conn.execute(
-        """
-        SELECT n.nspname, c.relname, c.relkind
-        FROM pg_class AS c
-        INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
-        WHERE
-            (n.nspname IN ('scheduling', 'sessionkeeper_meta') AND c.relkind IN ('r', 'p', 'S'))
-            OR (n.nspname = 'cron' AND c.relname = 'job' AND c.relkind = 'r')
-        ORDER BY 1, 2
-        """
-    ).fetchall()
-    parts = []
-    for schema, name, kind in relations:
-        relation = pgsql.Identifier(schema, name)
-        label = pgsql.Literal(f"{schema}.{name}")
-        if kind == "S":
-            digest = pgsql.SQL("(SELECT last_value::text || '/' || is_called::text FROM {})").format(relation)
-        else:
-            digest = pgsql.SQL(
-                "(SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {} AS t)"
-            ).format(relation)
-        parts.append(pgsql.SQL("SELECT {}, {}").format(label, digest))
-    return pgsql.SQL(" UNION ALL ").join(parts)
-
-
 def fingerprint(hostile: Hostile) -> dict[str, str]:
     """relation -> digest of its rows (or a sequence's last value), read on the superuser connection."""
     return dict(hostile.conn.execute(hostile.fingerprint_query).fetchall())
@@ -239,7 +211,7 @@ def hostile(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             "$EMPTY_DIR": str(root / "empty"),
         }
         assert set(urls) == set(catalogue.URLS)
-        yield Hostile(conn, ids, urls, _projects(root), _fingerprint_query(conn))
+        yield Hostile(conn, ids, urls, _projects(root), fingerprint_query(conn))
     finally:
         conn.close()
         with connect(admin_url, autocommit=True) as admin:

@@ -12,8 +12,6 @@ SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_template scheduling.session_templates;
-    v_today date;
-    v_from date;
     v_to date;
 BEGIN
     PERFORM scheduling.check_now('generate_recurring_sessions', p_now);
@@ -29,86 +27,75 @@ BEGIN
         RETURN;
     END IF;
 
-    v_today := (p_now AT TIME ZONE v_template.time_zone)::date;
-    v_to := v_today + p_days_ahead;
-    -- The watermark: dates up to generated_until were covered by an earlier call.
-    v_from := greatest(v_today, v_template.first_date, v_template.generated_until + 1);
+    -- The new watermark, even when no occurrence is left to create.
+    v_to := (scheduling.generation_window(v_template, p_days_ahead, p_now)).to_date;
 
-    IF v_from <= v_to THEN
-        RETURN QUERY
-        WITH occurrences AS (
-            SELECT
-                o.occurrence_date AS occ_date,
-                o.starts_at AS occ_starts_at,
-                o.ends_at AS occ_ends_at,
-                scheduling.local_to_instant(o.occurrence_date::timestamp, v_template.time_zone) AS occ_visible_from
-            FROM scheduling.template_occurrences(v_template.id, v_from, v_to) AS o
-            WHERE
-                o.starts_at > p_now
-                AND NOT EXISTS (
-                    SELECT 1
-                    FROM scheduling.template_exceptions AS e
-                    WHERE e.template_id = v_template.id AND e.occurrence_date = o.occurrence_date
-                )
-        ),
+    RETURN QUERY
+    WITH occurrences AS (
+        SELECT
+            o.occurrence_date AS occ_date,
+            o.starts_at AS occ_starts_at,
+            o.ends_at AS occ_ends_at,
+            o.visible_from AS occ_visible_from
+        FROM scheduling.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
+    ),
 
-        created AS (
-            INSERT INTO scheduling.sessions AS s (
-                host_id, title, starts_at, ends_at, time_zone, start_mode, capacity, metadata, reminder_policy_id,
-                template_id, occurrence_date, visible_from, is_visible, created_at, updated_at
-            )
-            SELECT
-                v_template.host_id,
-                v_template.title,
-                oc.occ_starts_at,
-                oc.occ_ends_at,
-                v_template.time_zone,
-                v_template.start_mode,
-                v_template.capacity,
-                v_template.metadata,
-                v_template.reminder_policy_id,
-                v_template.id,
-                oc.occ_date,
-                oc.occ_visible_from,
-                oc.occ_visible_from <= p_now,
-                p_now,
-                p_now
-            FROM occurrences AS oc
-            ORDER BY oc.occ_date
-            ON CONFLICT ON CONSTRAINT sessions_template_occurrence_key DO NOTHING
-            RETURNING s.id AS new_id, s.occurrence_date AS new_date, s.starts_at AS new_starts_at, s.ends_at AS new_ends_at
-        ),
-
-        history AS (
-            INSERT INTO scheduling.session_status_history (
-                session_id, from_status, to_status, is_delayed, reason, detail, slot_version, happened_at
-            )
-            SELECT
-                c.new_id, NULL, 'scheduled', FALSE, 'automatic',
-                format(
-                    'generated from template %s for %s: %s .. %s', v_template.id, c.new_date, c.new_starts_at,
-                    c.new_ends_at
-                ),
-                1, p_now
-            FROM created AS c
-            RETURNING 1 AS one
-        ),
-
-        logged AS (
-            INSERT INTO scheduling.recurring_session_logs (
-                template_id, session_id, occurrence_date, action, detail, happened_at
-            )
-            SELECT
-                v_template.id, c.new_id, c.new_date, 'generated',
-                format('%s .. %s', c.new_starts_at, c.new_ends_at), p_now
-            FROM created AS c
-            RETURNING 1 AS one
+    created AS (
+        INSERT INTO scheduling.sessions AS s (
+            host_id, title, starts_at, ends_at, time_zone, start_mode, capacity, metadata, reminder_policy_id,
+            template_id, occurrence_date, visible_from, is_visible, created_at, updated_at
         )
+        SELECT
+            v_template.host_id,
+            v_template.title,
+            oc.occ_starts_at,
+            oc.occ_ends_at,
+            v_template.time_zone,
+            v_template.start_mode,
+            v_template.capacity,
+            v_template.metadata,
+            v_template.reminder_policy_id,
+            v_template.id,
+            oc.occ_date,
+            oc.occ_visible_from,
+            oc.occ_visible_from <= p_now,
+            p_now,
+            p_now
+        FROM occurrences AS oc
+        ORDER BY oc.occ_date
+        ON CONFLICT ON CONSTRAINT sessions_template_occurrence_key DO NOTHING
+        RETURNING s.id AS new_id, s.occurrence_date AS new_date, s.starts_at AS new_starts_at, s.ends_at AS new_ends_at
+    ),
 
-        SELECT c.new_id, c.new_date, c.new_starts_at
+    history AS (
+        INSERT INTO scheduling.session_status_history (
+            session_id, from_status, to_status, is_delayed, reason, detail, slot_version, happened_at
+        )
+        SELECT
+            c.new_id, NULL, 'scheduled', FALSE, 'automatic',
+            format(
+                'generated from template %s for %s: %s .. %s', v_template.id, c.new_date, c.new_starts_at,
+                c.new_ends_at
+            ),
+            1, p_now
         FROM created AS c
-        ORDER BY c.new_date;
-    END IF;
+        RETURNING 1 AS one
+    ),
+
+    logged AS (
+        INSERT INTO scheduling.recurring_session_logs (
+            template_id, session_id, occurrence_date, action, detail, happened_at
+        )
+        SELECT
+            v_template.id, c.new_id, c.new_date, 'generated',
+            format('%s .. %s', c.new_starts_at, c.new_ends_at), p_now
+        FROM created AS c
+        RETURNING 1 AS one
+    )
+
+    SELECT c.new_id, c.new_date, c.new_starts_at
+    FROM created AS c
+    ORDER BY c.new_date;
 
     UPDATE scheduling.session_templates AS t
     SET generated_until = greatest(t.generated_until, v_to)

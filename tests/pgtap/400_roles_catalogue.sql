@@ -19,7 +19,7 @@ FROM
         'reschedule_booking', 'enroll', 'book_next_available', 'create_workshop', 'create_workshop_run',
         'add_workshop_session', 'clone_workshop_sessions', 'create_template', 'update_template', 'pause_template',
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
-        'template_occurrences'
+        'template_occurrences', 'preview'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
@@ -38,7 +38,7 @@ SELECT
 FROM
     unnest(ARRAY[
         'tick', 'activate_scheduled_sessions', 'auto_close_expired_sessions', 'generate_all_recurring_sessions',
-        'archive_closed_sessions', 'health'
+        'archive_closed_sessions', 'health', 'preview'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT

@@ -16,7 +16,7 @@ INSERT INTO t_filled_views VALUES
 GRANT SELECT ON t_filled_views TO sessionkeeper_app;
 
 SELECT plan(
-    49
+    50
     + (
         SELECT count(*)::integer FROM pg_class AS c
         WHERE c.relnamespace = 'scheduling'::regnamespace AND c.relkind = 'v'
@@ -121,6 +121,12 @@ SELECT is(
     ),
     3,
     'the app generates its sessions (generate_recurring_sessions)'
+);
+SELECT results_eq(
+    $$SELECT p.from_state, p.to_state FROM scheduling.preview('2031-05-10 08:10Z') AS p
+    WHERE p.kind = 'session' AND p.title = 'Daily stretch'$$,
+    $$VALUES ('scheduled'::text, 'in_progress'::text)$$,
+    'the app previews what tick would do (preview)'
 );
 SELECT lives_ok(
     $$INSERT INTO t_ids VALUES ('live', scheduling.create_session(

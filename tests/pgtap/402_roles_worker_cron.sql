@@ -3,7 +3,7 @@
 -- through its own SECURITY DEFINER functions only; every table, the other roles' functions and the internal
 -- helpers are refused (42501). The webhook role records delivery reports and replies, and gets nothing else.
 BEGIN;
-SELECT plan(66);
+SELECT plan(67);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
@@ -251,6 +251,13 @@ SELECT results_eq(
 -- ---- cron -------------------------------------------------------------------------------------------------------
 SET LOCAL ROLE sessionkeeper_cron;
 
+SELECT is(
+    (
+        SELECT count(*)::integer FROM scheduling.preview('2031-05-01 10:00:30Z') AS p
+        WHERE p.kind = 'session'
+    ), 4,
+    'cron previews the four starts before it ticks (preview)'
+);
 SELECT is(
     (scheduling.tick('2031-05-01 10:00:30Z') ->> 'started')::integer, 4, 'cron ticks: the four appointments start'
 );
