@@ -2,7 +2,7 @@
 
 Compared, in the same run and on the same rows:
 * scheduling.tick(p_now): set-based, with history rows and one NOTIFY;
-* a client loop that reads the due sessions and updates them one row at a time (seed 001's
+* a client loop that reads the due sessions and updates them one row at a time (a typical
   service: one round trip per session), with no history at all;
 * a bare UPDATE of the same rows: the lower bound, nothing but the status change.
 Every measurement runs in a transaction that is rolled back, so each sees the same due rows.

@@ -1,4 +1,4 @@
-"""The catalogue of hostile input, as data (issue 8): every public SQL function and every `sessionkeeper`
+"""The catalogue of hostile input, as data: every public SQL function and every `sessionkeeper`
 command, called with what a careless or malicious caller might send, and the error each one gives.
 
 tests/test_hostile_input.py runs every row against a migrated database holding the fixture below and proves

@@ -1,4 +1,4 @@
-"""50 concurrent enrollments into a 10-seat session admit exactly 10, whatever the interleaving (issue 7).
+"""50 concurrent enrollments into a 10-seat session admit exactly 10, whatever the interleaving.
 
 Fifty threads, each with its own connection (opened once, reused every round), start together on a barrier
 and call scheduling.enroll(..., p_waitlist => false) for distinct people; 100 rounds, a fresh session each.

@@ -1,4 +1,4 @@
-"""Live events (seed 001's session-status-updated): NOTIFY payloads, `sessionkeeper watch`, `tick`."""
+"""Live events (one per session status change): NOTIFY payloads, `sessionkeeper watch`, `tick`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Least privilege (issue 8) from the outside: the catalogue against the files of sql/functions, and real LOGIN
+"""Least privilege from the outside: the catalogue against the files of sql/functions, and real LOGIN
 roles granted one group role each, connecting over TCP with a password as a deployment's would.
 
 Roles are cluster-wide, so every login made here has a unique name and is dropped at the end of its test.

@@ -6,7 +6,7 @@
 |  | twilio with WHATSAPP_ACCOUNT_SID, else console |
 | WHATSAPP_CLOUD_TOKEN, WHATSAPP_PHONE_NUMBER_ID | Cloud API credentials |
 | WHATSAPP_CLOUD_BASE_URL, WHATSAPP_CLOUD_API_VERSION | Cloud API endpoint (tests point it at 127.0.0.1) |
-| WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN, WHATSAPP_FROM_NUMBER | Twilio (seed 004's names; TWILIO_* also read) |
+| WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN, WHATSAPP_FROM_NUMBER | Twilio (TWILIO_* also read) |
 | TWILIO_BASE_URL | Twilio endpoint |
 | SESSIONKEEPER_SEND_TIMEOUT | seconds before a send counts as timed out (default 10) |
 """

@@ -1,6 +1,6 @@
 """Twilio WhatsApp: the Messages resource with a content template (ContentSid + ContentVariables).
 
-Accepts seed 004's variable names (WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN, WHATSAPP_FROM_NUMBER).
+Reads WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN and WHATSAPP_FROM_NUMBER (or the TWILIO_* names).
 """
 
 from __future__ import annotations

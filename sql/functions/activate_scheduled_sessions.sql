@@ -33,7 +33,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) IS
-'What pg_cron runs hourly (job sessionkeeper-activate-sessions), seed 002: makes visible (is_visible) every not '
+'What pg_cron runs hourly (job sessionkeeper-activate-sessions): makes visible (is_visible) every not '
 'deleted session whose visible_from (the start of its date in its own zone, for generated sessions) has passed, '
 'and returns them. Rows locked by another transaction wait for the next run. Does not change status: the '
 'lifecycle stays tick''s.'

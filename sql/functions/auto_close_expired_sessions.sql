@@ -62,7 +62,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
-'What pg_cron runs every 5 minutes (job sessionkeeper-close-expired), seed 002: closes sessions past their end by '
+'What pg_cron runs every 5 minutes (job sessionkeeper-close-expired): closes sessions past their end by '
 'running the same set-based step as tick (advance_due_sessions) under tick''s advisory lock, so the two never '
 'conflict and agree on the lifecycle: automatic sessions whose end passed are completed (with history), '
 'host_started ones not delayed complete at their end, delayed ones still wait for complete_session. Like tick '

@@ -87,7 +87,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, timestamptz) IS
-'Seed 003''s findNextAvailableSession, booked atomically: the earliest session of the (active) workshop that '
+'The next available session for an order, booked atomically: the earliest session of the (active) workshop that '
 'is scheduled, not started at p_now, not full (0 = unlimited) and not already booked by the person, locked '
 'and re-checked before create_booking (reminders planned; an order item with p_order_reference). Concurrent '
 'callers never overbook. Returns the booking and its session. Errors: SK028 unknown workshop, SK007 unknown '

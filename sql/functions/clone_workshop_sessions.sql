@@ -124,7 +124,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.clone_workshop_sessions(uuid, date, text, timestamptz, uuid, text) IS
-'Seed 003''s "repeat workshop": a new run of the workshop starting on local date p_new_start_date whose '
+'Repeats a workshop: a new run of the workshop starting on local date p_new_start_date whose '
 'sessions keep the day offsets, local start and end times (in the workshop''s zone, across DST: '
 'local_to_instant), capacity and metadata of the latest run with sessions (or p_source_run_id). Default name '
 '"<Month YYYY> Batch". Returns the new sessions. Errors: SK028 unknown workshop, SK029 run not of this '

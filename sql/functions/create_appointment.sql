@@ -55,7 +55,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.create_appointment(uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz)
 IS
-'A 1:1 appointment (seed 004) in one call: creates a session of capacity 1 titled p_service with host '
+'A 1:1 appointment in one call: creates a session of capacity 1 titled p_service with host '
 'p_host_id (its time zone), optionally with the reminder policy named p_reminder_policy (NULL = default), '
 'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
 'SK016 unknown policy. Nothing is written when any of them fails.'

@@ -46,7 +46,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.reminder_block_reason(
     scheduling.reminders, scheduling.bookings, scheduling.sessions, scheduling.people, timestamptz
 ) IS
-'The claim-time re-check (seed 000): NULL when the row may be sent at p_now, else why not. Any kind: deadline '
+'The claim-time re-check: NULL when the row may be sent at p_now, else why not. Any kind: deadline '
 'passed (the row expires), recipient deleted, without phone, without WhatsApp consent. A reminder also: '
 'session deleted, not scheduled, rescheduled (slot_version changed), booking not confirmed. A cancellation '
 'message is sent although its booking or session is cancelled: that is its point.';

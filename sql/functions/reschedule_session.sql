@@ -71,7 +71,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz, text, timestamptz) IS
-'Moves a scheduled, cancelled or no_show session to a new slot (seed 000 assignSessionToSlot): status '
+'Moves a scheduled, cancelled or no_show session to a new slot: status '
 'scheduled, is_delayed false, started/completed/cancellation fields cleared, slot_version + 1. Writes a '
 'history row naming the old and new slot (also when it stays scheduled) and NOTIFY; returns the row. '
 'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.'

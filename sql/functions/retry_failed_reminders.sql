@@ -58,7 +58,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.retry_failed_reminders(timestamptz, text, text, timestamptz) IS
-'Seed 000''s "retry failed workflows": failed rows (that failed, by updated_at, at or after p_since when given; '
+'Retries failed sends: failed rows (that failed, by updated_at, at or after p_since when given; '
 'whose last_error_code is p_error_code when given) go back to pending, due at p_now, attempts reset to 0; the '
 'history row (state_reason) names p_actor and the earlier failure; last_error_code and last_error_message are '
 'kept. Rows whose deadline has passed become expired instead. Returns the number re-queued only (expired '

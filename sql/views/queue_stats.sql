@@ -18,7 +18,7 @@ SELECT
 FROM scheduling.reminders AS r;
 
 COMMENT ON VIEW scheduling.queue_stats IS
-'One row about the outbox at now() (seed 004''s GET /queue/stats): waiting = pending and due, delayed = '
+'One row about the outbox at now() (queue statistics): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
 '(NULL when none), uncertain = rows that may have reached the provider more than once (any state).';

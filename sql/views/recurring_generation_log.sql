@@ -20,7 +20,7 @@ LEFT JOIN scheduling.sessions AS s ON l.session_id = s.id
 ORDER BY l.id DESC;
 
 COMMENT ON VIEW scheduling.recurring_generation_log IS
-'Seed 002''s generation log, newest first: each generated, removed, kept, skipped session and each failed '
+'The recurring generation log, newest first: each generated, removed, kept, skipped session and each failed '
 'generation, with the template''s title and the session as it is now (NULL once archived).';
 
 GRANT SELECT ON scheduling.recurring_generation_log TO sessionkeeper_app;

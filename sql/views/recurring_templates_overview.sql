@@ -60,7 +60,7 @@ LEFT JOIN c ON t.id = c.template_id
 ORDER BY t.title, t.id;
 
 COMMENT ON VIEW scheduling.recurring_templates_overview IS
-'Seed 002''s template queries: each template with its rule, local start, duration and zone, its next occurrence '
+'Recurring templates at a glance: each template with its rule, local start, duration and zone, its next occurrence '
 '(active templates, within about 400 days, skipped dates left out), how many sessions it ever generated, and its '
 'live (not deleted, not archived) sessions: count, earliest and latest start.';
 

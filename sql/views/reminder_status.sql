@@ -31,7 +31,7 @@ FROM scheduling.reminders AS r
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
 
 COMMENT ON VIEW scheduling.reminder_status IS
-'Every outbox row per booking (seed 004''s GET /bookings/:id/reminders): key, kind, state, scheduled_for (the '
+'Every outbox row per booking: key, kind, state, scheduled_for (the '
 'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
 'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once), '
 'and what the provider reported: delivery_status (sent, delivered, read, failed; NULL before any report), '

@@ -33,7 +33,7 @@ LEFT JOIN scheduling.workshops AS w ON r.workshop_id = w.id
 WHERE s.deleted_at IS NULL;
 
 COMMENT ON VIEW scheduling.session_availability IS
-'Seed 003''s session_availability: every session that is not deleted, with its workshop, run and day number, '
+'Availability per session: every session that is not deleted, with its workshop, run and day number, '
 'capacity (0 = unlimited), current_attendees (confirmed bookings), seats_left (NULL = unlimited), people '
 'waiting, and calculated_status: cancelled; completed (completed, no-show, or ended by now()); full (at '
 'capacity, never when unlimited); active (some attendees); upcoming (none).';

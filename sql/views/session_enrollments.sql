@@ -42,7 +42,7 @@ LEFT JOIN scheduling.workshop_runs AS r ON s.workshop_run_id = r.id
 WHERE q.status = 'waiting' AND s.deleted_at IS NULL;
 
 COMMENT ON VIEW scheduling.session_enrollments IS
-'Attendees by session (seed 003''s enrollment queries): one row per confirmed booking and per waiting '
+'Attendees by session (enrollments): one row per confirmed booking and per waiting '
 'waitlist entry (with its position, 1 = next to get a seat), with the person, order reference and when.';
 
 GRANT SELECT ON scheduling.session_enrollments TO sessionkeeper_app;

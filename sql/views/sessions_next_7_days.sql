@@ -27,7 +27,7 @@ WHERE
 ORDER BY s.starts_at, s.id;
 
 COMMENT ON VIEW scheduling.sessions_next_7_days IS
-'Seed 002''s monitoring query: live sessions whose local date (in their own zone) is today to today + 7, with '
+'Monitoring, the week ahead: live sessions whose local date (in their own zone) is today to today + 7, with '
 'their status, visibility and the template they were generated from (NULL for sessions created directly).';
 
 GRANT SELECT ON scheduling.sessions_next_7_days TO sessionkeeper_app;

@@ -32,7 +32,7 @@ LEFT JOIN scheduling.sessions AS s ON r.id = s.workshop_run_id AND s.deleted_at 
 GROUP BY r.id, w.id;
 
 COMMENT ON VIEW scheduling.workshop_run_summary IS
-'Seed 003''s workshop_run_summary: one row per workshop run with its sessions, cancelled sessions, seats '
+'A summary per workshop run: one row per workshop run with its sessions, cancelled sessions, seats '
 '(NULL when a session is unlimited), confirmed enrollments, distinct attendees, first start, last end and '
 'calculated_status (cancelled, empty, completed, in_progress, upcoming; by now()).';
 

@@ -19,7 +19,7 @@ WHERE
 GROUP BY w.id;
 
 COMMENT ON VIEW scheduling.workshops_with_available_sessions IS
-'Seed 003''s "workshops with available sessions": active workshops with at least one session that is '
+'Workshops with available sessions: active workshops with at least one session that is '
 'scheduled, not started by now() and not full (0 = unlimited); how many and the next start.';
 
 GRANT SELECT ON scheduling.workshops_with_available_sessions TO sessionkeeper_app;
