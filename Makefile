@@ -10,7 +10,7 @@ APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
-.PHONY: help deps system-deps python-deps run test lint test-pgtap test-python test-faults bench clean
+.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -49,6 +49,9 @@ run: deps ## Start the embedded database, migrate, and keep the system running (
 	$(BIN)/sessionkeeper run --demo
 
 test: deps lint test-pgtap test-python ## Lint, then pgTAP and pytest against throwaway clusters
+
+test-fast: deps lint test-pgtap ## The same without the fault suite (tests/faults), for the edit-test loop
+	$(BIN)/pytest --ignore=tests/faults
 
 lint: python-deps ## sqlfluff (dialect postgres) and ruff
 	$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)

@@ -12,7 +12,7 @@ import psycopg
 from runner import config, db, loops, schedules
 from runner.cli_preview import echo_preview
 from runner.errors import SessionkeeperError
-from runner.migrate import Migrator
+from runner.migrate import Migrator, migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
 
 DATABASE_OPTIONS_HELP = (
@@ -185,15 +185,7 @@ def migrate(ctx: click.Context, dry_run: bool) -> None:
 
 
 def run_migrations(url: str, *, dry_run: bool = False, say=click.echo):
-    with db.connect(url, autocommit=True) as conn:
-        outcome = Migrator(conn, config.project_dir(), say=say).run(dry_run=dry_run)
-    report = outcome.schedules
-    if report is not None:
-        for line in schedules.describe(report):
-            say(line)
-    if not outcome.changed_anything:
-        say("nothing to do: the database is up to date")
-    return outcome
+    return migrate_and_report(url, config.project_dir(), dry_run=dry_run, say=say)
 
 
 @migrate.command("status", help="List migrations and SQL objects: applied, pending, edited or changed.")

@@ -11,8 +11,9 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from runner import db
+from runner import config, db
 from runner.errors import SessionkeeperError
+from runner.migrate import migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
 
 
@@ -158,10 +159,8 @@ def add_demo_data(url: str, say) -> None:
     "(fictional +1 555 numbers). Migrates first."
 )
 def demo() -> None:
-    from runner.cli import run_migrations
-
     url = db.resolve_url(start_local=True)
-    run_migrations(url, say=lambda line: None)
+    migrate_and_report(url, config.project_dir(), say=lambda line: None)
     add_demo_data(url, click.echo)
 
 

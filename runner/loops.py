@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 import psycopg
 
 from runner import db
+from runner.backoff import Backoff
 from runner.errors import SessionkeeperError
 
 STATUS_CHANNEL = "scheduling_session_status"
-MAX_BACKOFF_SECONDS = 30.0
 
 
 class StopSignal:
@@ -74,24 +74,24 @@ def run_forever(url: str, *, tick_interval: float | None, say: Callable[[str], N
 def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[str], None]) -> None:
     """Call scheduling.tick every ``interval`` seconds until ``stop`` is set; survive a lost database."""
     conn: psycopg.Connection | None = None
-    backoff = 1.0
+    backoff = Backoff()
     while not stop.is_set():
         try:
             if conn is None or conn.closed:
                 conn = db.connect(url, autocommit=True)
             counts = tick_once(conn)
-            backoff = 1.0
+            backoff.reset()
             changed = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool) and v}
             if changed:
                 say(f"tick {json.dumps(changed)}")
             stop.wait(interval)
         except (psycopg.OperationalError, SessionkeeperError) as problem:
-            say(f"database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
+            delay = backoff.next()
+            say(f"database unavailable ({db.first_line(problem)}); retrying in {delay:g} s")
             if conn is not None:
                 conn.close()
             conn = None
-            stop.wait(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            stop.wait(delay)
         except psycopg.Error as problem:
             # A failing tick is logged and tried again next interval; it must not stop the loop.
             state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
@@ -112,19 +112,19 @@ def describe_event(payload: dict) -> str:
 def watch(url: str, *, as_json: bool, say: Callable[[str], None]) -> None:
     """LISTEN on the status channel and print each event until stopped."""
     with StopSignal() as stop:
-        backoff = 1.0
+        backoff = Backoff()
         while not stop.is_set:
             try:
                 with db.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {STATUS_CHANNEL}")
-                    backoff = 1.0
+                    backoff.reset()
                     while not stop.is_set:
                         for notice in conn.notifies(timeout=0.5):
                             say(notice.payload if as_json else _describe_raw(notice.payload))
             except (psycopg.OperationalError, SessionkeeperError) as problem:
-                say(f"database unavailable ({db.first_line(problem)}); retrying in {backoff:g} s")
-                stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                delay = backoff.next()
+                say(f"database unavailable ({db.first_line(problem)}); retrying in {delay:g} s")
+                stop.wait(delay)
 
 
 def _describe_raw(payload: str) -> str:

@@ -399,3 +399,15 @@ class Migrator:
                     remaining = [sql_file for sql_file, _ in deferred]
         except psycopg.Error as problem:
             raise SessionkeeperError(f"applying sql/: {problem}") from None
+
+
+def migrate_and_report(url: str, project_dir: Path, *, dry_run: bool = False, say: Callable[[str], None] = print):
+    """Migrate the database at ``url`` and tell ``say`` what became of the schedules, or that nothing changed."""
+    with db.connect(url, autocommit=True) as conn:
+        outcome = Migrator(conn, project_dir, say=say).run(dry_run=dry_run)
+    if outcome.schedules is not None:
+        for line in schedules.describe(outcome.schedules):
+            say(line)
+    if not outcome.changed_anything:
+        say("nothing to do: the database is up to date")
+    return outcome

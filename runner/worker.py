@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg.rows import dict_row
 
+from runner.backoff import Backoff
 from runner.db import first_line
 from runner.outbound import OutboundMessage, SendOutcome, Verdict
 from runner.senders import Sender
 
 DUE_CHANNEL = "scheduling_reminders_due"
-MAX_BACKOFF_SECONDS = 30.0
 EXIT_HALTED = 2
 
 
@@ -125,20 +125,18 @@ class ReminderWorker:
 
     async def _listen(self) -> None:
         """Turn NOTIFY scheduling_reminders_due into a wake-up for idle lanes."""
-        backoff = 1.0
+        backoff = Backoff()
         while not self.stop.is_set():
             try:
                 async with await self._connect() as conn:
                     await conn.execute(f"LISTEN {DUE_CHANNEL}")
-                    backoff = 1.0
+                    backoff.reset()
                     # NOTIFYs sent while we were not listening are lost: have the lanes look again.
                     self.wake.set()
                     async for _notice in conn.notifies():
                         self.wake.set()
             except psycopg.OperationalError as problem:
-                self._log_lost("listener", problem, backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                await self._pause(self._log_lost("listener", problem, backoff.next()))
 
     async def _heartbeat(self) -> None:
         while not self.stop.is_set():
@@ -184,11 +182,11 @@ class ReminderWorker:
         return "\n".join(lines) + "\n"
 
     async def _lane(self, number: int) -> None:
-        backoff = 1.0
+        backoff = Backoff()
         while not self.stop.is_set():
             try:
                 async with await self._connect() as conn:
-                    backoff = 1.0
+                    backoff.reset()
                     while not self.stop.is_set():
                         batch = await self.claim(conn)
                         if batch:
@@ -196,14 +194,12 @@ class ReminderWorker:
                         else:
                             await self._idle(conn)
             except psycopg.OperationalError as problem:
-                self._log_lost(f"lane {number}", problem, backoff)
-                await self._pause(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                await self._pause(self._log_lost(f"lane {number}", problem, backoff.next()))
             except psycopg.Error as problem:
                 # A SQL error (a function missing after a bad deploy, say) is logged and retried.
-                self.log(f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {backoff:g} s")
-                await self._pause(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                delay = backoff.next()
+                self.log(f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {delay:g} s")
+                await self._pause(delay)
 
     async def _idle(self, conn: psycopg.AsyncConnection) -> None:
         if self.rate_limited:
@@ -223,8 +219,9 @@ class ReminderWorker:
         for task in pending:
             task.cancel()
 
-    def _log_lost(self, who: str, problem: Exception, backoff: float) -> None:
-        self.log(f"{who}: database unavailable ({first_line(problem)}); retrying in {backoff:g} s")
+    def _log_lost(self, who: str, problem: Exception, delay: float) -> float:
+        self.log(f"{who}: database unavailable ({first_line(problem)}); retrying in {delay:g} s")
+        return delay
 
     # ---- one batch ---------------------------------------------------------------------------
     async def claim(self, conn: psycopg.AsyncConnection) -> list[OutboundMessage]:

@@ -1,0 +1,28 @@
+"""How long a process waits before reconnecting to a database it lost: 1 s, doubling, at most 30 s.
+
+The worker's lanes and listener, the tick loop and ``watch`` all survive a database restart the same
+way; this is that one rule. A success resets the wait.
+"""
+
+from __future__ import annotations
+
+FIRST_SECONDS = 1.0
+MAX_SECONDS = 30.0
+
+
+class Backoff:
+    """The next wait after a failure; ``reset`` after a success."""
+
+    def __init__(self, first: float = FIRST_SECONDS, ceiling: float = MAX_SECONDS) -> None:
+        self.first = first
+        self.ceiling = ceiling
+        self.current = first
+
+    def reset(self) -> None:
+        self.current = self.first
+
+    def next(self) -> float:
+        """The wait to use now; the one after it is twice as long, up to the ceiling."""
+        delay = self.current
+        self.current = min(self.current * 2, self.ceiling)
+        return delay
