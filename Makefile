@@ -10,7 +10,7 @@ APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
-.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults bench clean
+.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults schema bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -66,6 +66,9 @@ test-python: deps ## pytest (each test gets a fresh copy of a migrated template 
 
 test-faults: deps ## Only the fault suite (tests/faults): kills, restarts, provider down, races
 	$(BIN)/pytest tests/faults
+
+schema: deps ## Rewrite docs/schema.sql, the state the migrations build, from a freshly migrated database
+	$(BIN)/python -m tests.schema_snapshot
 
 bench: deps ## Run the benchmarks under bench/ and print their figures
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
