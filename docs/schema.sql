@@ -272,7 +272,7 @@ COMMENT ON COLUMN scheduling.sessions.occurrence_date IS 'The local date (in the
 -- Name: COLUMN sessions.visible_from; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sessions.visible_from IS 'When the session becomes visible to users (seed 002): the start of its occurrence date in its own zone for generated sessions; NULL for sessions created directly (visible at once).';
+COMMENT ON COLUMN scheduling.sessions.visible_from IS 'When the session becomes visible to users: the start of its occurrence date in its own zone for sessions generated from a template (activate_scheduled_sessions reveals them then); NULL for sessions created directly (visible at once).';
 
 --
 -- Name: COLUMN sessions.is_visible; Type: COMMENT; Schema: scheduling; Owner: -
@@ -296,7 +296,7 @@ COMMENT ON COLUMN scheduling.sessions.day_number IS 'Day 1, Day 2 ... of the ses
 -- Name: COLUMN sessions.current_attendees; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sessions.current_attendees IS 'Confirmed bookings of the session (seed 003), kept by trigger bookings_track_attendees; never written by apps.';
+COMMENT ON COLUMN scheduling.sessions.current_attendees IS 'Confirmed bookings of the session (seats taken), kept by trigger bookings_track_attendees; never written by apps.';
 
 --
 -- Name: session_templates; Type: TABLE; Schema: scheduling; Owner: -
@@ -478,7 +478,7 @@ CREATE TABLE scheduling.reminder_policies (
 -- Name: TABLE reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (seed 000: 1 hour) and/or every repeat_every counted from the booking time (seed 004: 2 hours), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
+COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -
@@ -644,7 +644,7 @@ CREATE TABLE scheduling.order_items (
 -- Name: TABLE order_items; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.order_items IS 'Seed 003''s order_items: one line per session an order enrolled a person in (or waitlisted them for), carrying workshop, run and session. Orders live elsewhere: order_reference. Written by enroll and book_next_available when they get an order reference.';
+COMMENT ON TABLE scheduling.order_items IS 'One line per session an order enrolled a person in (or waitlisted them for), carrying workshop, run and session. Orders live elsewhere: order_reference. Written by enroll and book_next_available when they get an order reference.';
 
 --
 -- Name: order_items_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -736,7 +736,7 @@ CREATE TABLE scheduling.recurring_session_logs (
 -- Name: TABLE recurring_session_logs; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.recurring_session_logs IS 'Seed 002''s generation log: one row per session generated from a template, per future occurrence removed or kept (booked or moved by hand) by an edit or pause, per date skipped or moved, and per template whose generation failed in generate_all_recurring_sessions (detail holds the error). session_id has no foreign key: the session may be archived. happened_at is p_now, recorded_at the wall clock.';
+COMMENT ON TABLE scheduling.recurring_session_logs IS 'The generation log of recurring templates: one row per session generated from a template, per future occurrence removed or kept (booked or moved by hand) by an edit or pause, per date skipped or moved, and per template whose generation failed in generate_all_recurring_sessions (detail holds the error). session_id has no foreign key: the session may be archived. happened_at is p_now, recorded_at the wall clock.';
 
 --
 -- Name: recurring_session_logs_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -920,7 +920,7 @@ CREATE TABLE scheduling.workshop_runs (
 -- Name: TABLE workshop_runs; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.workshop_runs IS 'One run of a workshop (seed 003''s "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and end_date are the local dates (workshop zone) of its first and last session, kept by add_workshop_session and clone_workshop_sessions. Derived state: view workshop_run_summary.';
+COMMENT ON TABLE scheduling.workshop_runs IS 'One run of a workshop (for example "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and end_date are the local dates (workshop zone) of its first and last session, kept by add_workshop_session and clone_workshop_sessions. Derived state: view workshop_run_summary.';
 
 --
 -- Name: workshops; Type: TABLE; Schema: scheduling; Owner: -
@@ -945,7 +945,7 @@ CREATE TABLE scheduling.workshops (
 -- Name: TABLE workshops; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.workshops IS 'A workshop (seed 003): sessions grouped into runs. default_capacity is the seats of each new session (0 = unlimited); time_zone is where its local times (and DST) are kept when a run is cloned; reminder_policy_id applies to its sessions (NULL = ''default''). Write through create_workshop.';
+COMMENT ON TABLE scheduling.workshops IS 'A workshop: sessions grouped into runs (a multi-day course repeated as batches). default_capacity is the seats of each new session (0 = unlimited); time_zone is where its local times (and DST) are kept when a run is cloned; reminder_policy_id applies to its sessions (NULL = ''default''). Write through create_workshop.';
 
 --
 -- Name: session_status_history; Type: TABLE; Schema: scheduling; Owner: -

@@ -3,16 +3,25 @@
 * No import cycle among the modules of ``runner`` (imports inside functions count: a lazy import
   that goes back up the tree is still a cycle, it only fails later).
 * One reconnect backoff (runner.backoff), used by every long-running loop.
+* Docs and comments say things in their own words: nothing cites the project's early working notes
+  ("seed 003"), its issue tracker ("issue 8") or a design document that is not in the repository.
+  Migrations that landed before this rule keep their text (a landed migration is never edited).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from runner.backoff import Backoff
 
-RUNNER = Path(__file__).resolve().parent.parent / "runner"
+ROOT = Path(__file__).resolve().parent.parent
+RUNNER = ROOT / "runner"
+OUTSIDE_REFERENCE = re.compile(r"\bseeds? ?/?\d{3}\b|\bseeds/|\bissue #?\d+\b|DESIGN\.md", re.IGNORECASE)
+# Text the rule does not reach: migrations that landed before it, and a frozen dump of an old release.
+FROZEN = re.compile(r"^migrations/00(?:0[1-9]|10)_|^tests/fixtures/")
+TEXT_SUFFIXES = {".py", ".sql", ".md", ".toml", ".service", ".timer", ".env", ".json", ".cfg"}
 
 
 def _module_name(path: Path) -> str:
@@ -89,3 +98,32 @@ def test_every_reconnecting_loop_uses_the_one_backoff():
             continue
         text = path.read_text()
         assert "backoff * 2" not in text and "MAX_BACKOFF" not in text, f"{path.name} doubles a wait of its own"
+
+
+def _repository_text_files() -> list[Path]:
+    folders = ["runner", "sql", "migrations", "tests", "bench", "docs", "deploy", ".ci"]
+    files = [ROOT / "README.md", ROOT / "Makefile", ROOT / "pyproject.toml"]
+    for folder in folders:
+        files.extend(path for path in (ROOT / folder).rglob("*") if path.is_file() and path.suffix in TEXT_SUFFIXES)
+    return [path for path in files if "__pycache__" not in path.parts]
+
+
+def test_docs_and_comments_do_not_point_outside_the_repository():
+    files = _repository_text_files()
+    assert len(files) > 100, "the scan sees the repository"
+    citing = []
+    for path in files:
+        relative = path.relative_to(ROOT).as_posix()
+        if FROZEN.match(relative) or relative == "tests/test_code_structure.py":
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if OUTSIDE_REFERENCE.search(line):
+                citing.append(f"{relative}:{number}: {line.strip()[:100]}")
+    assert citing == [], "say it in your own words:\n" + "\n".join(citing)
+
+
+def test_the_outside_reference_pattern_matches_what_it_should():
+    for text in ("as seed 004 says", "Seed 003's order_items", "see issue 8", "issue #12", "DESIGN.md", "seeds/002"):
+        assert OUTSIDE_REFERENCE.search(text), text
+    for text in ("a random seed", "seeded 300 rows", "the issue is", "design"):
+        assert not OUTSIDE_REFERENCE.search(text), text

@@ -1,4 +1,4 @@
--- tick(): one session that cannot move does not stop the others (seed 001).
+-- tick(): one session that cannot move does not stop the others.
 BEGIN;
 SELECT plan(7);
 

@@ -1,5 +1,6 @@
--- Reminder planning: seed 004's example, seed 000's one-hour reminder, quiet hours (midnight, DST), replanning
--- on reschedule and cancel with rows pending, leased and sent, cancellation messages, idempotency.
+-- Reminder planning: reminders every two hours until the appointment, the one-hour reminder, quiet hours
+-- (midnight, DST), replanning on reschedule and cancel with rows pending, leased and sent, cancellation
+-- messages, idempotency.
 BEGIN;
 SELECT plan(31);
 
@@ -21,7 +22,7 @@ INSERT INTO t_ids VALUES
 ('bea', scheduling.create_person('Bea', '+4915112345680', 'Europe/Berlin', TRUE)),
 ('cid', scheduling.create_person('Cid', '+4915112345681', 'Europe/Berlin', TRUE));
 
--- Seed 004: booking made at 00:00 for 10:00, every 2 hours -> 02:00, 04:00, 06:00, 08:00.
+-- Every two hours: booking made at 00:00 for 10:00, every 2 hours -> 02:00, 04:00, 06:00, 08:00.
 INSERT INTO t_ids VALUES (
     'appt', scheduling.create_appointment(
         pg_temp.sid('host'), pg_temp.sid('ann'), 'Haircut', '2031-07-01 10:00Z', '2031-07-01 10:30Z',
@@ -35,7 +36,7 @@ SELECT results_eq(
         ('B-reminder-2', '2031-07-01 04:00Z', 'pending'),
         ('B-reminder-3', '2031-07-01 06:00Z', 'pending'),
         ('B-reminder-4', '2031-07-01 08:00Z', 'pending')$$,
-    'seed 004: booked at 00:00 for 10:00 gives reminders at 02:00, 04:00, 06:00, 08:00 and none at 10:00'
+    'every two hours: booked at 00:00 for 10:00 gives reminders at 02:00, 04:00, 06:00, 08:00 and none at 10:00'
 );
 SELECT results_eq(
     $$SELECT DISTINCT deadline_at, template_name, language, kind::text, attempts, next_attempt_at = due_at
@@ -56,7 +57,7 @@ SELECT is(
     4, 'every planned row has a history row (NULL -> pending)'
 );
 
--- Seed 000: the default policy, one hour before.
+-- The one-hour reminder: the default policy.
 INSERT INTO t_ids VALUES (
     'class', scheduling.create_session(
         pg_temp.sid('host'), 'Mentoring', '2031-05-01 10:00Z', '2031-05-01 11:00Z', p_capacity => 0,
@@ -69,7 +70,7 @@ INSERT INTO t_ids VALUES (
 SELECT results_eq(
     $$SELECT * FROM pg_temp.rows_of('b_bea')$$,
     $$VALUES ('B-reminder-1', '2031-05-01 09:00Z'::timestamptz, 'pending')$$,
-    'seed 000: the default policy plans one reminder one hour before the start'
+    'the one-hour reminder: the default policy plans one reminder one hour before the start'
 );
 INSERT INTO t_ids VALUES (
     'b_late', scheduling.create_booking(pg_temp.sid('class'), pg_temp.sid('cid'), NULL, 'x', '2031-05-01 09:30Z')
@@ -156,7 +157,7 @@ SELECT results_eq(
     'DST: 22:00 CET moves to 07:00 CEST = 05:00 UTC (8 hours later, not 9)'
 );
 
--- Reschedule with rows sent, leased and pending (seed 004's booking).
+-- Reschedule with rows sent, leased and pending (the every-two-hours booking).
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.claim_due_reminders('w1', 10, '60 seconds', '2031-07-01 02:00Z')
@@ -242,7 +243,7 @@ SELECT results_eq(
     FROM scheduling.reminders WHERE booking_id = pg_temp.sid('appt') AND kind = 'cancellation'$$,
     $$VALUES ('B-cancellation-2'::text, '2031-07-01 05:00Z'::timestamptz, '2031-07-02 05:00Z'::timestamptz,
         'pending'::text, 'appointment_cancelled'::text)$$,
-    'cancel_booking queues seed 004''s cancellation message, due now, deadline a day later'
+    'cancel_booking queues the cancellation message, due now, deadline a day later'
 );
 SELECT is(
     (

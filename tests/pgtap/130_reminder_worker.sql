@@ -228,7 +228,7 @@ SELECT is(
     'expired', 'a retry that would land after the deadline (the start) expires the row'
 );
 
--- Claim-time re-check (seed 000): rows that fail it are skipped or expired with the reason, never returned.
+-- Claim-time re-check: rows that fail it are skipped or expired with the reason, never returned.
 SELECT pg_temp.book('b_nophone', 'nophone', NULL, '2026-12-01 09:00Z');
 SELECT pg_temp.book('b_noconsent', 'noconsent', NULL, '2026-12-01 09:00Z');
 SELECT pg_temp.book('b_gone', 'gone', NULL, '2026-12-01 09:00Z');

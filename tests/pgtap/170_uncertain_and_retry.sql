@@ -1,5 +1,5 @@
 -- Possible duplicates (uncertain: re-claim after an expired lease, mark_reminder_uncertain) and
--- retry_failed_reminders (seed 000: see failed sends and retry them).
+-- retry_failed_reminders (an operator sees failed sends and retries them).
 BEGIN;
 SELECT plan(21);
 

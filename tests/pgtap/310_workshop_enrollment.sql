@@ -1,5 +1,5 @@
--- Workshops (issue 7): runs and days, enrollments driving current_attendees, every calculated_status of seed
--- 003's list, 0 = unlimited, the waitlist and its promotion, order items, views, and refusals (nothing written).
+-- Workshops: runs and days, enrollments driving current_attendees, every calculated_status
+-- (upcoming, active, full, completed, cancelled), 0 = unlimited, the waitlist and its promotion, order items, views, and refusals (nothing written).
 BEGIN;
 SELECT plan(40);
 

@@ -1,4 +1,4 @@
--- Workshops (issue 7): clone_workshop_sessions across DST changes (Europe/Berlin), the default run name, the
+-- Workshops: clone_workshop_sessions across DST changes (Europe/Berlin), the default run name, the
 -- latest run as source; book_next_available skipping full, cancelled, past and already booked sessions; a
 -- whole-run enrollment; refusals with their SQLSTATE and nothing written.
 BEGIN;

@@ -1,4 +1,4 @@
--- Least privilege (issue 8), read from the catalogue: the owner owns everything and is no superuser; the group
+-- Least privilege, read from the catalogue: the owner owns everything and is no superuser; the group
 -- roles hold USAGE on the schema, EXECUTE on exactly their functions, SELECT on the views (the app) and nothing on
 -- any table, sequence or column; PUBLIC holds nothing, now or for what the owner creates later.
 BEGIN;

@@ -1,4 +1,4 @@
--- Least privilege (issue 8), the app role: what sessionkeeper_app can do (people, sessions, bookings, workshops,
+-- Least privilege, the app role: what sessionkeeper_app can do (people, sessions, bookings, workshops,
 -- templates, every view), all through SECURITY DEFINER functions, and what it cannot (any table directly, the
 -- worker's and cron's functions, the internal helpers: 42501). Every call below runs as sessionkeeper_app.
 BEGIN;

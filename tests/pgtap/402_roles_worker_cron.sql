@@ -1,4 +1,4 @@
--- Least privilege (issue 8), the worker and cron roles: sessionkeeper_worker runs the whole outbox cycle (tokens,
+-- Least privilege, the worker and cron roles: sessionkeeper_worker runs the whole outbox cycle (tokens,
 -- claim, sent, failure, release, uncertain, heartbeat, health) and sessionkeeper_cron the scheduled jobs, each
 -- through its own SECURITY DEFINER functions only; every table, the other roles' functions and the internal
 -- helpers are refused (42501). The webhook role records delivery reports and replies, and gets nothing else.
