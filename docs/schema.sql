@@ -232,6 +232,7 @@ CREATE TABLE scheduling.sessions (
     day_number integer,
     current_attendees integer DEFAULT 0 NOT NULL,
     CONSTRAINT sessions_cancelled_has_cancelled_at CHECK (((status = 'cancelled'::scheduling.session_status) = (cancelled_at IS NOT NULL))),
+    CONSTRAINT sessions_capacity_not_exceeded CHECK (((capacity = 0) OR (current_attendees <= capacity))),
     CONSTRAINT sessions_capacity_not_negative CHECK ((capacity >= 0)),
     CONSTRAINT sessions_completed_has_completed_at CHECK (((status <> 'completed'::scheduling.session_status) OR (completed_at IS NOT NULL))),
     CONSTRAINT sessions_current_attendees_not_negative CHECK ((current_attendees >= 0)),
@@ -297,6 +298,12 @@ COMMENT ON COLUMN scheduling.sessions.day_number IS 'Day 1, Day 2 ... of the ses
 --
 
 COMMENT ON COLUMN scheduling.sessions.current_attendees IS 'Confirmed bookings of the session (seats taken), kept by trigger bookings_track_attendees; never written by apps.';
+
+--
+-- Name: CONSTRAINT sessions_capacity_not_exceeded ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON CONSTRAINT sessions_capacity_not_exceeded ON scheduling.sessions IS 'Never more confirmed bookings than seats (capacity 0 = unlimited); the booking functions refuse earlier with SK012 or a waitlist place, this is the backstop.';
 
 --
 -- Name: session_templates; Type: TABLE; Schema: scheduling; Owner: -

@@ -1,7 +1,8 @@
 -- Workshops: runs and days, enrollments driving current_attendees, every calculated_status
--- (upcoming, active, full, completed, cancelled), 0 = unlimited, the waitlist and its promotion, order items, views, and refusals (nothing written).
+-- (upcoming, active, full, completed, cancelled), 0 = unlimited, the capacity CHECK behind the functions,
+-- the waitlist and its promotion, order items, views, and refusals (nothing written).
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
@@ -115,6 +116,11 @@ SELECT is(pg_temp.counts(), (SELECT c FROM t_before), 'SK012: nothing written');
 SELECT throws_ok(
     $$SELECT scheduling.create_booking(pg_temp.sid('d1'), pg_temp.sid('cid'), NULL, 'x', '2031-04-02 00:00Z')$$,
     'SK012', NULL, 'create_booking into the full session: SK012 too'
+);
+SELECT throws_ok(
+    $$UPDATE scheduling.sessions SET current_attendees = 3 WHERE id = pg_temp.sid('d1')$$,
+    '23514', 'new row for relation "sessions" violates check constraint "sessions_capacity_not_exceeded"',
+    'past the functions, the table itself refuses more attendees than seats'
 );
 
 -- the waitlist
