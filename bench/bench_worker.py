@@ -264,7 +264,7 @@ def claim_breakdown(url: str) -> str:
         INNER JOIN scheduling.people AS p ON r.person_id = p.id
         WHERE ((r.state = 'pending' AND r.next_attempt_at <= now())
                OR (r.state = 'leased' AND r.lease_expires_at <= now()))
-          AND scheduling.reminder_block_reason(r, b, s, p, now()) IS NOT NULL
+          AND scheduling_internal.reminder_block_reason(r, b, s, p, now()) IS NOT NULL
         ORDER BY r.next_attempt_at, r.id LIMIT 1000
         FOR UPDATE OF r SKIP LOCKED FOR SHARE OF b, s, p SKIP LOCKED"""
     per_person = """

@@ -11,7 +11,8 @@
   sessionkeeper_owner once migration 0007 made it; sql/cron only declares the pg_cron jobs.
 * Then the declared jobs are put into pg_cron, wherever it lives (runner.schedules).
 * ``preflight`` refuses a server older than 15, or a login that could only half-install, before anything
-  changes; the SQL files are all read before anything changes too.
+  changes; so does a pending migration that creates a schema, for a login without CREATE on the database. The SQL
+  files are all read before anything changes too.
 * An advisory lock serialises concurrent runs: the second waits, then finds nothing to do.
 * ``dry_run`` does everything inside one transaction and rolls it back.
 """
@@ -35,6 +36,8 @@ from runner.errors import SessionkeeperError
 from runner.schedules import SyncReport
 
 MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+# A migration that creates a schema needs CREATE on the database (the migrating login's, not the owner role's).
+CREATES_SCHEMA = re.compile(r"^\s*CREATE\s+SCHEMA\b", re.IGNORECASE | re.MULTILINE)
 REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
 # pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
 MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
@@ -289,6 +292,21 @@ class Migrator:
                 f"a superuser runs once: {' '.join(missing)}"
             )
 
+    def refuse_schema_without_create(self, plan: Plan) -> None:
+        """A pending migration that creates a schema needs CREATE on the database: refuse before the first one runs."""
+        needing = [m.relpath for m in plan.pending if CREATES_SCHEMA.search(m.sql)]
+        if not needing:
+            return
+        login, allowed = self.conn.execute(
+            "SELECT current_user, has_database_privilege(current_database(), 'CREATE')"
+        ).fetchone()
+        if not allowed:
+            raise SessionkeeperError(
+                f"{', '.join(needing)}: creates a schema, which needs CREATE on database {self.conn.info.dbname}; "
+                f"a superuser runs once: GRANT CREATE ON DATABASE {quote_ident(self.conn.info.dbname)} "
+                f"TO {quote_ident(login)};"
+            )
+
     # ---- applying ---------------------------------------------------------------------------
     @contextmanager
     def _lock(self) -> Iterator[None]:
@@ -318,6 +336,7 @@ class Migrator:
                         self.conn.execute(LEDGER_DDL)
                 plan = self.plan()
                 self.refuse_if_unsafe(plan)
+                self.refuse_schema_without_create(plan)
                 for migration in plan.pending:
                     self._apply_migration(migration)
                     outcome.applied.append(migration.relpath)

@@ -30,7 +30,8 @@ def snapshot(url: str) -> dict[str, list]:
             ).fetchall(),
             "functions": conn.execute(
                 "SELECT p.oid::regprocedure::text || md5(p.prosrc) FROM pg_proc p "
-                "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'scheduling' ORDER BY 1"
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname IN ('scheduling', 'scheduling_internal') ORDER BY 1"
             ).fetchall(),
             "ledger": conn.execute("SELECT version, checksum FROM sessionkeeper_meta.migrations ORDER BY 1").fetchall(),
             "repeatables": conn.execute(

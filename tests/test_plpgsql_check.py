@@ -1,4 +1,4 @@
-"""plpgsql_check over every PL/pgSQL function in schema `scheduling`: no errors allowed.
+"""plpgsql_check over every PL/pgSQL function in schemas `scheduling` and `scheduling_internal`: no errors allowed.
 
 sqlfluff sees a function body as one string; plpgsql_check reads it: unknown columns, wrong
 types, unreachable code and dead variables are caught here rather than at 3 a.m. under pg_cron.
@@ -14,17 +14,18 @@ def test_every_plpgsql_function_checks_clean(postgresql: psycopg.Connection):
     conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
     functions = conn.execute(
         """
-        SELECT p.oid, p.oid::regprocedure::text, p.prorettype = 'trigger'::regtype
+        SELECT p.oid, p.oid::regprocedure::text, p.prorettype = 'trigger'::regtype, n.nspname
         FROM pg_proc AS p
         JOIN pg_namespace AS n ON n.oid = p.pronamespace
         JOIN pg_language AS l ON l.oid = p.prolang
-        WHERE n.nspname = 'scheduling' AND l.lanname = 'plpgsql'
+        WHERE n.nspname IN ('scheduling', 'scheduling_internal') AND l.lanname = 'plpgsql'
         ORDER BY 2
         """
     ).fetchall()
-    assert functions, "schema scheduling has no PL/pgSQL functions to check"
+    schemas = {schema for *_, schema in functions}
+    assert schemas == {"scheduling", "scheduling_internal"}, f"PL/pgSQL functions found only in {schemas}"
     problems = []
-    for oid, signature, is_trigger in functions:
+    for oid, signature, is_trigger, _ in functions:
         if is_trigger:
             relations = [
                 row[0] for row in conn.execute("SELECT DISTINCT tgrelid FROM pg_trigger WHERE tgfoid = %s", (oid,))

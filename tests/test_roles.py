@@ -129,19 +129,20 @@ def test_every_function_a_group_role_may_run_is_security_definer_and_granted_in_
     assert granted_in_files == granted_in_db
 
 
-def test_no_function_of_scheduling_is_open_to_public(postgresql):
+def test_no_function_of_scheduling_or_scheduling_internal_is_open_to_public(postgresql):
     open_to_public = postgresql.execute(
         """
         SELECT p.oid::regprocedure::text
         FROM pg_proc AS p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
-        WHERE p.pronamespace = 'scheduling'::regnamespace AND a.grantee = 0
+        WHERE p.pronamespace IN ('scheduling'::regnamespace, 'scheduling_internal'::regnamespace) AND a.grantee = 0
         """
     ).fetchall()
     assert open_to_public == []
-    total = postgresql.execute(
-        "SELECT count(*) FROM pg_proc WHERE pronamespace = 'scheduling'::regnamespace"
-    ).fetchone()[0]
-    assert total > 50
+    public, internal = postgresql.execute(
+        "SELECT count(*) FILTER (WHERE pronamespace = 'scheduling'::regnamespace), "
+        "count(*) FILTER (WHERE pronamespace = 'scheduling_internal'::regnamespace) FROM pg_proc"
+    ).fetchone()
+    assert public >= 40 and internal >= 40, (public, internal)
 
 
 def test_the_pg_cron_jobs_run_as_the_cron_role_and_succeed(db_url):
@@ -322,3 +323,36 @@ def test_migrate_by_a_non_superuser_reapplies_changed_objects_as_the_owner(db_ur
     assert {path for path, at in ledger_after.items() if at != ledger_before[path]} == set(touched)
     result = run_cli("migrate", env=env)
     assert result.returncode == 0 and "nothing to do" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_migration_that_creates_a_schema_needs_create_on_the_database(db_url, make_login, tmp_path: Path):
+    """Like 0011: refused, naming the grant, before it runs; with the grant it runs as the login, then as the owner."""
+    url = migrator_login(make_login)
+    login = psycopg.conninfo.conninfo_to_dict(url)["user"]
+    project = copy_project(tmp_path)
+    (project / "migrations" / "9999_probe_schema.sql").write_text(
+        "RESET ROLE;\nCREATE SCHEMA sk_test_probe AUTHORIZATION sessionkeeper_owner;\n"
+    )
+    env = {"SESSIONKEEPER_DATABASE_URL": url, "SESSIONKEEPER_PROJECT_DIR": str(project)}
+    with psycopg.connect(db_url) as admin:
+        dbname = admin.info.dbname
+        assert not admin.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'CREATE')", (login,)
+        ).fetchone()[0]
+
+    refused = run_cli("migrate", env=env)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "migrations/9999_probe_schema.sql: creates a schema" in refused.stderr
+    assert f'GRANT CREATE ON DATABASE "{dbname}" TO "{login}";' in refused.stderr
+    with psycopg.connect(db_url) as admin:
+        assert admin.execute("SELECT count(*) FROM sessionkeeper_meta.migrations WHERE version = 9999").fetchone() == (
+            0,
+        )
+        admin.execute(f'GRANT CREATE ON DATABASE "{dbname}" TO "{login}"')
+        admin.commit()
+
+    result = run_cli("migrate", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with psycopg.connect(db_url) as admin:
+        owner = admin.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'sk_test_probe'")
+        assert owner.fetchone() == (OWNER,)

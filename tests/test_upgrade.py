@@ -131,7 +131,7 @@ def summary(conn: psycopg.Connection) -> dict[str, dict]:
 
 
 def schema_of(conn: psycopg.Connection) -> dict[str, set[tuple]]:
-    """What a database's schema scheduling is made of, comparable between two databases."""
+    """What a database's schemas scheduling and scheduling_internal are made of, comparable between two databases."""
     queries = {
         "columns": """
             SELECT c.relname, a.attname,
@@ -160,7 +160,8 @@ def schema_of(conn: psycopg.Connection) -> dict[str, set[tuple]]:
             SELECT p.oid::regprocedure::text, pg_get_userbyid(p.proowner), p.prosecdef, p.provolatile::text,
                    coalesce(p.proconfig::text, ''), coalesce(p.proacl::text, ''), md5(p.prosrc),
                    coalesce(obj_description(p.oid, 'pg_proc'), '')
-            FROM pg_proc AS p WHERE p.pronamespace = 'scheduling'::regnamespace""",
+            FROM pg_proc AS p
+            WHERE p.pronamespace IN ('scheduling'::regnamespace, 'scheduling_internal'::regnamespace)""",
         "types": """
             SELECT t.typname, pg_get_userbyid(t.typowner), coalesce(t.typacl::text, ''),
                    coalesce((SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder)
@@ -169,7 +170,7 @@ def schema_of(conn: psycopg.Connection) -> dict[str, set[tuple]]:
               AND NOT EXISTS (SELECT FROM pg_class AS c WHERE c.oid = t.typrelid AND c.relkind <> 'c')""",
         "schemas": """
             SELECT nspname, pg_get_userbyid(nspowner), coalesce(nspacl::text, '')
-            FROM pg_namespace WHERE nspname = ANY (ARRAY['scheduling', 'sessionkeeper_meta'])""",
+            FROM pg_namespace WHERE nspname = ANY (ARRAY['scheduling', 'scheduling_internal', 'sessionkeeper_meta'])""",
     }
     return {name: {tuple(row) for row in conn.execute(sql)} for name, sql in queries.items()}
 

@@ -20,14 +20,16 @@ from runner.migrate import read_migrations, read_repeatables
 from tests.helpers import PROJECT
 
 PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
-# Every object of the two schemas, by kind and signature: what "the same database" means here.
+# Every object of the three schemas, by kind and signature: what "the same database" means here.
 CATALOGUE = """
 SELECT 'relation', n.nspname || '.' || c.relname || ':' || c.relkind::text
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname IN ('scheduling', 'sessionkeeper_meta')
 UNION ALL
 SELECT 'function', p.oid::regprocedure::text
-FROM pg_proc AS p WHERE p.pronamespace IN ('scheduling'::regnamespace, 'sessionkeeper_meta'::regnamespace)
+FROM pg_proc AS p
+WHERE p.pronamespace IN ('scheduling'::regnamespace, 'scheduling_internal'::regnamespace,
+                         'sessionkeeper_meta'::regnamespace)
 UNION ALL
 SELECT 'trigger', t.tgrelid::regclass::text || '.' || t.tgname
 FROM pg_trigger AS t JOIN pg_class AS c ON c.oid = t.tgrelid

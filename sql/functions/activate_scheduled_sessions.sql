@@ -7,7 +7,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 BEGIN
-    PERFORM scheduling.check_now('activate_scheduled_sessions', p_now);
+    PERFORM scheduling_internal.check_now('activate_scheduled_sessions', p_now);
 
     RETURN QUERY
     WITH due AS (

@@ -20,7 +20,7 @@ DECLARE
     v_workshop scheduling.workshops;
     v_session_id uuid;
 BEGIN
-    PERFORM scheduling.check_now('add_workshop_session', p_now);
+    PERFORM scheduling_internal.check_now('add_workshop_session', p_now);
     SELECT r.* INTO v_run FROM scheduling.workshop_runs AS r WHERE r.id = p_run_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.advance_due_sessions(
+CREATE OR REPLACE FUNCTION scheduling_internal.advance_due_sessions(
     p_now timestamptz DEFAULT now(),
     p_session_id uuid DEFAULT NULL
 )
@@ -20,7 +20,7 @@ BEGIN
     WITH due_start AS (
         SELECT s.id, s.status AS old_status, n.next_status, n.next_is_delayed
         FROM scheduling.sessions AS s
-        CROSS JOIN LATERAL scheduling.session_step_due(
+        CROSS JOIN LATERAL scheduling_internal.session_step_due(
             s.status, s.start_mode, s.is_delayed, s.starts_at, s.ends_at, p_now
         ) AS n
         WHERE
@@ -35,7 +35,7 @@ BEGIN
     due_complete AS (
         SELECT s.id, s.status AS old_status, n.next_status, n.next_is_delayed
         FROM scheduling.sessions AS s
-        CROSS JOIN LATERAL scheduling.session_step_due(
+        CROSS JOIN LATERAL scheduling_internal.session_step_due(
             s.status, s.start_mode, s.is_delayed, s.starts_at, s.ends_at, p_now
         ) AS n
         WHERE
@@ -87,7 +87,7 @@ BEGIN
             m.moved_slot_version,
             p_now
         FROM moved AS m
-        CROSS JOIN LATERAL scheduling.session_steps(
+        CROSS JOIN LATERAL scheduling_internal.session_steps(
             m.moved_from, m.moved_to, m.moved_is_delayed, m.moved_starts_at, m.moved_ends_at
         ) AS st
         ORDER BY m.moved_starts_at, m.moved_id, st.step
@@ -100,7 +100,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.advance_due_sessions(timestamptz, uuid) IS
+COMMENT ON FUNCTION scheduling_internal.advance_due_sessions(timestamptz, uuid) IS
 'Internal step of scheduling.tick(): in one set-based statement, moves every due, unlocked, not deleted '
 'session (or only p_session_id) one lifecycle step: scheduled -> in_progress at starts_at (is_delayed for '
 'host_started mode), in_progress (not delayed) -> completed at ends_at, scheduled -> completed when an '

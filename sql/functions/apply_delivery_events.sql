@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.apply_delivery_events(p_reminder_id uuid)
+CREATE OR REPLACE FUNCTION scheduling_internal.apply_delivery_events(p_reminder_id uuid)
 RETURNS integer
 LANGUAGE plpgsql
 AS $function$
@@ -22,7 +22,7 @@ BEGIN
         IF v_message_id IS NULL THEN
             RETURN 0;
         END IF;
-        PERFORM scheduling.lock_provider_message(v_message_id);
+        PERFORM scheduling_internal.lock_provider_message(v_message_id);
         SELECT r.provider_message_id
         INTO v_locked_message_id
         FROM scheduling.reminders AS r
@@ -38,7 +38,7 @@ BEGIN
         WHERE e.provider_message_id = v_message_id AND e.reminder_id IS NULL
         ORDER BY coalesce(e.status_at, e.received_at), e.id
     LOOP
-        PERFORM scheduling.apply_provider_event(v_event_id, p_reminder_id);
+        PERFORM scheduling_internal.apply_provider_event(v_event_id, p_reminder_id);
         v_applied := v_applied + 1;
     END LOOP;
 
@@ -46,7 +46,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.apply_delivery_events(uuid) IS
+COMMENT ON FUNCTION scheduling_internal.apply_delivery_events(uuid) IS
 'Internal, called by record_reminder_sent once it has stored the provider message id: applies the delivery '
 'reports that arrived before it (provider_events of that message id not matched yet), in the order they '
 'happened, with the rule of apply_provider_event, and marks them matched to the reminder. Returns how many it '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.apply_provider_event(p_event_id bigint, p_reminder_id uuid)
+CREATE OR REPLACE FUNCTION scheduling_internal.apply_provider_event(p_event_id bigint, p_reminder_id uuid)
 RETURNS text
 LANGUAGE plpgsql
 AS $function$
@@ -60,7 +60,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.apply_provider_event(bigint, uuid) IS
+COMMENT ON FUNCTION scheduling_internal.apply_provider_event(bigint, uuid) IS
 'Internal, the one place of the delivery order rule (record_delivery_status and apply_delivery_events use it): '
 'applies stored delivery event p_event_id to reminder p_reminder_id, both locked. delivery_status only moves '
 'forward: sent, failed, delivered, read (failed replaces NULL or sent only); the event that moves it sets '

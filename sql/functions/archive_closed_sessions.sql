@@ -16,7 +16,7 @@ DECLARE
     v_reminder_ids uuid [];
     v_total integer := 0;
 BEGIN
-    PERFORM scheduling.check_now('archive_closed_sessions', p_now);
+    PERFORM scheduling_internal.check_now('archive_closed_sessions', p_now);
     IF p_older_than IS NULL OR p_older_than <= INTERVAL '0' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('archive age must be more than zero, not %s', p_older_than);

@@ -15,7 +15,7 @@ DECLARE
     c_tick_lock_key CONSTANT bigint := 91583001740107;
     v_moved jsonb;
 BEGIN
-    PERFORM scheduling.check_now('auto_close_expired_sessions', p_now);
+    PERFORM scheduling_internal.check_now('auto_close_expired_sessions', p_now);
 
     PERFORM pg_advisory_xact_lock(c_tick_lock_key);
 
@@ -27,12 +27,12 @@ BEGIN
         '[]'::jsonb
     )
     INTO v_moved
-    FROM scheduling.advance_due_sessions(p_now) WITH ORDINALITY AS a (
+    FROM scheduling_internal.advance_due_sessions(p_now) WITH ORDINALITY AS a (
         session_id, from_status, to_status, is_delayed, ord
     );
 
     IF jsonb_array_length(v_moved) > 0 THEN
-        PERFORM scheduling.notify_session_status(
+        PERFORM scheduling_internal.notify_session_status(
             jsonb_build_object(
                 'source', 'auto_close',
                 'started', (

@@ -18,7 +18,7 @@ DECLARE
     v_session scheduling.sessions;
     v_booking_id uuid;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('book_next_available', p_actor, p_now);
+    PERFORM scheduling_internal.check_actor_and_now('book_next_available', p_actor, p_now);
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING

@@ -15,7 +15,7 @@ DECLARE
     v_session_id uuid;
     v_booking scheduling.bookings;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('cancel_booking', p_actor, p_now);
+    PERFORM scheduling_internal.check_actor_and_now('cancel_booking', p_actor, p_now);
     SELECT b.session_id INTO v_session_id FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.cancel_open_reminders(
+CREATE OR REPLACE FUNCTION scheduling_internal.cancel_open_reminders(
     p_booking_id uuid,
     p_session_id uuid,
     p_keep_slot_version integer,
@@ -41,7 +41,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.cancel_open_reminders(
+COMMENT ON FUNCTION scheduling_internal.cancel_open_reminders(
     uuid, uuid, integer, scheduling.reminder_state, text, timestamptz
 ) IS
 'Internal: closes the pending and leased reminder rows (kind reminder; cancellation messages are kept) of a '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.check_now(p_function text, p_now timestamptz)
+CREATE OR REPLACE FUNCTION scheduling_internal.check_now(p_function text, p_now timestamptz)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
@@ -31,7 +31,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.check_now(text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.check_now(text, timestamptz) IS
 'Internal input check of every function that writes and takes p_now (p_function names the caller in the '
 'message): SK009 when p_now is NULL or infinite; SK038 when p_now is more than 5 minutes after '
 'transaction_timestamp() and the setting sessionkeeper.simulated_time is not on (on, true, yes or 1, any case; '

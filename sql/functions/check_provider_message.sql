@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.check_provider_message(
+CREATE OR REPLACE FUNCTION scheduling_internal.check_provider_message(
     p_function text,
     p_provider text,
     p_provider_message_id text,
@@ -11,7 +11,7 @@ AS $function$
 DECLARE
     c_max_id_length CONSTANT integer := 200;
 BEGIN
-    PERFORM scheduling.check_now(p_function, p_now);
+    PERFORM scheduling_internal.check_now(p_function, p_now);
     IF p_provider IS NULL OR p_provider NOT IN ('whatsapp', 'twilio') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK035',
@@ -28,7 +28,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.check_provider_message(text, text, text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.check_provider_message(text, text, text, timestamptz) IS
 'Internal input check of the webhook''s functions (p_function names the caller in the message): SK009 NULL '
 'or infinite p_now, SK038 p_now in the future with simulated time off (see check_now), SK035 provider other '
 'than whatsapp or twilio, SK036 provider message id NULL, blank or over 200 characters.';

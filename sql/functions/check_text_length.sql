@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.check_text_length(p_what text, p_value text, p_max integer)
+CREATE OR REPLACE FUNCTION scheduling_internal.check_text_length(p_what text, p_value text, p_max integer)
 RETURNS void
 LANGUAGE plpgsql
 IMMUTABLE
@@ -13,7 +13,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.check_text_length(text, text, integer) IS
+COMMENT ON FUNCTION scheduling_internal.check_text_length(text, text, integer) IS
 'Internal input check: raises SK034 (text too long) when p_value has more than p_max characters; NULL passes. '
 'Limits used: names, titles, actors, order references, worker ids, error codes 200; reasons, descriptions, error '
 'messages 2000; recurrence rules 500; metadata 10000 (as JSON text).';

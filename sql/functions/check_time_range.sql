@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.check_time_range(p_what text, p_value timestamptz)
+CREATE OR REPLACE FUNCTION scheduling_internal.check_time_range(p_what text, p_value timestamptz)
 RETURNS void
 LANGUAGE plpgsql
 STABLE
@@ -13,6 +13,6 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.check_time_range(text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.check_time_range(text, timestamptz) IS
 'Internal input check: raises SK009 when p_value (a stored time or date) is infinite or outside the years 1900 to '
 '9999 (UTC); NULL passes.';

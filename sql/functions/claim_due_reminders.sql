@@ -33,7 +33,7 @@ DECLARE
     c_sweep_limit CONSTANT integer := 1000;
     v_spacing interval;
 BEGIN
-    PERFORM scheduling.check_now('claim_due_reminders', p_now);
+    PERFORM scheduling_internal.check_now('claim_due_reminders', p_now);
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'claim_due_reminders: p_worker must not be blank';
     END IF;
@@ -45,7 +45,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('claim_due_reminders: p_lease must be positive, not %s', p_lease);
     END IF;
-    PERFORM scheduling.check_text_length('claim_due_reminders: p_worker', p_worker, 200);
+    PERFORM scheduling_internal.check_text_length('claim_due_reminders: p_worker', p_worker, 200);
 
     -- The worker_settings row is written by migration 0004; without it, its default.
     v_spacing := coalesce(
@@ -62,7 +62,7 @@ BEGIN
         SELECT
             r.id,
             r.deadline_at <= p_now AS is_expired,
-            scheduling.reminder_block_reason(r, b, s, p, p_now) AS why
+            scheduling_internal.reminder_block_reason(r, b, s, p, p_now) AS why
         FROM scheduling.reminders AS r
         INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
         INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
@@ -72,7 +72,7 @@ BEGIN
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
                 OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
             )
-            AND scheduling.reminder_block_reason(r, b, s, p, p_now) IS NOT NULL
+            AND scheduling_internal.reminder_block_reason(r, b, s, p, p_now) IS NOT NULL
         ORDER BY r.next_attempt_at, r.id
         LIMIT c_sweep_limit
         FOR UPDATE OF r SKIP LOCKED
@@ -117,7 +117,9 @@ BEGIN
             p.phone,
             p.full_name,
             p.time_zone,
-            scheduling.reminder_parameters(p.full_name, s.title, h.full_name, r.slot_starts_at, p.time_zone, p_now)
+            scheduling_internal.reminder_parameters(
+                p.full_name, s.title, h.full_name, r.slot_starts_at, p.time_zone, p_now
+            )
             AS params
         FROM candidates AS cd
         INNER JOIN scheduling.reminders AS r ON cd.id = r.id
@@ -130,7 +132,7 @@ BEGIN
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
                 OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
             )
-            AND scheduling.reminder_block_reason(r, b, s, p, p_now) IS NULL
+            AND scheduling_internal.reminder_block_reason(r, b, s, p, p_now) IS NULL
         ORDER BY r.due_at, r.id
         LIMIT p_limit
         FOR UPDATE OF r SKIP LOCKED
@@ -189,7 +191,7 @@ BEGIN
             SELECT coalesce(jsonb_agg(coalesce(c.c_params ->> pn.name, '') ORDER BY pn.ord), '[]'::jsonb)
             FROM unnest(t.parameter_names) WITH ORDINALITY AS pn (name, ord)
         ),
-        scheduling.render_template(t.body, c.c_params),
+        scheduling_internal.render_template(t.body, c.c_params),
         c.c_due_at,
         c.c_deadline_at
     FROM claimed AS c

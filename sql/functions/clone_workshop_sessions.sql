@@ -25,8 +25,8 @@ DECLARE
     v_new_start timestamptz;
     v_new_end timestamptz;
 BEGIN
-    PERFORM scheduling.check_now('clone_workshop_sessions', p_now);
-    PERFORM scheduling.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 200);
+    PERFORM scheduling_internal.check_now('clone_workshop_sessions', p_now);
+    PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 200);
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -96,11 +96,11 @@ BEGIN
         WHERE s.workshop_run_id = v_source_id AND s.deleted_at IS NULL
         ORDER BY s.day_number
     LOOP
-        v_new_start := scheduling.local_to_instant(
+        v_new_start := scheduling_internal.local_to_instant(
             (v_source.starts_at AT TIME ZONE v_workshop.time_zone) + make_interval(days => v_shift),
             v_workshop.time_zone
         );
-        v_new_end := scheduling.local_to_instant(
+        v_new_end := scheduling_internal.local_to_instant(
             (v_source.ends_at AT TIME ZONE v_workshop.time_zone) + make_interval(days => v_shift),
             v_workshop.time_zone
         );

@@ -13,8 +13,8 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('complete_session', p_actor, p_now);
-    v_session := scheduling.lock_session_for_action(p_session_id, 'complete');
+    PERFORM scheduling_internal.check_actor_and_now('complete_session', p_actor, p_now);
+    v_session := scheduling_internal.lock_session_for_action(p_session_id, 'complete');
 
     IF v_session.status <> 'in_progress' THEN
         RAISE EXCEPTION USING
@@ -30,7 +30,7 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    PERFORM scheduling.record_manual_session_change(
+    PERFORM scheduling_internal.record_manual_session_change(
         v_session, 'in_progress',
         CASE WHEN v_session.is_delayed THEN 'delayed session completed by hand' ELSE 'completed by hand' END,
         'complete_session', p_actor, p_now

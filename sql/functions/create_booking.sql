@@ -15,7 +15,7 @@ AS $function$
 DECLARE
     v_booking scheduling.bookings;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('create_booking', p_actor, p_now);
+    PERFORM scheduling_internal.check_actor_and_now('create_booking', p_actor, p_now);
     -- Validation, the session lock and the capacity check are done by trigger bookings_validate; the
     -- reminders are planned by trigger bookings_plan_reminders, in this transaction.
     INSERT INTO scheduling.bookings (session_id, person_id, order_reference, created_at, updated_at)

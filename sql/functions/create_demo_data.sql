@@ -9,7 +9,7 @@ DECLARE
     v_bookings jsonb := '[]'::jsonb;
     v_customer record;
 BEGIN
-    PERFORM scheduling.check_now('create_demo_data', p_now);
+    PERFORM scheduling_internal.check_now('create_demo_data', p_now);
     -- The host and customers use the +1 555 01xx numbers reserved for fiction.
     v_host_id := scheduling.create_person('Sam the Barber (demo)', '+15555550100', 'America/New_York', FALSE);
 

@@ -14,8 +14,8 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('delete_session', p_actor, p_now);
-    v_session := scheduling.lock_session_for_action(p_session_id, 'delete');
+    PERFORM scheduling_internal.check_actor_and_now('delete_session', p_actor, p_now);
+    v_session := scheduling_internal.lock_session_for_action(p_session_id, 'delete');
 
     UPDATE scheduling.sessions AS s
     SET
@@ -24,7 +24,7 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    PERFORM scheduling.record_manual_session_change(
+    PERFORM scheduling_internal.record_manual_session_change(
         v_session, v_session.status,
         'deleted' || coalesce(': ' || p_reason, ''),
         'delete_session', p_actor, p_now

@@ -14,11 +14,11 @@ AS $function$
 DECLARE
     v_template scheduling.session_templates;
 BEGIN
-    PERFORM scheduling.check_now('end_template', p_now);
+    PERFORM scheduling_internal.check_now('end_template', p_now);
     PERFORM
-        scheduling.check_text_length('end_template: p_actor', p_actor, 200),
-        scheduling.check_text_length('end_template: p_reason', p_reason, 2000);
-    v_template := scheduling.lock_template_for_action(p_template_id, 'end');
+        scheduling_internal.check_text_length('end_template: p_actor', p_actor, 200),
+        scheduling_internal.check_text_length('end_template: p_reason', p_reason, 2000);
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'end');
     IF v_template.status = 'ended' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK026', MESSAGE = format('cannot end recurring template %s: it has already ended', v_template.id);
@@ -28,7 +28,7 @@ BEGIN
     SET status = 'ended', ended_at = p_now, updated_at = p_now
     WHERE t.id = v_template.id;
 
-    RETURN scheduling.remove_future_occurrences(
+    RETURN scheduling_internal.remove_future_occurrences(
         v_template.id, 'template ended' || coalesce(': ' || p_reason, ''), p_actor, p_now
     ) || jsonb_build_object('template_id', v_template.id, 'status', 'ended');
 END;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.format_local_time(p_at timestamptz, p_time_zone text)
+CREATE OR REPLACE FUNCTION scheduling_internal.format_local_time(p_at timestamptz, p_time_zone text)
 RETURNS text
 LANGUAGE plpgsql
 STABLE
@@ -16,6 +16,6 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.format_local_time(timestamptz, text) IS
+COMMENT ON FUNCTION scheduling_internal.format_local_time(timestamptz, text) IS
 'A moment as the recipient reads it, in their time zone: ''Monday 23 November 2026, 10:00 (Europe/Berlin)''. '
 'NULL zone = UTC.';

@@ -20,7 +20,7 @@ DECLARE
     v_error_state text;
     v_error_message text;
 BEGIN
-    PERFORM scheduling.check_now('generate_all_recurring_sessions', p_now);
+    PERFORM scheduling_internal.check_now('generate_all_recurring_sessions', p_now);
     -- Checked here too: a bad value would otherwise fail every template one by one, each logged as a failure.
     IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
         RAISE EXCEPTION USING

@@ -14,7 +14,7 @@ DECLARE
     v_template scheduling.session_templates;
     v_to date;
 BEGIN
-    PERFORM scheduling.check_now('generate_recurring_sessions', p_now);
+    PERFORM scheduling_internal.check_now('generate_recurring_sessions', p_now);
     IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -22,13 +22,13 @@ BEGIN
     END IF;
 
     -- The row lock serialises concurrent generations of one template; the unique key does the rest.
-    v_template := scheduling.lock_template_for_action(p_template_id, 'generate sessions of');
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'generate sessions of');
     IF v_template.status <> 'active' THEN
         RETURN;
     END IF;
 
     -- The new watermark, even when no occurrence is left to create.
-    v_to := (scheduling.generation_window(v_template, p_days_ahead, p_now)).to_date;
+    v_to := (scheduling_internal.generation_window(v_template, p_days_ahead, p_now)).to_date;
 
     RETURN QUERY
     WITH occurrences AS (
@@ -37,7 +37,7 @@ BEGIN
             o.starts_at AS occ_starts_at,
             o.ends_at AS occ_ends_at,
             o.visible_from AS occ_visible_from
-        FROM scheduling.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
+        FROM scheduling_internal.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
     ),
 
     created AS (

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.generation_window(
+CREATE OR REPLACE FUNCTION scheduling_internal.generation_window(
     p_template scheduling.session_templates,
     p_days_ahead integer,
     p_now timestamptz,
@@ -16,7 +16,7 @@ AS $function$
     FROM (SELECT (p_now AT TIME ZONE p_template.time_zone)::date AS today) AS w;
 $function$;
 
-COMMENT ON FUNCTION scheduling.generation_window(scheduling.session_templates, integer, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.generation_window(scheduling.session_templates, integer, timestamptz) IS
 'Internal (generate_recurring_sessions, occurrences_to_generate): the local dates generation looks at for the '
 'template at p_now: from the later of today in its zone, its first date and the day after its watermark '
 'generated_until, to today + p_days_ahead (the new watermark). Empty when from_date is after to_date.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.human_duration(p_interval interval)
+CREATE OR REPLACE FUNCTION scheduling_internal.human_duration(p_interval interval)
 RETURNS text
 LANGUAGE plpgsql
 IMMUTABLE
@@ -37,6 +37,6 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.human_duration(interval) IS
+COMMENT ON FUNCTION scheduling_internal.human_duration(interval) IS
 'A duration as an English phrase rounded to the minute, for the {time_until} placeholder: '
 '''2 hours'', ''1 hour 30 minutes'', ''1 day 2 hours''; ''less than a minute'' for under 30 seconds or negative.';

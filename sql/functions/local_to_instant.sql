@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.local_to_instant(p_local timestamp, p_time_zone text)
+CREATE OR REPLACE FUNCTION scheduling_internal.local_to_instant(p_local timestamp, p_time_zone text)
 RETURNS timestamptz
 LANGUAGE sql
 STABLE
@@ -35,7 +35,7 @@ AS $function$
     ) AS c
 $function$;
 
-COMMENT ON FUNCTION scheduling.local_to_instant(timestamp, text) IS
+COMMENT ON FUNCTION scheduling_internal.local_to_instant(timestamp, text) IS
 'The instant at which the wall clock in p_time_zone reads p_local. A local time in a spring-forward gap '
 'moves forward by the length of the gap (the offset before the gap is used: 02:30 Europe/Berlin on the '
 'last Sunday of March is 03:30 CEST); an ambiguous one in a fall-back overlap takes the first, earlier instant '

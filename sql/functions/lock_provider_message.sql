@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.lock_provider_message(p_provider_message_id text)
+CREATE OR REPLACE FUNCTION scheduling_internal.lock_provider_message(p_provider_message_id text)
 RETURNS void
 LANGUAGE plpgsql
 AS $function$
@@ -12,7 +12,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.lock_provider_message(text) IS
+COMMENT ON FUNCTION scheduling_internal.lock_provider_message(text) IS
 'Internal: takes the transaction advisory lock of one provider message id (key 0x534B4456 "SKDV" and the '
 'id''s hashtext; nothing for NULL). record_delivery_status, record_reminder_sent and apply_delivery_events take '
 'it before the reminder row lock, so a delivery report and the worker recording the send of the same message '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.lock_reminder_for_worker(
+CREATE OR REPLACE FUNCTION scheduling_internal.lock_reminder_for_worker(
     p_reminder_id uuid,
     p_attempt_token uuid,
     p_action text
@@ -36,7 +36,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.lock_reminder_for_worker(uuid, uuid, text) IS
+COMMENT ON FUNCTION scheduling_internal.lock_reminder_for_worker(uuid, uuid, text) IS
 'Internal helper of record_reminder_sent, record_reminder_failure and release_reminder: locks the outbox row '
 'and returns it. SK019 when it does not exist, SK018 when p_attempt_token is not its current attempt token '
 '(stale after a re-claim, cleared by a release or a retry, or wrong).';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.lock_send_rate_limit(
+CREATE OR REPLACE FUNCTION scheduling_internal.lock_send_rate_limit(
     p_sending_number text,
     p_now timestamptz DEFAULT now()
 )
@@ -44,7 +44,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.lock_send_rate_limit(text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.lock_send_rate_limit(text, timestamptz) IS
 'Internal helper of take_send_tokens and set_send_rate: locks the token bucket of p_sending_number (creating it '
 'full, at the default rate, on first use) and returns it refilled to p_now (elapsed seconds x '
 'messages_per_second, never above the capacity greatest(messages_per_second, 1); nothing when p_now is not '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.lock_session_for_action(
+CREATE OR REPLACE FUNCTION scheduling_internal.lock_session_for_action(
     p_session_id uuid,
     p_action text
 )
@@ -32,7 +32,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.lock_session_for_action(uuid, text) IS
+COMMENT ON FUNCTION scheduling_internal.lock_session_for_action(uuid, text) IS
 'Internal helper of the manual actions: locks the session row (SELECT ... FOR UPDATE) and returns it. '
 'Raises SK001 when it does not exist and SK002 when it is soft-deleted; p_action names the action in '
 'the message.';

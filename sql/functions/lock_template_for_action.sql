@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.lock_template_for_action(p_template_id uuid, p_action text)
+CREATE OR REPLACE FUNCTION scheduling_internal.lock_template_for_action(p_template_id uuid, p_action text)
 RETURNS scheduling.session_templates
 LANGUAGE plpgsql
 AS $function$
@@ -20,5 +20,5 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.lock_template_for_action(uuid, text) IS
+COMMENT ON FUNCTION scheduling_internal.lock_template_for_action(uuid, text) IS
 'Locks a recurring template row (FOR UPDATE) for the named action and returns it. Errors: SK022 not found.';

@@ -14,8 +14,8 @@ DECLARE
     v_session scheduling.sessions;
     v_from scheduling.session_status;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('mark_no_show', p_actor, p_now);
-    v_session := scheduling.lock_session_for_action(p_session_id, 'mark no-show');
+    PERFORM scheduling_internal.check_actor_and_now('mark_no_show', p_actor, p_now);
+    v_session := scheduling_internal.lock_session_for_action(p_session_id, 'mark no-show');
     v_from := v_session.status;
 
     IF v_from NOT IN ('scheduled', 'in_progress') THEN
@@ -38,7 +38,7 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    PERFORM scheduling.record_manual_session_change(
+    PERFORM scheduling_internal.record_manual_session_change(
         v_session, v_from,
         'marked no-show',
         'mark_no_show', p_actor, p_now

@@ -12,7 +12,7 @@ AS $function$
 DECLARE
     v_reminder scheduling.reminders;
 BEGIN
-    v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'mark as uncertain');
+    v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'mark as uncertain');
 
     IF v_reminder.state IN ('pending', 'sent', 'failed') THEN
         RAISE EXCEPTION USING

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.notify_session_status(p_event jsonb)
+CREATE OR REPLACE FUNCTION scheduling_internal.notify_session_status(p_event jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 AS $function$
@@ -40,7 +40,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.notify_session_status(jsonb) IS
+COMMENT ON FUNCTION scheduling_internal.notify_session_status(jsonb) IS
 'Sends one NOTIFY on channel scheduling_session_status and returns the payload: {source, started, delayed, '
 'completed, updates: [{id, from, to}]}. At most 50 updates are listed (about 4 kB, under the 8000-byte '
 'NOTIFY limit); when more happened the payload also has "truncated": true and "total": n. p_event may carry '

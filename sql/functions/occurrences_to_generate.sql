@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.occurrences_to_generate(
+CREATE OR REPLACE FUNCTION scheduling_internal.occurrences_to_generate(
     p_template scheduling.session_templates,
     p_days_ahead integer,
     p_now timestamptz
@@ -20,7 +20,7 @@ BEGIN
     -- local today (after the watermark) to today + p_days_ahead, not started at p_now, not an exception date.
     SELECT w.from_date, w.to_date
     INTO v_from, v_to
-    FROM scheduling.generation_window(p_template, p_days_ahead, p_now) AS w;
+    FROM scheduling_internal.generation_window(p_template, p_days_ahead, p_now) AS w;
 
     IF v_from <= v_to THEN
         RETURN QUERY
@@ -28,7 +28,7 @@ BEGIN
             o.occurrence_date,
             o.starts_at,
             o.ends_at,
-            scheduling.local_to_instant(o.occurrence_date::timestamp, p_template.time_zone)
+            scheduling_internal.local_to_instant(o.occurrence_date::timestamp, p_template.time_zone)
         FROM scheduling.template_occurrences(p_template.id, v_from, v_to) AS o
         WHERE
             o.starts_at > p_now
@@ -42,7 +42,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.occurrences_to_generate(scheduling.session_templates, integer, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.occurrences_to_generate(scheduling.session_templates, integer, timestamptz) IS
 'Internal (generate_recurring_sessions and preview): the occurrences generation would create for the template at '
 'p_now, before the unique key drops those that exist: its dates in generation_window, starting after p_now, '
 'not an exception date; with visible_from (the start of the local date). Does not look at the template''s status.';

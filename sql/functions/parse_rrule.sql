@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.parse_rrule(p_rrule text)
+CREATE OR REPLACE FUNCTION scheduling_internal.parse_rrule(p_rrule text)
 RETURNS TABLE (
     freq text,
     rule_interval integer,
@@ -145,7 +145,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.parse_rrule(text) IS
+COMMENT ON FUNCTION scheduling_internal.parse_rrule(text) IS
 'Parses and validates an RFC 5545 RRULE of the supported subset (optional RRULE: prefix, case-insensitive): '
 'FREQ=DAILY|WEEKLY|MONTHLY (required), INTERVAL (1..9999, default 1), BYDAY (MO..SU; ordinals 1..5 and -1..-5 '
 'with MONTHLY only), BYMONTHDAY (1..31, -31..-1; not with WEEKLY), COUNT (1..999999), UNTIL (YYYYMMDD or '

@@ -14,11 +14,11 @@ AS $function$
 DECLARE
     v_template scheduling.session_templates;
 BEGIN
-    PERFORM scheduling.check_now('pause_template', p_now);
+    PERFORM scheduling_internal.check_now('pause_template', p_now);
     PERFORM
-        scheduling.check_text_length('pause_template: p_actor', p_actor, 200),
-        scheduling.check_text_length('pause_template: p_reason', p_reason, 2000);
-    v_template := scheduling.lock_template_for_action(p_template_id, 'pause');
+        scheduling_internal.check_text_length('pause_template: p_actor', p_actor, 200),
+        scheduling_internal.check_text_length('pause_template: p_reason', p_reason, 2000);
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'pause');
     IF v_template.status <> 'active' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK026',
@@ -29,7 +29,7 @@ BEGIN
     SET status = 'paused', paused_at = p_now, generated_until = NULL, updated_at = p_now
     WHERE t.id = v_template.id;
 
-    RETURN scheduling.remove_future_occurrences(
+    RETURN scheduling_internal.remove_future_occurrences(
         v_template.id, 'template paused' || coalesce(': ' || p_reason, ''), p_actor, p_now
     ) || jsonb_build_object('template_id', v_template.id, 'status', 'paused');
 END;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.plan_booking_reminders(
+CREATE OR REPLACE FUNCTION scheduling_internal.plan_booking_reminders(
     p_booking_id uuid,
     p_now timestamptz DEFAULT now()
 )
@@ -30,7 +30,7 @@ BEGIN
         RETURN 0;
     END IF;
 
-    v_policy := scheduling.reminder_policy_of_session(v_session.id);
+    v_policy := scheduling_internal.reminder_policy_of_session(v_session.id);
     SELECT p.* INTO v_person FROM scheduling.people AS p WHERE p.id = v_booking.person_id;
     SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
 
@@ -71,7 +71,7 @@ BEGIN
         SELECT
             n.seq,
             n.planned_at,
-            scheduling.quiet_hours_end(
+            scheduling_internal.quiet_hours_end(
                 n.planned_at, v_person.time_zone, v_policy.quiet_start, v_policy.quiet_end
             ) AS moved_to
         FROM numbered AS n
@@ -111,7 +111,7 @@ BEGIN
         v_booking.person_id,
         v_policy.reminder_template,
         v_policy.language,
-        scheduling.reminder_parameters(
+        scheduling_internal.reminder_parameters(
             v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, dd.due
         ),
         CASE WHEN dd.too_late THEN dd.planned_at ELSE dd.due END,
@@ -143,7 +143,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.plan_booking_reminders(uuid, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz) IS
 'Plans the reminder rows of a confirmed booking for its session''s current slot (nothing when the booking is '
 'cancelled or the session is not scheduled or deleted), from the session''s policy: each offset before the '
 'start and every repeat_every counted from the booking time, none at or after the start, none before p_now. '

@@ -28,7 +28,7 @@ BEGIN
     IF p_at IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'preview: p_at must be a finite time, not NULL';
     END IF;
-    PERFORM scheduling.check_time_range('preview: p_at', p_at);
+    PERFORM scheduling_internal.check_time_range('preview: p_at', p_at);
 
     -- Reads only (STABLE: a write would fail), takes no row lock, uses no sequence, sends nothing. Each part
     -- asks the rule the writing function uses: session_step_due and session_steps (tick,
@@ -38,7 +38,7 @@ BEGIN
     WITH moves AS (
         SELECT s.id, s.title, s.status, s.starts_at, s.ends_at, n.next_status, n.next_is_delayed
         FROM scheduling.sessions AS s
-        CROSS JOIN LATERAL scheduling.session_step_due(
+        CROSS JOIN LATERAL scheduling_internal.session_step_due(
             s.status, s.start_mode, s.is_delayed, s.starts_at, s.ends_at, p_at
         ) AS n
         WHERE
@@ -67,7 +67,9 @@ BEGIN
             NULL::date AS r_occurrence_date,
             st.step AS r_step
         FROM moves AS m
-        CROSS JOIN LATERAL scheduling.session_steps(m.status, m.next_status, m.next_is_delayed, m.starts_at, m.ends_at)
+        CROSS JOIN LATERAL scheduling_internal.session_steps(
+            m.status, m.next_status, m.next_is_delayed, m.starts_at, m.ends_at
+        )
             AS st
     ),
 
@@ -83,7 +85,7 @@ BEGIN
             r.deadline_at,
             s.title,
             CASE WHEN r.state = 'pending' THEN r.next_attempt_at ELSE r.lease_expires_at END AS claimable_at,
-            scheduling.reminder_block_reason(r, b, s, p, p_at) AS why
+            scheduling_internal.reminder_block_reason(r, b, s, p, p_at) AS why
         FROM scheduling.reminders AS r
         INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
         INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
@@ -141,7 +143,7 @@ BEGIN
             o.occurrence_date,
             1
         FROM scheduling.session_templates AS t
-        CROSS JOIN LATERAL scheduling.occurrences_to_generate(t, c_days_ahead, p_at) AS o
+        CROSS JOIN LATERAL scheduling_internal.occurrences_to_generate(t, c_days_ahead, p_at) AS o
         WHERE
             t.status = 'active'
             -- What the unique key sessions(template_id, occurrence_date) would drop.

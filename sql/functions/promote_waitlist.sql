@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.promote_waitlist(
+CREATE OR REPLACE FUNCTION scheduling_internal.promote_waitlist(
     p_session_id uuid,
     p_now timestamptz DEFAULT now()
 )
@@ -15,7 +15,7 @@ DECLARE
     v_host_name text;
     v_promoted integer := 0;
 BEGIN
-    PERFORM scheduling.check_now('promote_waitlist', p_now);
+    PERFORM scheduling_internal.check_now('promote_waitlist', p_now);
     SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = p_session_id FOR UPDATE;
     IF NOT FOUND OR v_session.deleted_at IS NOT NULL OR v_session.status <> 'scheduled'
         OR v_session.starts_at <= p_now THEN
@@ -74,7 +74,7 @@ BEGIN
             v_entry.person_id,
             'waitlist_promoted',
             'en',
-            scheduling.reminder_parameters(
+            scheduling_internal.reminder_parameters(
                 v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, p_now
             ),
             p_now,
@@ -93,7 +93,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.promote_waitlist(uuid, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.promote_waitlist(uuid, timestamptz) IS
 'Internal (trigger bookings_track_attendees): while the session (scheduled, not deleted, not started at '
 'p_now) has a free seat, books the first waiting person of its waitlist through create_booking (actor '
 '''waitlist'', reminders planned), marks the entry promoted and queues the WhatsApp message ''waitlist_promoted'' '

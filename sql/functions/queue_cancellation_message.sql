@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.queue_cancellation_message(
+CREATE OR REPLACE FUNCTION scheduling_internal.queue_cancellation_message(
     p_booking_id uuid,
     p_reason text DEFAULT NULL,
     p_now timestamptz DEFAULT now()
@@ -24,7 +24,7 @@ BEGIN
     END IF;
 
     SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = v_booking.session_id;
-    v_policy := scheduling.reminder_policy_of_session(v_session.id);
+    v_policy := scheduling_internal.reminder_policy_of_session(v_session.id);
     SELECT p.* INTO v_person FROM scheduling.people AS p WHERE p.id = v_booking.person_id;
     SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
 
@@ -44,7 +44,7 @@ BEGIN
         v_booking.person_id,
         v_policy.cancellation_template,
         v_policy.language,
-        scheduling.reminder_parameters(
+        scheduling_internal.reminder_parameters(
             v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, p_now
         ),
         p_now,
@@ -62,7 +62,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.queue_cancellation_message(uuid, text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.queue_cancellation_message(uuid, text, timestamptz) IS
 'Internal: queues the cancellation message of a booking for its session''s current slot (key '
 '{booking_id}-cancellation-{slot_version}, template = the policy''s cancellation_template), due at p_now, '
 'deadline p_now + 24 h. At most one per booking and slot (ON CONFLICT DO NOTHING): cancelling the booking '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.quiet_hours_end(
+CREATE OR REPLACE FUNCTION scheduling_internal.quiet_hours_end(
     p_at timestamptz,
     p_time_zone text,
     p_quiet_start time,
@@ -39,7 +39,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.quiet_hours_end(timestamptz, text, time, time) IS
+COMMENT ON FUNCTION scheduling_internal.quiet_hours_end(timestamptz, text, time, time) IS
 'NULL when p_at is outside the quiet hours [p_quiet_start, p_quiet_end) of zone p_time_zone (or no quiet '
 'hours: NULL or equal bounds), else the moment they end, as wall-clock time in that zone: a start after the '
 'end crosses midnight; the offset of the end day is used, so 07:00 stays 07:00 across a DST change.';

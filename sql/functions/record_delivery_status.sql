@@ -29,7 +29,9 @@ DECLARE
     v_reminder_id uuid;
     v_event_id bigint;
 BEGIN
-    PERFORM scheduling.check_provider_message('record_delivery_status', p_provider, p_provider_message_id, p_now);
+    PERFORM scheduling_internal.check_provider_message(
+        'record_delivery_status', p_provider, p_provider_message_id, p_now
+    );
 
     v_status := CASE
         WHEN v_word IN ('sent', 'delivered', 'read', 'failed') THEN v_word::scheduling.delivery_status
@@ -48,7 +50,7 @@ BEGIN
 
     -- The message's lock, then the reminder's row: the same order as record_reminder_sent, so a report racing
     -- the worker's record of the send is either matched here or left unmatched for the worker to apply.
-    PERFORM scheduling.lock_provider_message(p_provider_message_id);
+    PERFORM scheduling_internal.lock_provider_message(p_provider_message_id);
     SELECT r.id
     INTO v_reminder_id
     FROM scheduling.reminders AS r
@@ -74,7 +76,7 @@ BEGIN
     IF v_reminder_id IS NULL THEN
         RETURN 'unmatched';
     END IF;
-    RETURN scheduling.apply_provider_event(v_event_id, v_reminder_id);
+    RETURN scheduling_internal.apply_provider_event(v_event_id, v_reminder_id);
 END;
 $function$;
 

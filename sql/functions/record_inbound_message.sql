@@ -28,7 +28,9 @@ DECLARE
     v_booking_id uuid;
     v_action text;
 BEGIN
-    PERFORM scheduling.check_provider_message('record_inbound_message', p_provider, p_provider_message_id, p_now);
+    PERFORM scheduling_internal.check_provider_message(
+        'record_inbound_message', p_provider, p_provider_message_id, p_now
+    );
 
     -- Meta sends 15551234567, Twilio whatsapp:+15551234567; people.phone holds +15551234567.
     v_phone := regexp_replace(btrim(p_from_phone), '^whatsapp:', '', 'i');

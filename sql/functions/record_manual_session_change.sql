@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.record_manual_session_change(
+CREATE OR REPLACE FUNCTION scheduling_internal.record_manual_session_change(
     p_session scheduling.sessions,
     p_from scheduling.session_status,
     p_detail text,
@@ -18,7 +18,7 @@ BEGIN
         coalesce(p_actor, session_user), p_session.slot_version, p_now
     );
 
-    PERFORM scheduling.notify_session_status(
+    PERFORM scheduling_internal.notify_session_status(
         jsonb_build_object(
             'source', p_source,
             'started', CASE WHEN p_from = 'scheduled' AND p_session.status = 'in_progress' THEN 1 ELSE 0 END,
@@ -31,7 +31,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.record_manual_session_change(
+COMMENT ON FUNCTION scheduling_internal.record_manual_session_change(
     scheduling.sessions, scheduling.session_status, text, text, text, timestamptz
 ) IS
 'Internal step shared by the manual session actions: after the row p_session was updated, writes its history '

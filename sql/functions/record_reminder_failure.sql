@@ -23,11 +23,11 @@ DECLARE
     v_state scheduling.reminder_state;
     v_reason text;
 BEGIN
-    PERFORM scheduling.check_now('record_reminder_failure', p_now);
+    PERFORM scheduling_internal.check_now('record_reminder_failure', p_now);
     PERFORM
-        scheduling.check_text_length('record_reminder_failure: p_error_code', p_error_code, 200),
-        scheduling.check_text_length('record_reminder_failure: p_error_message', p_error_message, 2000);
-    v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record a failure of');
+        scheduling_internal.check_text_length('record_reminder_failure: p_error_code', p_error_code, 200),
+        scheduling_internal.check_text_length('record_reminder_failure: p_error_message', p_error_message, 2000);
+    v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record a failure of');
 
     IF v_reminder.state IN ('pending', 'sent', 'failed') THEN
         RAISE EXCEPTION USING

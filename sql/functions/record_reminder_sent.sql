@@ -15,7 +15,7 @@ DECLARE
     c_max_id_length CONSTANT integer := 200;
     v_reminder scheduling.reminders;
 BEGIN
-    PERFORM scheduling.check_now('record_reminder_sent', p_now);
+    PERFORM scheduling_internal.check_now('record_reminder_sent', p_now);
     IF char_length(p_provider_message_id) > c_max_id_length THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK036',
@@ -25,8 +25,8 @@ BEGIN
     END IF;
     -- The message's lock before the row lock, as record_delivery_status takes them: a delivery report of this
     -- message that arrives meanwhile waits, then finds the provider id; one that came first is applied below.
-    PERFORM scheduling.lock_provider_message(p_provider_message_id);
-    v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
+    PERFORM scheduling_internal.lock_provider_message(p_provider_message_id);
+    v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
 
     IF v_reminder.state = 'sent' THEN
         IF v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
@@ -73,7 +73,7 @@ BEGIN
     END IF;
 
     -- Delivery reports can arrive before the send is recorded: they wait in provider_events until now.
-    PERFORM scheduling.apply_delivery_events(v_reminder.id);
+    PERFORM scheduling_internal.apply_delivery_events(v_reminder.id);
 
     RETURN v_reminder.state;
 END;

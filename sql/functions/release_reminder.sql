@@ -17,9 +17,9 @@ DECLARE
     v_next timestamptz;
     v_state scheduling.reminder_state;
 BEGIN
-    PERFORM scheduling.check_now('release_reminder', p_now);
-    PERFORM scheduling.check_text_length('release_reminder: p_reason', p_reason, 2000);
-    v_reminder := scheduling.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'release');
+    PERFORM scheduling_internal.check_now('release_reminder', p_now);
+    PERFORM scheduling_internal.check_text_length('release_reminder: p_reason', p_reason, 2000);
+    v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'release');
 
     IF v_reminder.state IN ('cancelled', 'skipped', 'expired') THEN
         RETURN v_reminder.state; -- closed meanwhile: nothing to give back

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.reminder_block_reason(
+CREATE OR REPLACE FUNCTION scheduling_internal.reminder_block_reason(
     p_reminder scheduling.reminders,
     p_booking scheduling.bookings,
     p_session scheduling.sessions,
@@ -43,7 +43,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.reminder_block_reason(
+COMMENT ON FUNCTION scheduling_internal.reminder_block_reason(
     scheduling.reminders, scheduling.bookings, scheduling.sessions, scheduling.people, timestamptz
 ) IS
 'The claim-time re-check: NULL when the row may be sent at p_now, else why not. Any kind: deadline '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.reminder_policy_of_session(p_session_id uuid)
+CREATE OR REPLACE FUNCTION scheduling_internal.reminder_policy_of_session(p_session_id uuid)
 RETURNS scheduling.reminder_policies
 LANGUAGE plpgsql
 STABLE
@@ -23,6 +23,6 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.reminder_policy_of_session(uuid) IS
+COMMENT ON FUNCTION scheduling_internal.reminder_policy_of_session(uuid) IS
 'The reminder policy that applies to a session: its reminder_policy_id, or the policy named ''default''. '
 'SK016 when there is none.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.remove_future_occurrences(
+CREATE OR REPLACE FUNCTION scheduling_internal.remove_future_occurrences(
     p_template_id uuid,
     p_reason text,
     p_actor text,
@@ -99,7 +99,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.remove_future_occurrences(uuid, text, text, timestamptz) IS
+COMMENT ON FUNCTION scheduling_internal.remove_future_occurrences(uuid, text, text, timestamptz) IS
 'Internal step of update_template, pause_template and end_template: soft-deletes the template''s future '
 '(starts_at > p_now) scheduled sessions that nobody booked and nobody moved by hand, detaching them from their '
 'occurrence date, with a history row and a removed log row each; booked and moved ones are kept, logged as kept '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.render_template(p_body text, p_parameters jsonb)
+CREATE OR REPLACE FUNCTION scheduling_internal.render_template(p_body text, p_parameters jsonb)
 RETURNS text
 LANGUAGE plpgsql
 IMMUTABLE
@@ -18,6 +18,6 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.render_template(text, jsonb) IS
+COMMENT ON FUNCTION scheduling_internal.render_template(text, jsonb) IS
 'Fills the {named} placeholders of a template body with the values of p_parameters (a JSON object); '
 'placeholders without a value stay as they are. Used for the console sender''s rendered_text.';

@@ -17,7 +17,7 @@ DECLARE
     v_old scheduling.sessions;
     v_new scheduling.sessions;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('reschedule_booking', p_actor, p_now);
+    PERFORM scheduling_internal.check_actor_and_now('reschedule_booking', p_actor, p_now);
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -25,7 +25,7 @@ BEGIN
             MESSAGE = format('cannot reschedule booking %s: booking not found', coalesce(p_booking_id::text, 'NULL'));
     END IF;
 
-    v_old := scheduling.lock_session_for_action(v_booking.session_id, 'reschedule the booking of');
+    v_old := scheduling_internal.lock_session_for_action(v_booking.session_id, 'reschedule the booking of');
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id FOR UPDATE;
 
     IF v_booking.status <> 'confirmed' THEN

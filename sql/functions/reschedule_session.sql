@@ -16,8 +16,8 @@ DECLARE
     v_session scheduling.sessions;
     v_old scheduling.sessions;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('reschedule_session', p_actor, p_now);
-    v_old := scheduling.lock_session_for_action(p_session_id, 'reschedule');
+    PERFORM scheduling_internal.check_actor_and_now('reschedule_session', p_actor, p_now);
+    v_old := scheduling_internal.lock_session_for_action(p_session_id, 'reschedule');
 
     IF v_old.status NOT IN ('scheduled', 'cancelled', 'no_show') THEN
         RAISE EXCEPTION USING
@@ -57,7 +57,7 @@ BEGIN
     WHERE s.id = v_old.id
     RETURNING s.* INTO v_session;
 
-    PERFORM scheduling.record_manual_session_change(
+    PERFORM scheduling_internal.record_manual_session_change(
         v_session, v_old.status,
         format(
             'rescheduled from %s .. %s to %s .. %s',

@@ -15,10 +15,10 @@ DECLARE
     v_template scheduling.session_templates;
     v_created integer;
 BEGIN
-    PERFORM scheduling.check_now('resume_template', p_now);
+    PERFORM scheduling_internal.check_now('resume_template', p_now);
     -- p_actor is accepted for symmetry with the other template actions; generation logs carry session_user.
-    PERFORM scheduling.check_text_length('resume_template: p_actor', p_actor, 200);
-    v_template := scheduling.lock_template_for_action(p_template_id, 'resume');
+    PERFORM scheduling_internal.check_text_length('resume_template: p_actor', p_actor, 200);
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'resume');
     IF v_template.status <> 'paused' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK026',

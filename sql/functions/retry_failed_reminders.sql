@@ -10,7 +10,7 @@ AS $function$
 DECLARE
     v_requeued integer;
 BEGIN
-    PERFORM scheduling.check_now('retry_failed_reminders', p_now);
+    PERFORM scheduling_internal.check_now('retry_failed_reminders', p_now);
     IF p_actor IS NULL OR btrim(p_actor) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'retry_failed_reminders: p_actor must not be blank';
     END IF;

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.rrule_dates(
+CREATE OR REPLACE FUNCTION scheduling_internal.rrule_dates(
     p_freq text,
     p_interval integer,
     p_by_day text [],
@@ -149,7 +149,9 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.rrule_dates(text, integer, text [], integer [], integer, date, date, date, date) IS
+COMMENT ON FUNCTION scheduling_internal.rrule_dates(
+    text, integer, text [], integer [], integer, date, date, date, date
+) IS
 'The local dates in [p_from, p_to] of a parsed recurrence rule (see parse_rrule) whose DTSTART date is '
 'p_first_date: every p_interval-th day, Monday-based week or month counted from the first date''s; BYDAY and '
 'BYMONTHDAY filter the days of each period (both given: both must match; ordinals count within the month); '

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.session_step_due(
+CREATE OR REPLACE FUNCTION scheduling_internal.session_step_due(
     p_status scheduling.session_status,
     p_start_mode scheduling.session_start_mode,
     p_is_delayed boolean,
@@ -28,7 +28,7 @@ AS $function$
         END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.session_step_due(
+COMMENT ON FUNCTION scheduling_internal.session_step_due(
     scheduling.session_status, scheduling.session_start_mode, boolean, timestamptz, timestamptz, timestamptz
 ) IS
 'Internal rule of tick (used by advance_due_sessions and preview): the status and is_delayed a session of this '

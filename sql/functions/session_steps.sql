@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.session_steps(
+CREATE OR REPLACE FUNCTION scheduling_internal.session_steps(
     p_from scheduling.session_status,
     p_to scheduling.session_status,
     p_is_delayed boolean,
@@ -46,7 +46,7 @@ AS $function$
     ORDER BY st.step;
 $function$;
 
-COMMENT ON FUNCTION scheduling.session_steps(
+COMMENT ON FUNCTION scheduling_internal.session_steps(
     scheduling.session_status, scheduling.session_status, boolean, timestamptz, timestamptz
 ) IS
 'Internal (advance_due_sessions and preview): the history steps of one tick move from p_from to p_to, in order, '

@@ -9,7 +9,7 @@ AS $function$
 DECLARE
     v_limit scheduling.send_rate_limits;
 BEGIN
-    PERFORM scheduling.check_now('set_send_rate', p_now);
+    PERFORM scheduling_internal.check_now('set_send_rate', p_now);
     IF p_messages_per_second IS NULL OR p_messages_per_second <= 0 OR p_messages_per_second > 1000 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK020',
@@ -20,7 +20,7 @@ BEGIN
     END IF;
 
     -- Refilled at the old rate up to p_now, then kept within the new capacity.
-    v_limit := scheduling.lock_send_rate_limit(p_sending_number, p_now);
+    v_limit := scheduling_internal.lock_send_rate_limit(p_sending_number, p_now);
 
     UPDATE scheduling.send_rate_limits AS l
     SET

@@ -17,11 +17,11 @@ DECLARE
     v_session scheduling.sessions;
     v_outcome text := 'no session yet';
 BEGIN
-    PERFORM scheduling.check_now('skip_template_occurrence', p_now);
+    PERFORM scheduling_internal.check_now('skip_template_occurrence', p_now);
     PERFORM
-        scheduling.check_text_length('skip_template_occurrence: p_actor', p_actor, 200),
-        scheduling.check_text_length('skip_template_occurrence: p_reason', p_reason, 2000);
-    v_template := scheduling.lock_template_for_action(p_template_id, 'skip a date of');
+        scheduling_internal.check_text_length('skip_template_occurrence: p_actor', p_actor, 200),
+        scheduling_internal.check_text_length('skip_template_occurrence: p_reason', p_reason, 2000);
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'skip a date of');
     IF NOT EXISTS (
         SELECT 1 FROM scheduling.template_occurrences(v_template.id, p_occurrence_date, p_occurrence_date)
     ) THEN

@@ -13,8 +13,8 @@ AS $function$
 DECLARE
     v_session scheduling.sessions;
 BEGIN
-    PERFORM scheduling.check_actor_and_now('start_session', p_actor, p_now);
-    v_session := scheduling.lock_session_for_action(p_session_id, 'start');
+    PERFORM scheduling_internal.check_actor_and_now('start_session', p_actor, p_now);
+    v_session := scheduling_internal.lock_session_for_action(p_session_id, 'start');
 
     IF v_session.status <> 'scheduled' THEN
         RAISE EXCEPTION USING
@@ -40,7 +40,7 @@ BEGIN
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
-    PERFORM scheduling.record_manual_session_change(
+    PERFORM scheduling_internal.record_manual_session_change(
         v_session, 'scheduled',
         'started by hand',
         'start_session', p_actor, p_now

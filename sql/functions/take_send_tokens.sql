@@ -14,15 +14,15 @@ DECLARE
     v_limit scheduling.send_rate_limits;
     v_granted integer;
 BEGIN
-    PERFORM scheduling.check_now('take_send_tokens', p_now);
+    PERFORM scheduling_internal.check_now('take_send_tokens', p_now);
     IF p_wanted IS NULL OR p_wanted < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
             MESSAGE = format('take_send_tokens: p_wanted must be 0 or more, not %s', coalesce(p_wanted::text, 'NULL'));
     END IF;
 
-    PERFORM scheduling.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 200);
-    v_limit := scheduling.lock_send_rate_limit(p_sending_number, p_now);
+    PERFORM scheduling_internal.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 200);
+    v_limit := scheduling_internal.lock_send_rate_limit(p_sending_number, p_now);
     v_granted := floor(least(p_wanted::numeric, v_limit.tokens))::integer;
 
     UPDATE scheduling.send_rate_limits AS l

@@ -38,8 +38,8 @@ BEGIN
     FROM (
         SELECT
             r.occurrence_date AS d,
-            scheduling.local_to_instant(r.occurrence_date + v_template.local_start, v_template.time_zone) AS at
-        FROM scheduling.rrule_dates(
+            scheduling_internal.local_to_instant(r.occurrence_date + v_template.local_start, v_template.time_zone) AS at
+        FROM scheduling_internal.rrule_dates(
             v_template.rule_freq, v_template.rule_interval, v_template.rule_by_day, v_template.rule_by_month_day,
             v_template.rule_count, v_template.rule_until_date, v_template.first_date, p_from, p_to
         ) AS r

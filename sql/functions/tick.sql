@@ -29,7 +29,7 @@ DECLARE
     v_error_message text;
     v_result jsonb;
 BEGIN
-    PERFORM scheduling.check_now('tick', p_now);
+    PERFORM scheduling_internal.check_now('tick', p_now);
 
     -- Serialise concurrent ticks (pg_cron and a CLI): the second waits, then finds nothing left to do.
     PERFORM pg_advisory_xact_lock(c_tick_lock_key);
@@ -57,7 +57,7 @@ BEGIN
                 '[]'::jsonb
             )
         INTO v_started, v_delayed, v_completed, v_total, v_updates
-        FROM scheduling.advance_due_sessions(p_now) WITH ORDINALITY AS a (
+        FROM scheduling_internal.advance_due_sessions(p_now) WITH ORDINALITY AS a (
             session_id, from_status, to_status, is_delayed, ord
         );
     EXCEPTION WHEN OTHERS THEN
@@ -88,7 +88,7 @@ BEGIN
             BEGIN
                 SELECT a.from_status, a.to_status, a.is_delayed
                 INTO v_moved_from, v_moved_to, v_moved_is_delayed
-                FROM scheduling.advance_due_sessions(p_now, v_due_id) AS a;
+                FROM scheduling_internal.advance_due_sessions(p_now, v_due_id) AS a;
 
                 IF FOUND THEN
                     v_total := v_total + 1;
@@ -223,7 +223,7 @@ BEGIN
     WHERE ts.singleton;
 
     IF v_total > 0 THEN
-        PERFORM scheduling.notify_session_status(v_result || jsonb_build_object('source', 'tick'));
+        PERFORM scheduling_internal.notify_session_status(v_result || jsonb_build_object('source', 'tick'));
     END IF;
 
     RETURN v_result;

@@ -26,16 +26,16 @@ DECLARE
     v_days_ahead integer;
     v_created integer := 0;
 BEGIN
-    PERFORM scheduling.check_now('update_template', p_now);
-    PERFORM scheduling.check_text_length('update_template: p_actor', p_actor, 200);
-    v_template := scheduling.lock_template_for_action(p_template_id, 'update');
+    PERFORM scheduling_internal.check_now('update_template', p_now);
+    PERFORM scheduling_internal.check_text_length('update_template: p_actor', p_actor, 200);
+    v_template := scheduling_internal.lock_template_for_action(p_template_id, 'update');
     IF v_template.status = 'ended' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK026', MESSAGE = format('cannot update recurring template %s: it has ended', v_template.id);
     END IF;
 
     v_policy_id := v_template.reminder_policy_id;
-    PERFORM scheduling.check_text_length('update_template: p_reminder_policy', p_reminder_policy, 200);
+    PERFORM scheduling_internal.check_text_length('update_template: p_reminder_policy', p_reminder_policy, 200);
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
         IF NOT FOUND THEN
@@ -61,7 +61,7 @@ BEGIN
         updated_at = p_now
     WHERE t.id = v_template.id;
 
-    v_result := scheduling.remove_future_occurrences(
+    v_result := scheduling_internal.remove_future_occurrences(
         v_template.id, 'template edited', p_actor, p_now
     );
 

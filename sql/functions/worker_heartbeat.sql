@@ -15,7 +15,7 @@ AS $function$
 DECLARE
     v_bad text;
 BEGIN
-    PERFORM scheduling.check_now('worker_heartbeat', p_now);
+    PERFORM scheduling_internal.check_now('worker_heartbeat', p_now);
     IF p_worker_id IS NULL OR btrim(p_worker_id) = '' THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_worker_id must not be blank';
     END IF;
@@ -23,8 +23,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_sender must not be blank';
     END IF;
     PERFORM
-        scheduling.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 200),
-        scheduling.check_text_length('worker_heartbeat: p_sender', p_sender, 200);
+        scheduling_internal.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 200),
+        scheduling_internal.check_text_length('worker_heartbeat: p_sender', p_sender, 200);
     IF p_counts IS NULL OR jsonb_typeof(p_counts) <> 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.bookings_track_attendees()
+CREATE OR REPLACE FUNCTION scheduling_internal.bookings_track_attendees()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -26,20 +26,20 @@ BEGIN
     WHERE s.id = NEW.session_id AND s.deleted_at IS NULL;
 
     IF v_delta < 0 THEN
-        PERFORM scheduling.promote_waitlist(NEW.session_id, coalesce(NEW.cancelled_at, NEW.updated_at));
+        PERFORM scheduling_internal.promote_waitlist(NEW.session_id, coalesce(NEW.cancelled_at, NEW.updated_at));
     END IF;
     RETURN NULL;
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.bookings_track_attendees() IS
+COMMENT ON FUNCTION scheduling_internal.bookings_track_attendees() IS
 'Trigger function, after a booking is written: keeps sessions.current_attendees equal to the confirmed '
 'bookings of the session (+1 on a confirmed insert, -1 when one is cancelled) and, when a seat frees, books '
 'the first people of the waitlist (promote_waitlist, p_now = cancelled_at).';
 
 CREATE OR REPLACE TRIGGER bookings_track_attendees
 AFTER INSERT OR UPDATE OF status ON scheduling.bookings
-FOR EACH ROW EXECUTE FUNCTION scheduling.bookings_track_attendees();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_track_attendees();
 
 COMMENT ON TRIGGER bookings_track_attendees ON scheduling.bookings IS
 'Drives sessions.current_attendees from the bookings and promotes the waitlist when a seat frees.';

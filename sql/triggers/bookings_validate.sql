@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.bookings_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.bookings_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -8,8 +8,8 @@ DECLARE
     v_taken integer;
 BEGIN
     PERFORM
-        scheduling.check_text_length('booking order_reference', NEW.order_reference, 200),
-        scheduling.check_text_length('booking cancel_reason', NEW.cancel_reason, 2000);
+        scheduling_internal.check_text_length('booking order_reference', NEW.order_reference, 200),
+        scheduling_internal.check_text_length('booking cancel_reason', NEW.cancel_reason, 2000);
 
     IF TG_OP = 'UPDATE' THEN
         IF NEW.session_id IS DISTINCT FROM OLD.session_id
@@ -103,7 +103,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.bookings_validate() IS
+COMMENT ON FUNCTION scheduling_internal.bookings_validate() IS
 'Trigger function: validates a booking before INSERT/UPDATE. On INSERT it locks the session row (so '
 'concurrent bookings cannot overbook) and raises SK001 (unknown session), SK002 (deleted), SK003 (not '
 'scheduled), SK007 (person unknown or deleted), SK011 (the person already holds a booking in it), SK012 '
@@ -113,7 +113,7 @@ COMMENT ON FUNCTION scheduling.bookings_validate() IS
 
 CREATE OR REPLACE TRIGGER bookings_validate
 BEFORE INSERT OR UPDATE ON scheduling.bookings
-FOR EACH ROW EXECUTE FUNCTION scheduling.bookings_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_validate();
 
 COMMENT ON TRIGGER bookings_validate ON scheduling.bookings IS
 'Validates every written booking so that direct writes and the booking functions raise the same SQLSTATE.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.message_templates_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.message_templates_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -40,21 +40,21 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.message_templates_validate() IS
+COMMENT ON FUNCTION scheduling_internal.message_templates_validate() IS
 'Trigger function: validates a message template before INSERT/UPDATE: name, language, body and '
 'whatsapp_template_name not blank, and every {placeholder} of the body listed once in parameter_names and '
 'vice versa (SK009).';
 
 CREATE OR REPLACE TRIGGER message_templates_validate
 BEFORE INSERT OR UPDATE ON scheduling.message_templates
-FOR EACH ROW EXECUTE FUNCTION scheduling.message_templates_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.message_templates_validate();
 
 COMMENT ON TRIGGER message_templates_validate ON scheduling.message_templates IS
 'Validates every written message template.';
 
 CREATE OR REPLACE TRIGGER message_templates_set_updated_at
 BEFORE UPDATE ON scheduling.message_templates
-FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 COMMENT ON TRIGGER message_templates_set_updated_at ON scheduling.message_templates IS
 'Keeps message_templates.updated_at current.';

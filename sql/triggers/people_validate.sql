@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.people_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.people_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -9,9 +9,9 @@ BEGIN
             MESSAGE = 'person full_name must not be blank';
     END IF;
     PERFORM
-        scheduling.check_text_length('person full_name', NEW.full_name, 200),
-        scheduling.check_text_length('person phone', NEW.phone, 200),
-        scheduling.check_text_length('person time_zone', NEW.time_zone, 200);
+        scheduling_internal.check_text_length('person full_name', NEW.full_name, 200),
+        scheduling_internal.check_text_length('person phone', NEW.phone, 200),
+        scheduling_internal.check_text_length('person time_zone', NEW.time_zone, 200);
 
     IF NEW.phone IS NOT NULL AND NEW.phone !~ '^\+[1-9][0-9]{6,14}$' THEN
         RAISE EXCEPTION USING
@@ -33,13 +33,13 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.people_validate() IS
+COMMENT ON FUNCTION scheduling_internal.people_validate() IS
 'Trigger function: validates a person before INSERT/UPDATE. Raises SK009 (blank full_name), SK034 (full_name, '
 'phone or time_zone over 200 characters), SK006 (phone not E.164), SK005 (time zone not in scheduling.time_zones).';
 
 CREATE OR REPLACE TRIGGER people_validate
 BEFORE INSERT OR UPDATE ON scheduling.people
-FOR EACH ROW EXECUTE FUNCTION scheduling.people_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.people_validate();
 
 COMMENT ON TRIGGER people_validate ON scheduling.people IS
 'Validates every written person so that direct writes and scheduling.create_person() raise the same SQLSTATE.';

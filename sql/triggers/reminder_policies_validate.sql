@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.reminder_policies_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.reminder_policies_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -61,21 +61,21 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.reminder_policies_validate() IS
+COMMENT ON FUNCTION scheduling_internal.reminder_policies_validate() IS
 'Trigger function: validates a reminder policy before INSERT/UPDATE. SK017: an offset not positive, or '
 'repeat_every under 1 minute (zero, negative). SK015: reminder or cancellation template unknown in the '
 'policy''s language. SK009: blank name, quiet hours with one bound or equal bounds.';
 
 CREATE OR REPLACE TRIGGER reminder_policies_validate
 BEFORE INSERT OR UPDATE ON scheduling.reminder_policies
-FOR EACH ROW EXECUTE FUNCTION scheduling.reminder_policies_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.reminder_policies_validate();
 
 COMMENT ON TRIGGER reminder_policies_validate ON scheduling.reminder_policies IS
 'Validates every written reminder policy.';
 
 CREATE OR REPLACE TRIGGER reminder_policies_set_updated_at
 BEFORE UPDATE ON scheduling.reminder_policies
-FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 COMMENT ON TRIGGER reminder_policies_set_updated_at ON scheduling.reminder_policies IS
 'Keeps reminder_policies.updated_at current.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.reminders_history()
+CREATE OR REPLACE FUNCTION scheduling_internal.reminders_history()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -29,14 +29,14 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.reminders_history() IS
+COMMENT ON FUNCTION scheduling_internal.reminders_history() IS
 'Trigger function: writes a reminder_state_history row for every planned row and every state change '
 '(happened_at = the row''s updated_at, the p_now of the change), and sends NOTIFY scheduling_reminders_due '
 '(payload: the due time as text) when a pending row is planned due within a minute of its planning time.';
 
 CREATE OR REPLACE TRIGGER reminders_history
 AFTER INSERT OR UPDATE ON scheduling.reminders
-FOR EACH ROW EXECUTE FUNCTION scheduling.reminders_history();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.reminders_history();
 
 COMMENT ON TRIGGER reminders_history ON scheduling.reminders IS
 'History of every state change of an outbox row, and the wake-up NOTIFY for rows due now.';

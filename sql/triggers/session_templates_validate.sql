@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.session_templates_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.session_templates_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -16,11 +16,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template title must not be blank';
     END IF;
     PERFORM
-        scheduling.check_text_length('template title', NEW.title, 200),
-        scheduling.check_text_length('template time_zone', NEW.time_zone, 200),
-        scheduling.check_text_length('template rrule', NEW.rrule, 500),
-        scheduling.check_text_length('template created_by', NEW.created_by, 200),
-        scheduling.check_text_length('template metadata', NEW.metadata::text, 10000);
+        scheduling_internal.check_text_length('template title', NEW.title, 200),
+        scheduling_internal.check_text_length('template time_zone', NEW.time_zone, 200),
+        scheduling_internal.check_text_length('template rrule', NEW.rrule, 500),
+        scheduling_internal.check_text_length('template created_by', NEW.created_by, 200),
+        scheduling_internal.check_text_length('template metadata', NEW.metadata::text, 10000);
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -74,7 +74,7 @@ BEGIN
         OR NEW.rule_count IS DISTINCT FROM OLD.rule_count
         OR NEW.rule_until_date IS DISTINCT FROM OLD.rule_until_date
         OR NEW.rule_until_at IS DISTINCT FROM OLD.rule_until_at THEN
-        SELECT r.* INTO v_rule FROM scheduling.parse_rrule(NEW.rrule) AS r;
+        SELECT r.* INTO v_rule FROM scheduling_internal.parse_rrule(NEW.rrule) AS r;
         NEW.rule_freq := v_rule.freq;
         NEW.rule_interval := v_rule.rule_interval;
         NEW.rule_by_day := v_rule.by_day;
@@ -88,7 +88,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.session_templates_validate() IS
+COMMENT ON FUNCTION scheduling_internal.session_templates_validate() IS
 'Trigger function: validates a recurring template before INSERT/UPDATE, fills time_zone from the host when NULL and '
 'the rule_* columns from the RRULE text. Raises SK026 (an ended template cannot change status), SK009 (blank title, '
 'negative capacity, NULL first date/local start/start mode, first date outside the years 1900 to 9999, metadata not '
@@ -98,7 +98,7 @@ COMMENT ON FUNCTION scheduling.session_templates_validate() IS
 
 CREATE OR REPLACE TRIGGER session_templates_validate
 BEFORE INSERT OR UPDATE ON scheduling.session_templates
-FOR EACH ROW EXECUTE FUNCTION scheduling.session_templates_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.session_templates_validate();
 
 COMMENT ON TRIGGER session_templates_validate ON scheduling.session_templates IS
 'Validates every written template so that direct writes and the template functions raise the same SQLSTATE.';

@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.sessions_validate()
+CREATE OR REPLACE FUNCTION scheduling_internal.sessions_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -16,11 +16,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session title must not be blank';
     END IF;
     PERFORM
-        scheduling.check_text_length('session title', NEW.title, 200),
-        scheduling.check_text_length('session time_zone', NEW.time_zone, 200),
-        scheduling.check_text_length('session cancel_reason', NEW.cancel_reason, 2000),
-        scheduling.check_text_length('session deleted_reason', NEW.deleted_reason, 2000),
-        scheduling.check_text_length('session metadata', NEW.metadata::text, 10000);
+        scheduling_internal.check_text_length('session title', NEW.title, 200),
+        scheduling_internal.check_text_length('session time_zone', NEW.time_zone, 200),
+        scheduling_internal.check_text_length('session cancel_reason', NEW.cancel_reason, 2000),
+        scheduling_internal.check_text_length('session deleted_reason', NEW.deleted_reason, 2000),
+        scheduling_internal.check_text_length('session metadata', NEW.metadata::text, 10000);
 
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING
@@ -43,8 +43,8 @@ BEGIN
     END IF;
     IF TG_OP = 'INSERT' OR NEW.starts_at IS DISTINCT FROM OLD.starts_at OR NEW.ends_at IS DISTINCT FROM OLD.ends_at THEN
         PERFORM
-            scheduling.check_time_range('session start', NEW.starts_at),
-            scheduling.check_time_range('session end', NEW.ends_at);
+            scheduling_internal.check_time_range('session start', NEW.starts_at),
+            scheduling_internal.check_time_range('session end', NEW.ends_at);
     END IF;
 
     IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
@@ -91,7 +91,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.sessions_validate() IS
+COMMENT ON FUNCTION scheduling_internal.sessions_validate() IS
 'Trigger function: validates a session before INSERT/UPDATE and fills time_zone from the host when NULL. Raises '
 'SK002 (row is soft-deleted), SK009 (blank title, negative capacity, metadata not an object, a start or end outside '
 'the years 1900 to 9999 or infinite), SK034 (title or time_zone over 200 characters, cancel or delete reason over '
@@ -102,7 +102,7 @@ COMMENT ON FUNCTION scheduling.sessions_validate() IS
 
 CREATE OR REPLACE TRIGGER sessions_validate
 BEFORE INSERT OR UPDATE ON scheduling.sessions
-FOR EACH ROW EXECUTE FUNCTION scheduling.sessions_validate();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.sessions_validate();
 
 COMMENT ON TRIGGER sessions_validate ON scheduling.sessions IS
 'Validates every written session so that direct writes and the scheduling functions raise the same SQLSTATE.';

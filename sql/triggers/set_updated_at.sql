@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION scheduling.set_updated_at()
+CREATE OR REPLACE FUNCTION scheduling_internal.set_updated_at()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
@@ -8,19 +8,19 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.set_updated_at() IS
+COMMENT ON FUNCTION scheduling_internal.set_updated_at() IS
 'Trigger function: sets updated_at to the transaction time on every UPDATE of the row.';
 
 CREATE OR REPLACE TRIGGER people_set_updated_at
 BEFORE UPDATE ON scheduling.people
-FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 COMMENT ON TRIGGER people_set_updated_at ON scheduling.people IS
 'Keeps people.updated_at current.';
 
 CREATE OR REPLACE TRIGGER sessions_set_updated_at
 BEFORE UPDATE ON scheduling.sessions
-FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 COMMENT ON TRIGGER sessions_set_updated_at ON scheduling.sessions IS
 'Keeps sessions.updated_at current.';

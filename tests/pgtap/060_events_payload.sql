@@ -17,7 +17,7 @@ CREATE TEMP TABLE t_payloads (tag text PRIMARY KEY, payload jsonb NOT NULL);
 UPDATE scheduling.tick_state SET last_tick_at = NULL;
 
 INSERT INTO t_payloads VALUES (
-    'small', scheduling.notify_session_status(
+    'small', scheduling_internal.notify_session_status(
         jsonb_build_object('source', 'tick', 'started', 3, 'updates', pg_temp.fake_updates(3))
     )
 );
@@ -47,7 +47,7 @@ SELECT is(
 );
 
 INSERT INTO t_payloads VALUES (
-    'big', scheduling.notify_session_status(
+    'big', scheduling_internal.notify_session_status(
         jsonb_build_object('source', 'tick', 'started', 120, 'updates', pg_temp.fake_updates(120))
     )
 );
@@ -65,7 +65,7 @@ SELECT cmp_ok(
     'a capped payload stays under the 8000-byte NOTIFY limit'
 );
 SELECT is(
-    (scheduling.notify_session_status(
+    (scheduling_internal.notify_session_status(
         jsonb_build_object('total', 500, 'updates', pg_temp.fake_updates(100))
     ) ->> 'total')::integer,
     500,
@@ -98,7 +98,7 @@ SELECT is(
     'tick updates are ordered by starts_at and carry id, from, to, is_delayed'
 );
 SELECT is(
-    (scheduling.notify_session_status((SELECT outcome || '{"source": "tick"}' FROM t_tick)) - 'updates'),
+    (scheduling_internal.notify_session_status((SELECT outcome || '{"source": "tick"}' FROM t_tick)) - 'updates'),
     '{"source": "tick", "started": 105, "delayed": 0, "completed": 0, "truncated": true, "total": 105}',
     'the NOTIFY payload built from a tick outcome keeps the counts and the real total'
 );

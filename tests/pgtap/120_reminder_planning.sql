@@ -45,7 +45,7 @@ SELECT results_eq(
     'each row keeps template, language, deadline = the start, no attempts, next attempt = due'
 );
 SELECT is(
-    scheduling.plan_booking_reminders(pg_temp.sid('appt'), '2031-07-01 00:00Z'), 0,
+    scheduling_internal.plan_booking_reminders(pg_temp.sid('appt'), '2031-07-01 00:00Z'), 0,
     'planning the same booking again writes nothing'
 );
 SELECT is(

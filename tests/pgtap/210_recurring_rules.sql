@@ -185,12 +185,12 @@ SELECT is(
     'the duration is elapsed time'
 );
 SELECT is(
-    scheduling.local_to_instant('2026-10-04 02:15', 'Australia/Lord_Howe'),
+    scheduling_internal.local_to_instant('2026-10-04 02:15', 'Australia/Lord_Howe'),
     '2026-10-04 02:45+11'::timestamptz,
     'Lord Howe''s 30-minute gap: 02:15 becomes 02:45'
 );
 SELECT is(
-    scheduling.local_to_instant('2026-04-05 01:45', 'Australia/Lord_Howe'),
+    scheduling_internal.local_to_instant('2026-04-05 01:45', 'Australia/Lord_Howe'),
     '2026-04-05 01:45+11'::timestamptz,
     'Lord Howe''s 30-minute overlap: 01:45 takes the first instant'
 );

@@ -1,6 +1,7 @@
 -- Least privilege, read from the catalogue: the owner owns everything and is no superuser; the group
 -- roles hold USAGE on the schema, EXECUTE on exactly their functions, SELECT on the views (the app) and nothing on
--- any table, sequence or column; PUBLIC holds nothing, now or for what the owner creates later.
+-- any table, sequence or column; PUBLIC holds nothing, now or for what the owner creates later. Schema
+-- scheduling_internal (helpers and trigger functions) is the owner's alone.
 BEGIN;
 
 -- The four group roles and, per role, the functions it may run (the webhook's come with migration 0008).
@@ -58,7 +59,7 @@ SELECT
 FROM pg_class AS c
 WHERE c.relnamespace = 'scheduling'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S');
 
-SELECT plan(32 + 4 * (SELECT count(*)::integer FROM t_relations));
+SELECT plan(35 + 4 * (SELECT count(*)::integer FROM t_relations));
 
 -- The roles themselves.
 SELECT isnt_superuser('sessionkeeper_owner', 'the owner is not a superuser');
@@ -113,6 +114,15 @@ SELECT is(
 );
 SELECT is(
     (
+        SELECT array_agg(format('%s (%s)', p.oid::regprocedure, pg_get_userbyid(p.proowner)) ORDER BY p.proname)
+        FROM pg_proc AS p
+        WHERE p.pronamespace = 'scheduling_internal'::regnamespace AND p.proowner <> 'sessionkeeper_owner'::regrole
+    ),
+    NULL,
+    'every function of scheduling_internal is owned by sessionkeeper_owner'
+);
+SELECT is(
+    (
         SELECT array_agg(format('%s (%s)', t.oid::regtype, pg_get_userbyid(t.typowner)) ORDER BY t.typname)
         FROM pg_type AS t
         WHERE t.typnamespace = 'scheduling'::regnamespace AND t.typowner <> 'sessionkeeper_owner'::regrole
@@ -159,6 +169,15 @@ SELECT is(
     ),
     NULL,
     'no function of scheduling grants EXECUTE to PUBLIC (proacl, the built-in default included)'
+);
+SELECT is(
+    (
+        SELECT array_agg(format('%s to %s', p.oid::regprocedure, a.grantee) ORDER BY p.proname)
+        FROM pg_proc AS p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
+        WHERE p.pronamespace = 'scheduling_internal'::regnamespace AND a.grantee <> p.proowner
+    ),
+    NULL,
+    'no function of scheduling_internal grants EXECUTE to PUBLIC or any role but the owner'
 );
 SELECT is(
     (
@@ -262,6 +281,7 @@ RESET ROLE;
 -- Default privileges: what the owner creates later grants nothing to PUBLIC either.
 SET LOCAL ROLE sessionkeeper_owner;
 CREATE FUNCTION scheduling.t_roles_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION scheduling_internal.t_roles_probe() RETURNS integer LANGUAGE sql AS 'SELECT 1';
 CREATE TYPE scheduling.t_roles_probe_kind AS ENUM ('a');
 CREATE TABLE scheduling.t_roles_probe_table (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
 RESET ROLE;
@@ -269,6 +289,10 @@ SELECT ok(
     NOT has_function_privilege('t_roles_nobody', 'scheduling.t_roles_probe()', 'EXECUTE')
     AND NOT has_function_privilege('sessionkeeper_app', 'scheduling.t_roles_probe()', 'EXECUTE'),
     'a function the owner creates later is not executable by PUBLIC (default privileges)'
+);
+SELECT ok(
+    NOT has_function_privilege('t_roles_nobody', 'scheduling_internal.t_roles_probe()', 'EXECUTE'),
+    'nor is one it creates later in scheduling_internal'
 );
 SELECT ok(
     NOT has_type_privilege('t_roles_nobody', 'scheduling.t_roles_probe_kind', 'USAGE'),

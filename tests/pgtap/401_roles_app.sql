@@ -250,32 +250,33 @@ SELECT throws_ok(
 
 -- CANNOT: internal helpers and operator-only functions.
 SELECT throws_ok(
-    $$SELECT scheduling.lock_session_for_action(pg_temp.sid('yoga'), 'cancel')$$,
-    '42501', 'permission denied for function lock_session_for_action',
+    $$SELECT scheduling_internal.lock_session_for_action(pg_temp.sid('yoga'), 'cancel')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call lock_session_for_action (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.plan_booking_reminders(pg_temp.sid('ann_yoga'))$$,
-    '42501', 'permission denied for function plan_booking_reminders',
+    $$SELECT scheduling_internal.plan_booking_reminders(pg_temp.sid('ann_yoga'))$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call plan_booking_reminders (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.promote_waitlist(pg_temp.sid('day1'))$$,
-    '42501', 'permission denied for function promote_waitlist',
+    $$SELECT scheduling_internal.promote_waitlist(pg_temp.sid('day1'))$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call promote_waitlist (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.cancel_open_reminders(pg_temp.sid('ann_yoga'), NULL, NULL, 'cancelled', 'x')$$,
-    '42501', 'permission denied for function cancel_open_reminders',
+    $$SELECT scheduling_internal.cancel_open_reminders(pg_temp.sid('ann_yoga'), NULL, NULL, 'cancelled', 'x')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call cancel_open_reminders (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.queue_cancellation_message(pg_temp.sid('ann_yoga'))$$,
-    '42501', 'permission denied for function queue_cancellation_message',
+    $$SELECT scheduling_internal.queue_cancellation_message(pg_temp.sid('ann_yoga'))$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call queue_cancellation_message (42501)'
 );
 SELECT throws_ok(
-    'SELECT * FROM scheduling.advance_due_sessions()', '42501', 'permission denied for function advance_due_sessions',
+    'SELECT * FROM scheduling_internal.advance_due_sessions()',
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call advance_due_sessions (42501)'
 );
 SELECT throws_ok(
@@ -296,7 +297,8 @@ SELECT throws_ok(
     '42501', 'permission denied for function create_demo_data', 'the app cannot create demo data (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.render_template('{{1}}', '["x"]')$$, '42501', 'permission denied for function render_template',
+    $$SELECT scheduling_internal.render_template('{{1}}', '["x"]')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call render_template (42501)'
 );
 SELECT throws_ok(

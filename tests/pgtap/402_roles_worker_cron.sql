@@ -149,13 +149,13 @@ SELECT throws_ok(
     'the worker cannot run activate_scheduled_sessions (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.lock_reminder_for_worker((pg_temp.claimed(3)).reminder_id, NULL, 'x')$$,
-    '42501', 'permission denied for function lock_reminder_for_worker',
+    $$SELECT scheduling_internal.lock_reminder_for_worker((pg_temp.claimed(3)).reminder_id, NULL, 'x')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the worker cannot call lock_reminder_for_worker directly (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.lock_send_rate_limit('cloud_api:1')$$,
-    '42501', 'permission denied for function lock_send_rate_limit',
+    $$SELECT scheduling_internal.lock_send_rate_limit('cloud_api:1')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the worker cannot call lock_send_rate_limit directly (42501)'
 );
 SELECT throws_ok(
@@ -167,8 +167,8 @@ SELECT throws_ok(
     '42501', 'permission denied for function retry_failed_reminders', 'the worker cannot retry failed reminders (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.reminder_parameters('a', 'b', 'c', '2031-05-01 10:00Z', 'UTC')$$,
-    '42501', 'permission denied for function reminder_parameters',
+    $$SELECT scheduling_internal.reminder_parameters('a', 'b', 'c', '2031-05-01 10:00Z', 'UTC')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the worker cannot call reminder_parameters (42501)'
 );
 RESET ROLE;
@@ -234,8 +234,8 @@ SELECT throws_ok(
     'SELECT scheduling.tick()', '42501', 'permission denied for function tick', 'the webhook cannot tick (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.queue_cancellation_message(gen_random_uuid())$$,
-    '42501', 'permission denied for function queue_cancellation_message',
+    $$SELECT scheduling_internal.queue_cancellation_message(gen_random_uuid())$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'the webhook cannot call queue_cancellation_message (42501)'
 );
 RESET ROLE;
@@ -332,16 +332,18 @@ SELECT throws_ok(
     'cron cannot run the app''s generate_recurring_sessions (42501)'
 );
 SELECT throws_ok(
-    'SELECT * FROM scheduling.advance_due_sessions()', '42501', 'permission denied for function advance_due_sessions',
+    'SELECT * FROM scheduling_internal.advance_due_sessions()',
+    '42501', 'permission denied for schema scheduling_internal',
     'cron cannot call advance_due_sessions directly (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.remove_future_occurrences(pg_temp.sid('weekly'), 'x', 'cron', now())$$,
-    '42501', 'permission denied for function remove_future_occurrences',
+    $$SELECT scheduling_internal.remove_future_occurrences(pg_temp.sid('weekly'), 'x', 'cron', now())$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'cron cannot call remove_future_occurrences (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.notify_session_status('{}')$$, '42501', 'permission denied for function notify_session_status',
+    $$SELECT scheduling_internal.notify_session_status('{}')$$,
+    '42501', 'permission denied for schema scheduling_internal',
     'cron cannot call notify_session_status (42501)'
 );
 RESET ROLE;

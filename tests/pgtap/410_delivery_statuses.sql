@@ -351,7 +351,7 @@ SELECT is(
     'unmatched', 'sessionkeeper_webhook may record a delivery status'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.apply_delivery_events(gen_random_uuid())$$, '42501', NULL,
+    $$SELECT scheduling_internal.apply_delivery_events(gen_random_uuid())$$, '42501', NULL,
     'sessionkeeper_webhook may not call apply_delivery_events'
 );
 RESET ROLE;
