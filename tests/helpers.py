@@ -12,6 +12,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as pgsql
 
+from runner.cluster import postgres_bindir
+
 PROJECT = Path(__file__).resolve().parent.parent
 SESSIONKEEPER = [sys.executable, "-m", "runner.cli"]
 
@@ -23,6 +25,17 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
     return subprocess.run(
         [*SESSIONKEEPER, *args], capture_output=True, text=True, env=full_env, cwd=PROJECT, timeout=timeout
     )
+
+
+def psql_program() -> str:
+    """The psql of the PostgreSQL 15 in use, else the first on PATH."""
+    candidate = postgres_bindir() / "psql"
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which("psql")
+    if not found:
+        raise AssertionError("psql not found: install postgresql-client-15 (make deps)")
+    return found
 
 
 def copy_project(destination: Path) -> Path:

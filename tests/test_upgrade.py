@@ -16,7 +16,6 @@ gets; and the functions, views and worker calls work on the old rows.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -24,9 +23,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from runner.cluster import postgres_bindir
 from runner.migrate import Migrator, read_migrations
-from tests.helpers import PROJECT, run_cli
+from tests.helpers import PROJECT, psql_program, run_cli
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "upgrade_from_0006.sql"
 FIXTURE_VERSION = 6  # the newest migration in the fixture's ledger
@@ -42,16 +40,6 @@ REWRITTEN_TABLES = {"sessionkeeper_meta.repeatables"}
 LEDGER = "sessionkeeper_meta.migrations"
 # A generous bound: migrating the fixture takes well under a second.
 UPGRADE_SECONDS_LIMIT = 60
-
-
-def psql_program() -> str:
-    candidate = postgres_bindir() / "psql"
-    if candidate.is_file():
-        return str(candidate)
-    found = shutil.which("psql")
-    if not found:
-        pytest.fail("psql not found: install postgresql-client-15 (make deps)")
-    return found
 
 
 def load_fixture(url: str) -> None:
