@@ -1676,7 +1676,7 @@ CREATE INDEX workshop_runs_workshop_id_idx ON scheduling.workshop_runs USING btr
 -- Name: bookings bookings_plan_reminders; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER bookings_plan_reminders AFTER INSERT OR UPDATE OF status ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling.bookings_plan_reminders();
+CREATE TRIGGER bookings_plan_reminders AFTER INSERT OR UPDATE OF status ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_plan_reminders();
 
 --
 -- Name: TRIGGER bookings_plan_reminders ON bookings; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1688,7 +1688,7 @@ COMMENT ON TRIGGER bookings_plan_reminders ON scheduling.bookings IS 'Plans and 
 -- Name: bookings bookings_track_attendees; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER bookings_track_attendees AFTER INSERT OR UPDATE OF status ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling.bookings_track_attendees();
+CREATE TRIGGER bookings_track_attendees AFTER INSERT OR UPDATE OF status ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_track_attendees();
 
 --
 -- Name: TRIGGER bookings_track_attendees ON bookings; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1700,7 +1700,7 @@ COMMENT ON TRIGGER bookings_track_attendees ON scheduling.bookings IS 'Drives se
 -- Name: bookings bookings_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER bookings_validate BEFORE INSERT OR UPDATE ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling.bookings_validate();
+CREATE TRIGGER bookings_validate BEFORE INSERT OR UPDATE ON scheduling.bookings FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_validate();
 
 --
 -- Name: TRIGGER bookings_validate ON bookings; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1712,7 +1712,7 @@ COMMENT ON TRIGGER bookings_validate ON scheduling.bookings IS 'Validates every 
 -- Name: message_templates message_templates_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER message_templates_set_updated_at BEFORE UPDATE ON scheduling.message_templates FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+CREATE TRIGGER message_templates_set_updated_at BEFORE UPDATE ON scheduling.message_templates FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 --
 -- Name: TRIGGER message_templates_set_updated_at ON message_templates; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1724,7 +1724,7 @@ COMMENT ON TRIGGER message_templates_set_updated_at ON scheduling.message_templa
 -- Name: message_templates message_templates_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER message_templates_validate BEFORE INSERT OR UPDATE ON scheduling.message_templates FOR EACH ROW EXECUTE FUNCTION scheduling.message_templates_validate();
+CREATE TRIGGER message_templates_validate BEFORE INSERT OR UPDATE ON scheduling.message_templates FOR EACH ROW EXECUTE FUNCTION scheduling_internal.message_templates_validate();
 
 --
 -- Name: TRIGGER message_templates_validate ON message_templates; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1736,7 +1736,7 @@ COMMENT ON TRIGGER message_templates_validate ON scheduling.message_templates IS
 -- Name: people people_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER people_set_updated_at BEFORE UPDATE ON scheduling.people FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+CREATE TRIGGER people_set_updated_at BEFORE UPDATE ON scheduling.people FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 --
 -- Name: TRIGGER people_set_updated_at ON people; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1748,7 +1748,7 @@ COMMENT ON TRIGGER people_set_updated_at ON scheduling.people IS 'Keeps people.u
 -- Name: people people_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER people_validate BEFORE INSERT OR UPDATE ON scheduling.people FOR EACH ROW EXECUTE FUNCTION scheduling.people_validate();
+CREATE TRIGGER people_validate BEFORE INSERT OR UPDATE ON scheduling.people FOR EACH ROW EXECUTE FUNCTION scheduling_internal.people_validate();
 
 --
 -- Name: TRIGGER people_validate ON people; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1760,7 +1760,7 @@ COMMENT ON TRIGGER people_validate ON scheduling.people IS 'Validates every writ
 -- Name: reminder_policies reminder_policies_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER reminder_policies_set_updated_at BEFORE UPDATE ON scheduling.reminder_policies FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+CREATE TRIGGER reminder_policies_set_updated_at BEFORE UPDATE ON scheduling.reminder_policies FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 --
 -- Name: TRIGGER reminder_policies_set_updated_at ON reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1772,7 +1772,7 @@ COMMENT ON TRIGGER reminder_policies_set_updated_at ON scheduling.reminder_polic
 -- Name: reminder_policies reminder_policies_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER reminder_policies_validate BEFORE INSERT OR UPDATE ON scheduling.reminder_policies FOR EACH ROW EXECUTE FUNCTION scheduling.reminder_policies_validate();
+CREATE TRIGGER reminder_policies_validate BEFORE INSERT OR UPDATE ON scheduling.reminder_policies FOR EACH ROW EXECUTE FUNCTION scheduling_internal.reminder_policies_validate();
 
 --
 -- Name: TRIGGER reminder_policies_validate ON reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1784,7 +1784,7 @@ COMMENT ON TRIGGER reminder_policies_validate ON scheduling.reminder_policies IS
 -- Name: reminders reminders_history; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER reminders_history AFTER INSERT OR UPDATE ON scheduling.reminders FOR EACH ROW EXECUTE FUNCTION scheduling.reminders_history();
+CREATE TRIGGER reminders_history AFTER INSERT OR UPDATE ON scheduling.reminders FOR EACH ROW EXECUTE FUNCTION scheduling_internal.reminders_history();
 
 --
 -- Name: TRIGGER reminders_history ON reminders; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1796,7 +1796,7 @@ COMMENT ON TRIGGER reminders_history ON scheduling.reminders IS 'History of ever
 -- Name: session_status_history session_status_history_replan; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER session_status_history_replan AFTER INSERT ON scheduling.session_status_history FOR EACH ROW WHEN ((new.reason = ANY (ARRAY['manual'::scheduling.status_change_reason, 'automatic'::scheduling.status_change_reason]))) EXECUTE FUNCTION scheduling.session_status_history_replan();
+CREATE TRIGGER session_status_history_replan AFTER INSERT ON scheduling.session_status_history FOR EACH ROW WHEN ((new.reason = ANY (ARRAY['manual'::scheduling.status_change_reason, 'automatic'::scheduling.status_change_reason]))) EXECUTE FUNCTION scheduling_internal.session_status_history_replan();
 
 --
 -- Name: TRIGGER session_status_history_replan ON session_status_history; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1808,7 +1808,7 @@ COMMENT ON TRIGGER session_status_history_replan ON scheduling.session_status_hi
 -- Name: session_templates session_templates_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER session_templates_validate BEFORE INSERT OR UPDATE ON scheduling.session_templates FOR EACH ROW EXECUTE FUNCTION scheduling.session_templates_validate();
+CREATE TRIGGER session_templates_validate BEFORE INSERT OR UPDATE ON scheduling.session_templates FOR EACH ROW EXECUTE FUNCTION scheduling_internal.session_templates_validate();
 
 --
 -- Name: TRIGGER session_templates_validate ON session_templates; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1820,7 +1820,7 @@ COMMENT ON TRIGGER session_templates_validate ON scheduling.session_templates IS
 -- Name: sessions sessions_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON scheduling.sessions FOR EACH ROW EXECUTE FUNCTION scheduling.set_updated_at();
+CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON scheduling.sessions FOR EACH ROW EXECUTE FUNCTION scheduling_internal.set_updated_at();
 
 --
 -- Name: TRIGGER sessions_set_updated_at ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1832,7 +1832,7 @@ COMMENT ON TRIGGER sessions_set_updated_at ON scheduling.sessions IS 'Keeps sess
 -- Name: sessions sessions_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
-CREATE TRIGGER sessions_validate BEFORE INSERT OR UPDATE ON scheduling.sessions FOR EACH ROW EXECUTE FUNCTION scheduling.sessions_validate();
+CREATE TRIGGER sessions_validate BEFORE INSERT OR UPDATE ON scheduling.sessions FOR EACH ROW EXECUTE FUNCTION scheduling_internal.sessions_validate();
 
 --
 -- Name: TRIGGER sessions_validate ON sessions; Type: COMMENT; Schema: scheduling; Owner: -

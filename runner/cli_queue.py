@@ -73,8 +73,7 @@ def reminders(booking_id: str, as_json: bool) -> None:
         rows = (
             conn.cursor(row_factory=dict_row)
             .execute(
-                "SELECT * FROM scheduling.reminder_status WHERE booking_id = %s::uuid ORDER BY scheduled_for, "
-                "reminder_key",
+                "SELECT * FROM scheduling.reminder_status WHERE booking_id = %s::uuid ORDER BY due_at, reminder_key",
                 (booking_id,),
             )
             .fetchall()
@@ -87,7 +86,7 @@ def reminders(booking_id: str, as_json: bool) -> None:
         else:
             error = f"  last error: {row['last_error']}" if row.get("last_error") else ""
             click.echo(
-                f"{row['reminder_key']:<58} {row['state']:<9} {_jsonable(row['scheduled_for'])}  "
+                f"{row['reminder_key']:<58} {row['state']:<9} {_jsonable(row['due_at'])}  "
                 f"attempts={row['attempts']}{error}"
             )
 

@@ -102,11 +102,16 @@ def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[s
 
 
 def describe_event(payload: dict) -> str:
-    """One line for a person: the counts, then each change."""
+    """One line for a person: the counts, then each change as `id action from→to`."""
     counts = " ".join(f"{k}={payload[k]}" for k in ("started", "delayed", "completed") if k in payload)
-    changes = ", ".join(f"{u.get('id')} {u.get('from') or '-'}→{u.get('to')}" for u in payload.get("updates", []))
+    changes = ", ".join(_describe_update(update) for update in payload.get("updates", []))
     more = f" (+{payload['total'] - len(payload['updates'])} more)" if payload.get("truncated") else ""
     return f"{_stamp()} {counts} {changes}{more}".rstrip()
+
+
+def _describe_update(update: dict) -> str:
+    action = f" {update['action']}" if update.get("action") else ""
+    return f"{update.get('id')}{action} {update.get('from') or '-'}→{update.get('to')}"
 
 
 def watch(url: str, *, as_json: bool, say: Callable[[str], None]) -> None:

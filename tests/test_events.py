@@ -56,8 +56,8 @@ def test_one_notify_per_tick_with_counts_and_updates(conn, db_url):
         assert payload["started"] == 1
         assert payload["delayed"] == 1
         assert payload["completed"] == 0
-        assert sorted((u["id"], u["from"], u["to"]) for u in payload["updates"]) == sorted(
-            [(automatic, "scheduled", "in_progress"), (host_started, "scheduled", "in_progress")]
+        assert sorted((u["id"], u["action"], u["from"], u["to"]) for u in payload["updates"]) == sorted(
+            [(automatic, "started", "scheduled", "in_progress"), (host_started, "delayed", "scheduled", "in_progress")]
         )
         # Nothing due any more: a second tick sends nothing.
         conn.execute("SELECT scheduling.tick(%s)", (NOW,))
@@ -87,36 +87,72 @@ def test_manual_actions_notify_too(conn, db_url):
         listener.execute(f"LISTEN {CHANNEL}")
         conn.execute("SELECT scheduling.cancel_session(%s, 'host is ill', p_now => %s)", (session, NOW))
         payload = next_payload(listener)
-    assert [(u["id"], u["from"], u["to"]) for u in payload["updates"]] == [(session, "scheduled", "cancelled")]
+    assert [(u["id"], u["action"], u["from"], u["to"]) for u in payload["updates"]] == [
+        (session, "cancelled", "scheduled", "cancelled")
+    ]
+
+
+def start_watcher(conn, db_url: str, *options: str) -> subprocess.Popen:
+    """`sessionkeeper watch` in the background, returned once it is listening (a bounded wait)."""
+    env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": db_url}
+    watcher = subprocess.Popen(
+        [*SESSIONKEEPER, "watch", *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    for _ in range(200):
+        listening = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = %s", (f"LISTEN {CHANNEL}",)
+        ).fetchone()[0]
+        if listening:
+            return watcher
+        time.sleep(0.05)
+    watcher.kill()
+    raise AssertionError("watch never started listening")
+
+
+def stop_watcher(watcher: subprocess.Popen) -> str:
+    """SIGTERM, then what it wrote on stderr."""
+    watcher.send_signal(signal.SIGTERM)
+    try:
+        _, err = watcher.communicate(timeout=30)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+    return err
 
 
 def test_watch_prints_each_event_live_and_stops_on_sigterm(conn, db_url):
     host = new_host(conn)
     session = new_session(conn, host, NOW - timedelta(minutes=1))
-    env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": db_url}
-    watcher = subprocess.Popen(
-        [*SESSIONKEEPER, "watch", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+    watcher = start_watcher(conn, db_url, "--json")
     try:
-        # Wait (bounded) until the watcher is listening, then make something happen.
-        for _ in range(200):
-            listening = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = %s", (f"LISTEN {CHANNEL}",)
-            ).fetchone()[0]
-            if listening:
-                break
-            time.sleep(0.05)
-        assert listening, "watch never started listening"
         conn.execute("SELECT scheduling.tick(%s)", (NOW,))
         line = watcher.stdout.readline()
-        watcher.send_signal(signal.SIGTERM)
-        _, err = watcher.communicate(timeout=30)
     finally:
-        if watcher.poll() is None:
-            watcher.kill()
+        err = stop_watcher(watcher)
     event = json.loads(line)
     assert event["started"] == 1
     assert event["updates"][0]["id"] == session
+    assert watcher.returncode == 0, err
+
+
+def test_watch_names_the_action_of_each_change(conn, db_url):
+    host = new_host(conn)
+    later = new_session(conn, host, NOW + timedelta(hours=2))
+    done = new_session(conn, host, NOW - timedelta(hours=2), minutes=30)
+    conn.execute("SELECT scheduling.tick(%s)", (NOW,))  # completes `done` before the watcher listens
+    watcher = start_watcher(conn, db_url)
+    try:
+        conn.execute(
+            "SELECT scheduling.reschedule_session(%s, %s, %s, 'host', %s)",
+            (later, NOW + timedelta(hours=3), NOW + timedelta(hours=4), NOW),
+        )
+        conn.execute("SELECT scheduling.delete_session(%s, 'duplicate', 'host', %s)", (done, NOW))
+        lines = [watcher.stdout.readline().rstrip("\n") for _ in range(2)]
+    finally:
+        err = stop_watcher(watcher)
+    # A reschedule and a deletion say so, not scheduled→scheduled and completed→completed.
+    assert lines[0].endswith(f"started=0 delayed=0 completed=0 {later} rescheduled scheduled→scheduled"), lines
+    assert lines[1].endswith(f"started=0 delayed=0 completed=0 {done} deleted completed→deleted"), lines
     assert watcher.returncode == 0, err
 
 

@@ -10,14 +10,19 @@ weekly "Evening yoga" template with 8 generated sessions, Eva booked on the firs
 for day 1.
 
 The test loads it with psql, migrates it with the current Migrator, and proves: every row of every old table is
-still there, column for column; the ledger lists every migration on disk; the schema is the one a fresh install
-gets; and the functions, views and worker calls work on the old rows.
+still there, column for column, except exactly what the backfills rewrite (a second run adds sessions the first
+release deleted or left delayed: they get the status deleted, and started_at NULL when nobody started them); the
+ledger lists every migration on disk; the schema is the one a fresh install gets; and the functions, views and
+worker calls work on the old rows.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -203,11 +208,12 @@ def reminders_of_booking(conn: psycopg.Connection, booking_id: str) -> dict[str,
     )
 
 
-@pytest.fixture
-def upgraded(empty_db_url: str) -> dict:
-    """The fixture loaded, snapshotted, and migrated by the current checkout; what was seen before and after."""
+def upgrade(empty_db_url: str, prepare: Callable[[psycopg.Connection], None] | None = None) -> dict:
+    """The fixture loaded (then `prepare`d), snapshotted, and migrated by the current checkout; before and after."""
     load_fixture(empty_db_url)
     with connect(empty_db_url) as conn:
+        if prepare is not None:
+            prepare(conn)
         assert conn.execute(f"SELECT max(version) FROM {LEDGER}").fetchone()[0] == FIXTURE_VERSION
         assert conn.execute(
             "SELECT to_regrole('sessionkeeper_owner') IS NULL OR NOT EXISTS (SELECT FROM pg_namespace "
@@ -236,6 +242,42 @@ def upgraded(empty_db_url: str) -> dict:
         "said": said,
         "new_tables": new_tables,
     }
+
+
+@pytest.fixture
+def upgraded(empty_db_url: str) -> dict:
+    return upgrade(empty_db_url)
+
+
+# Sessions the first release deleted or left delayed, made by its own functions at fixed times in 2030: the rows the
+# backfills of 0013 (status deleted) and 0014 (started_at only for a real start) rewrite.
+OLD_DELETED_AND_DELAYED = """
+WITH host AS (SELECT host_id AS id FROM scheduling.sessions WHERE title = 'Haircut')
+SELECT
+    scheduling.create_session(host.id, 'Deleted class', '2030-03-20 10:00Z', '2030-03-20 11:00Z',
+        p_now => '2030-03-02 14:00Z'),
+    scheduling.create_session(host.id, 'Cancelled then deleted', '2030-03-21 10:00Z', '2030-03-21 11:00Z',
+        p_now => '2030-03-02 14:00Z'),
+    scheduling.create_session(host.id, 'Nobody came', '2030-03-03 10:00Z', '2030-03-03 11:00Z',
+        p_start_mode => 'host_started', p_now => '2030-03-02 14:00Z'),
+    scheduling.create_session(host.id, 'Nobody came, deleted', '2030-03-03 10:00Z', '2030-03-03 11:00Z',
+        p_start_mode => 'host_started', p_now => '2030-03-02 14:00Z')
+FROM host
+"""
+
+
+def add_deleted_and_delayed_sessions(conn: psycopg.Connection) -> None:
+    deleted, cancelled, _delayed, delayed_deleted = conn.execute(OLD_DELETED_AND_DELAYED).fetchone()
+    conn.execute("SELECT scheduling.delete_session(%s, 'duplicate', 'hana', '2030-03-02 15:00Z')", (deleted,))
+    conn.execute("SELECT scheduling.cancel_session(%s, 'ill', 'hana', '2030-03-02 15:00Z')", (cancelled,))
+    conn.execute("SELECT scheduling.delete_session(%s, 'cleanup', 'hana', '2030-03-02 16:00Z')", (cancelled,))
+    conn.execute("SELECT scheduling.tick('2030-03-03 10:05Z')")
+    conn.execute("SELECT scheduling.delete_session(%s, 'no-shows', 'hana', '2030-03-03 12:00Z')", (delayed_deleted,))
+
+
+@pytest.fixture
+def upgraded_with_deleted_and_delayed(empty_db_url: str) -> dict:
+    return upgrade(empty_db_url, add_deleted_and_delayed_sessions)
 
 
 def test_upgrade_applies_every_later_migration_and_records_it(upgraded: dict, record_property) -> None:
@@ -279,6 +321,56 @@ def test_upgrade_keeps_every_row(upgraded: dict) -> None:
     assert statuses >= {"scheduled", "completed"}
 
 
+def test_upgrade_backfills_exactly_the_deleted_and_delayed_sessions(upgraded_with_deleted_and_delayed: dict) -> None:
+    """0013 and 0014 rewrite exactly these columns of these rows, and nothing else: no history, no updated_at."""
+    before, after = upgraded_with_deleted_and_delayed["before"], upgraded_with_deleted_and_delayed["after"]
+    sessions = "scheduling.sessions"
+    by_title_before = {row["title"]: row for row in map(json.loads, before[sessions])}
+    expected = {
+        "Deleted class": {"status": "deleted"},
+        "Cancelled then deleted": {"status": "deleted"},
+        "Nobody came": {"started_at": None},
+        "Nobody came, deleted": {"status": "deleted", "started_at": None},
+    }
+    assert {title: by_title_before[title]["status"] for title in expected} == {
+        "Deleted class": "scheduled",
+        "Cancelled then deleted": "cancelled",
+        "Nobody came": "in_progress",
+        "Nobody came, deleted": "in_progress",
+    }, "the first release kept the status of a deleted session"
+    assert by_title_before["Nobody came"]["started_at"] == "2030-03-03T10:00:00+00:00"
+    wanted = sorted(
+        json.dumps({**row, **expected.get(row["title"], {})}, sort_keys=True)
+        for row in map(json.loads, before[sessions])
+    )
+    assert sorted(json.dumps(json.loads(row), sort_keys=True) for row in after[sessions]) == wanted
+    for table in upgraded_with_deleted_and_delayed["tables"]:
+        if table not in REWRITTEN_TABLES | {LEDGER, sessions}:
+            assert after[table] == before[table], f"{table}: a value changed"
+    with connect(upgraded_with_deleted_and_delayed["url"]) as conn:
+        new_columns = {
+            title: (deleted_from, delayed_since)
+            for title, deleted_from, delayed_since in conn.execute(
+                "SELECT title, deleted_from_status::text, delayed_since FROM scheduling.sessions WHERE title = ANY(%s)",
+                (list(expected),),
+            )
+        }
+        actions = conn.execute(
+            "SELECT s.title, h.action FROM scheduling.session_status_history AS h "
+            "JOIN scheduling.sessions AS s ON s.id = h.session_id "
+            "WHERE s.title = 'Cancelled then deleted' ORDER BY h.id"
+        ).fetchall()
+    delayed_at = datetime(2030, 3, 3, 10, 0, tzinfo=UTC)
+    assert new_columns == {
+        "Deleted class": ("scheduled", None),
+        "Cancelled then deleted": ("cancelled", None),
+        "Nobody came": (None, delayed_at),
+        "Nobody came, deleted": ("in_progress", delayed_at),
+    }
+    # The history rows are the old ones; their action is read from them, the old deletion by its detail.
+    assert [action for _, action in actions] == ["created", "cancelled", "deleted"]
+
+
 def test_upgraded_schema_is_a_fresh_install(upgraded: dict, db_url: str) -> None:
     with connect(upgraded["url"]) as conn:
         old = schema_of(conn)
@@ -302,7 +394,7 @@ def test_views_show_the_old_rows(upgraded: dict) -> None:
         status = {
             key: (state, str(due))
             for key, state, due in conn.execute(
-                "SELECT reminder_key, state::text, scheduled_for FROM scheduling.reminder_status"
+                "SELECT reminder_key, state::text, due_at FROM scheduling.reminder_status"
             )
         }
         stats = conn.execute(

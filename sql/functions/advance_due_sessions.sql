@@ -14,8 +14,8 @@ BEGIN
     -- One statement: lock the due rows (skipping rows other transactions hold), move them, and write
     -- their history. The two partial indexes find the candidates; session_step_due, the rule preview uses
     -- too, decides each one's next status. A scheduled automatic session whose whole slot has passed goes
-    -- straight to completed with two history rows (session_steps). started_at/completed_at get the logical
-    -- due time.
+    -- straight to completed with two history rows (session_steps). started_at (a real start only),
+    -- delayed_since (a host_started session nobody started) and completed_at get the logical due time.
     RETURN QUERY
     WITH due_start AS (
         SELECT s.id, s.status AS old_status, n.next_status, n.next_is_delayed
@@ -59,7 +59,12 @@ BEGIN
         SET
             status = d.next_status,
             is_delayed = d.next_is_delayed,
-            started_at = CASE WHEN d.old_status = 'scheduled' THEN s.starts_at ELSE s.started_at END,
+            started_at = CASE
+                WHEN d.old_status = 'scheduled' AND NOT d.next_is_delayed THEN s.starts_at ELSE s.started_at
+            END,
+            delayed_since = CASE
+                WHEN d.old_status = 'scheduled' AND d.next_is_delayed THEN s.starts_at ELSE s.delayed_since
+            END,
             completed_at = CASE WHEN d.next_status = 'completed' THEN s.ends_at ELSE s.completed_at END
         FROM due AS d
         WHERE s.id = d.id
@@ -103,6 +108,7 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.advance_due_sessions(timestamptz, uuid) IS
 'Internal step of scheduling.tick(): in one set-based statement, moves every due, unlocked, not deleted '
 'session (or only p_session_id) one lifecycle step: scheduled -> in_progress at starts_at (is_delayed for '
-'host_started mode), in_progress (not delayed) -> completed at ends_at, scheduled -> completed when an '
+'host_started mode, then delayed_since = starts_at and started_at stays NULL; otherwise started_at = starts_at), '
+'in_progress (not delayed) -> completed at ends_at (completed_at = ends_at), scheduled -> completed when an '
 'automatic session''s whole slot passed (two history rows). Returns one row per moved session (first and '
 'final status). Does not take the tick lock; call tick() instead.';

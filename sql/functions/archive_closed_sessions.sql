@@ -32,7 +32,7 @@ BEGIN
             SELECT s.id
             FROM scheduling.sessions AS s
             WHERE
-                (s.status IN ('completed', 'cancelled', 'no_show') OR s.deleted_at IS NOT NULL)
+                s.status IN ('completed', 'cancelled', 'no_show', 'deleted')
                 AND s.ends_at < p_now - p_older_than
             ORDER BY s.ends_at, s.id
             LIMIT p_batch
@@ -49,14 +49,18 @@ BEGIN
         WHERE r.session_id = ANY(v_ids) OR r.booking_id = ANY(v_booking_ids);
 
         -- Copy everything first, then delete children before parents: nothing is lost.
-        -- By column name: sessions gained columns after the archive table was made (0006).
+        -- By column name: sessions and their history gained columns after the archive tables were made (0006,
+        -- 0013 to 0015), which the archive tables have after archived_at.
         INSERT INTO scheduling.sessions_archive
         SELECT (jsonb_populate_record(NULL::scheduling.sessions_archive, to_jsonb(s) || jsonb_build_object(
             'archived_at', p_now
         ))).*
         FROM scheduling.sessions AS s WHERE s.id = ANY(v_ids);
         INSERT INTO scheduling.session_status_history_archive
-        SELECT h.*, p_now FROM scheduling.session_status_history AS h WHERE h.session_id = ANY(v_ids);
+        SELECT (jsonb_populate_record(
+            NULL::scheduling.session_status_history_archive, to_jsonb(h) || jsonb_build_object('archived_at', p_now)
+        )).*
+        FROM scheduling.session_status_history AS h WHERE h.session_id = ANY(v_ids);
         INSERT INTO scheduling.bookings_archive
         SELECT b.*, p_now FROM scheduling.bookings AS b WHERE b.id = ANY(v_booking_ids);
         INSERT INTO scheduling.booking_status_history_archive
@@ -82,8 +86,8 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) IS
-'What pg_cron runs daily (job sessionkeeper-archive): moves closed sessions (completed, cancelled, no-show, or '
-'soft-deleted) whose end is more than p_older_than before p_now into sessions_archive, with their history, '
+'What pg_cron runs daily (job sessionkeeper-archive): moves closed sessions (completed, cancelled, no-show or '
+'deleted) whose end is more than p_older_than before p_now into sessions_archive, with their history, '
 'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
 'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
 'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.'

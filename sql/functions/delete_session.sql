@@ -13,19 +13,23 @@ SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
+    v_from scheduling.session_status;
 BEGIN
     PERFORM scheduling_internal.check_actor_and_now('delete_session', p_actor, p_now);
     v_session := scheduling_internal.lock_session_for_action(p_session_id, 'delete');
+    v_from := v_session.status;
 
     UPDATE scheduling.sessions AS s
     SET
+        status = 'deleted',
+        deleted_from_status = v_from,
         deleted_at = p_now,
         deleted_reason = p_reason
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
     PERFORM scheduling_internal.record_manual_session_change(
-        v_session, v_session.status,
+        v_session, v_from,
         'deleted' || coalesce(': ' || p_reason, ''),
         'delete_session', p_actor, p_now
     );
@@ -35,9 +39,10 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
-'Soft-deletes a session in any status (deleted_at = p_now, deleted_reason = p_reason); it then accepts no '
-'action (SK002) and its due time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 '
-'already deleted. Writes a history row (status unchanged) and NOTIFY; returns the row.'
+'Soft-deletes a session in any status: status deleted, deleted_at = p_now, deleted_reason = p_reason, '
+'deleted_from_status = the status it had; it then accepts no action (SK002) and its due time-driven steps are '
+'skipped with a trace. Errors: SK001 not found, SK002 already deleted. Writes a history row (old status -> '
+'deleted, action deleted), cancels its open reminders, sends NOTIFY; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 

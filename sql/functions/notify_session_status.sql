@@ -21,7 +21,18 @@ BEGIN
         'updates', (
             SELECT coalesce(
                 jsonb_agg(
-                    jsonb_build_object('id', u.item -> 'id', 'from', u.item -> 'from', 'to', u.item -> 'to')
+                    jsonb_build_object(
+                        'id', u.item -> 'id', 'from', u.item -> 'from', 'to', u.item -> 'to',
+                        'action', coalesce(
+                            u.item ->> 'action',
+                            scheduling.session_change_action(
+                                (u.item ->> 'from')::scheduling.session_status,
+                                (u.item ->> 'to')::scheduling.session_status,
+                                coalesce((u.item ->> 'is_delayed')::boolean, FALSE),
+                                'automatic', NULL
+                            )
+                        )
+                    )
                     ORDER BY u.ord
                 ),
                 '[]'::jsonb
@@ -42,6 +53,8 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.notify_session_status(jsonb) IS
 'Sends one NOTIFY on channel scheduling_session_status and returns the payload: {source, started, delayed, '
-'completed, updates: [{id, from, to}]}. At most 50 updates are listed (about 4 kB, under the 8000-byte '
+'completed, updates: [{id, from, to, action}]}. action is the update''s own when it has one (the manual actions '
+'pass their history row''s), else what session_change_action says of a tick step from, to, is_delayed (started, '
+'delayed, completed). At most 50 updates are listed (about 4 kB, under the 8000-byte '
 'NOTIFY limit); when more happened the payload also has "truncated": true and "total": n. p_event may carry '
 '"total" when its own updates list was already capped. Shared by tick() and the manual actions.';

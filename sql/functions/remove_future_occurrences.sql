@@ -12,8 +12,8 @@ DECLARE
     v_kept jsonb;
 BEGIN
     -- Future, scheduled, live sessions of the template. Kept: booked (a confirmed booking), moved by hand
-    -- (slot_version > 1 or a moved exception). Removed: the others, soft-deleted and detached from their
-    -- occurrence date (occurrence_date NULL) so that the date may be generated again.
+    -- (slot_version > 1 or a moved exception). Removed: the others, soft-deleted (status deleted, as delete_session
+    -- does) and detached from their occurrence date (occurrence_date NULL) so that the date may be generated again.
     WITH future AS (
         SELECT
             s.id,
@@ -41,12 +41,14 @@ BEGIN
     removed AS (
         UPDATE scheduling.sessions AS s
         SET
+            status = 'deleted',
+            deleted_from_status = s.status,
             deleted_at = p_now,
             deleted_reason = p_reason,
             occurrence_date = NULL
         FROM future AS f
         WHERE s.id = f.id AND f.keep_reason IS NULL
-        RETURNING s.id AS removed_id, f.occ_date AS removed_date, s.status AS removed_status,
+        RETURNING s.id AS removed_id, f.occ_date AS removed_date, s.deleted_from_status AS removed_status,
         s.slot_version AS removed_slot_version
     ),
 
@@ -55,7 +57,7 @@ BEGIN
             session_id, from_status, to_status, is_delayed, reason, detail, actor, slot_version, happened_at
         )
         SELECT
-            r.removed_id, r.removed_status, r.removed_status, FALSE, 'manual', 'deleted: ' || p_reason,
+            r.removed_id, r.removed_status, 'deleted', FALSE, 'manual', 'deleted: ' || p_reason,
             coalesce(p_actor, session_user), r.removed_slot_version, p_now
         FROM removed AS r
         RETURNING 1 AS one
@@ -101,6 +103,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.remove_future_occurrences(uuid, text, text, timestamptz) IS
 'Internal step of update_template, pause_template and end_template: soft-deletes the template''s future '
-'(starts_at > p_now) scheduled sessions that nobody booked and nobody moved by hand, detaching them from their '
-'occurrence date, with a history row and a removed log row each; booked and moved ones are kept, logged as kept '
-'and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.';
+'(starts_at > p_now) scheduled sessions that nobody booked and nobody moved by hand (status deleted, deleted_at, '
+'deleted_reason, deleted_from_status scheduled), detaching them from their occurrence date, with a history row '
+'(scheduled -> deleted, which cancels their open reminders) and a removed log row each; booked and moved ones are '
+'kept, logged as kept and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.';

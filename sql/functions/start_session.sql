@@ -12,15 +12,20 @@ SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     v_session scheduling.sessions;
+    v_from scheduling.session_status;
+    v_late boolean;
 BEGIN
     PERFORM scheduling_internal.check_actor_and_now('start_session', p_actor, p_now);
     v_session := scheduling_internal.lock_session_for_action(p_session_id, 'start');
 
-    IF v_session.status <> 'scheduled' THEN
+    v_from := v_session.status;
+    -- A delayed session (in_progress, nobody started it by starts_at) may still be started by its host, late.
+    v_late := v_session.status = 'in_progress' AND v_session.is_delayed AND v_session.started_at IS NULL;
+    IF v_session.status <> 'scheduled' AND NOT v_late THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK003',
             MESSAGE = format('cannot start session %s: it is %s', v_session.id, v_session.status),
-            HINT = 'Only a scheduled session can be started.';
+            HINT = 'Only a scheduled session, or a delayed one nobody has started, can be started.';
     END IF;
 
     IF v_session.ends_at <= p_now THEN
@@ -41,8 +46,11 @@ BEGIN
     RETURNING s.* INTO v_session;
 
     PERFORM scheduling_internal.record_manual_session_change(
-        v_session, 'scheduled',
-        'started by hand',
+        v_session, v_from,
+        CASE
+            WHEN v_late THEN format('started by hand, late (delayed since %s)', v_session.delayed_since)
+            ELSE 'started by hand'
+        END,
         'start_session', p_actor, p_now
     );
 
@@ -51,9 +59,11 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.start_session(uuid, text, timestamptz) IS
-'Starts a scheduled session by hand (scheduled -> in_progress, not delayed, started_at = p_now); it then '
+'Starts a session by hand (started_at = p_now, is_delayed false): a scheduled one (scheduled -> in_progress), '
+'or late, a delayed one nobody started (in_progress -> in_progress; delayed_since is kept as a record). It then '
 'completes automatically at ends_at. Allowed before starts_at too, refused once the slot has ended (SK008). '
-'Errors: SK001 not found, SK002 deleted, SK003 not scheduled. Writes history and NOTIFY; returns the row.'
+'Errors: SK001 not found, SK002 deleted, SK003 neither scheduled nor delayed and unstarted. Writes history '
+'(action started) and NOTIFY; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
 

@@ -131,7 +131,8 @@ BEGIN
     END;
 
     -- Skipped traces: due times in (last_tick_at, p_now] of sessions cancelled, marked no-show or
-    -- deleted meanwhile. One row per session slot (slot_version), never on the first tick.
+    -- deleted meanwhile (a deleted one by the status it was deleted in). One row per session slot
+    -- (slot_version), never on the first tick.
     IF v_last_tick_at IS NOT NULL AND p_now > v_last_tick_at THEN
         WITH passed AS (
             SELECT
@@ -140,6 +141,7 @@ BEGIN
                 s.is_delayed,
                 s.slot_version,
                 s.deleted_at,
+                s.deleted_from_status,
                 s.starts_at,
                 s.ends_at,
                 s.starts_at > v_last_tick_at AND s.starts_at <= p_now AS start_passed,
@@ -166,8 +168,11 @@ BEGIN
             WHERE
                 p.status IN ('cancelled', 'no_show')
                 OR (
-                    p.deleted_at IS NOT NULL
-                    AND (p.status = 'scheduled' OR (p.status = 'in_progress' AND NOT p.is_delayed AND p.end_passed))
+                    p.status = 'deleted'
+                    AND (
+                        p.deleted_from_status = 'scheduled'
+                        OR (p.deleted_from_status = 'in_progress' AND NOT p.is_delayed AND p.end_passed)
+                    )
                 )
         ),
 

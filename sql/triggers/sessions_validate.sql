@@ -81,6 +81,7 @@ BEGIN
         (OLD.status = 'scheduled' AND NEW.status IN ('in_progress', 'completed', 'cancelled', 'no_show'))
         OR (OLD.status = 'in_progress' AND NEW.status IN ('completed', 'cancelled', 'no_show'))
         OR (OLD.status IN ('cancelled', 'no_show') AND NEW.status = 'scheduled')
+        OR NEW.status = 'deleted'
     ) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK003',
@@ -98,7 +99,7 @@ COMMENT ON FUNCTION scheduling_internal.sessions_validate() IS
 '2000, metadata over 10000 as JSON text), SK004 (end not after start), SK007 (host missing or deleted), SK005 '
 '(unknown time zone), SK003 (status change outside the lifecycle: scheduled -> '
 'in_progress/completed/cancelled/no_show, in_progress -> completed/cancelled/no_show, cancelled/no_show -> '
-'scheduled).';
+'scheduled, any -> deleted; a deleted row accepts no change at all).';
 
 CREATE OR REPLACE TRIGGER sessions_validate
 BEFORE INSERT OR UPDATE ON scheduling.sessions

@@ -12,8 +12,8 @@ c AS (
     SELECT
         s.template_id,
         count(*) AS sessions_live,
-        min(s.starts_at) AS earliest_session,
-        max(s.starts_at) AS latest_session
+        min(s.starts_at) AS first_starts_at,
+        max(s.starts_at) AS last_starts_at
     FROM scheduling.sessions AS s
     WHERE s.template_id IS NOT NULL AND s.deleted_at IS NULL
     GROUP BY s.template_id
@@ -36,8 +36,8 @@ SELECT
     n.next_starts_at,
     coalesce(g.sessions_generated, 0) AS sessions_generated,
     coalesce(c.sessions_live, 0) AS sessions_live,
-    c.earliest_session,
-    c.latest_session
+    c.first_starts_at,
+    c.last_starts_at
 FROM scheduling.session_templates AS t
 INNER JOIN scheduling.people AS h ON t.host_id = h.id
 LEFT JOIN LATERAL (
@@ -62,6 +62,6 @@ ORDER BY t.title, t.id;
 COMMENT ON VIEW scheduling.recurring_templates_overview IS
 'Recurring templates at a glance: each template with its rule, local start, duration and zone, its next occurrence '
 '(active templates, within about 400 days, skipped dates left out), how many sessions it ever generated, and its '
-'live (not deleted, not archived) sessions: count, earliest and latest start.';
+'live (not deleted, not archived) sessions: count, first_starts_at and last_starts_at.';
 
 GRANT SELECT ON scheduling.recurring_templates_overview TO sessionkeeper_app;

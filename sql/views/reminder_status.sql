@@ -4,7 +4,7 @@ SELECT
     r.reminder_key,
     r.kind::text AS kind,
     r.state,
-    r.due_at AS scheduled_for,
+    r.due_at,
     r.next_attempt_at,
     r.deadline_at,
     r.attempts,
@@ -31,8 +31,8 @@ FROM scheduling.reminders AS r
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
 
 COMMENT ON VIEW scheduling.reminder_status IS
-'Every outbox row per booking: key, kind, state, scheduled_for (the '
-'planned due time; next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
+'Every outbox row per booking: key, kind, state, due_at (the planned due time, as in reminders; '
+'next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
 'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once), '
 'and what the provider reported: delivery_status (sent, delivered, read, failed; NULL before any report), '
 'delivered_at, read_at and delivery_error_code (of a failed report). Filter on booking_id.';

@@ -10,7 +10,7 @@ SELECT
     s.starts_at,
     s.ends_at,
     s.time_zone,
-    (s.starts_at AT TIME ZONE s.time_zone)::date AS session_date,
+    (s.starts_at AT TIME ZONE s.time_zone)::date AS local_date,
     s.status::text AS session_status,
     s.capacity,
     s.current_attendees,
@@ -33,7 +33,8 @@ LEFT JOIN scheduling.workshops AS w ON r.workshop_id = w.id
 WHERE s.deleted_at IS NULL;
 
 COMMENT ON VIEW scheduling.session_availability IS
-'Availability per session: every session that is not deleted, with its workshop, run and day number, '
+'Availability per session: every session that is not deleted, with its workshop, run and day number, local_date '
+'(of its start, in its own zone), '
 'capacity (0 = unlimited), current_attendees (confirmed bookings), seats_left (NULL = unlimited), people '
 'waiting, and calculated_status: cancelled; completed (completed, no-show, or ended by now()); full (at '
 'capacity, never when unlimited); active (some attendees); upcoming (none).';

@@ -1,6 +1,6 @@
 -- preview(p_at): what tick, the claim and generation would do by p_at, without doing it; it agrees with tick.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
@@ -43,6 +43,9 @@ INSERT INTO t_ids VALUES
 ),
 ('gone', scheduling.create_session(pg_temp.sid('host'), 'Gone', '2031-03-01 09:30Z', '2031-03-01 09:45Z'));
 SELECT scheduling.cancel_session(pg_temp.sid('gone'), 'host is ill', p_now => '2031-02-01 00:00Z');
+INSERT INTO t_ids VALUES
+('deleted', scheduling.create_session(pg_temp.sid('host'), 'Deleted', '2031-03-01 09:15Z', '2031-03-01 09:40Z'));
+SELECT scheduling.delete_session(pg_temp.sid('deleted'), 'duplicate', p_now => '2031-02-01 00:00Z');
 -- Default policy: one reminder an hour before the start, deadline the start.
 INSERT INTO t_ids VALUES
 ('ann_auto', scheduling.create_booking(pg_temp.sid('auto'), pg_temp.sid('ann'), p_now => '2031-02-01 00:00Z')),
@@ -66,7 +69,7 @@ SELECT results_eq(
         'Auto: scheduled -> in_progress at 10:00'
     ],
     'at 10:30: the missed slot in two steps, the host-started session delayed, the automatic one started, in time '
-    || 'order; the cancelled one not at all'
+    || 'order; the cancelled and the deleted ones not at all'
 );
 SELECT results_eq(
     $$SELECT s.step FROM pg_temp.steps('2031-03-01 11:00Z') AS s (step) WHERE s.step LIKE 'Auto:%'$$,
@@ -144,6 +147,18 @@ SELECT set_eq(
     FROM scheduling.session_status_history AS h
     WHERE h.happened_at = '2031-03-01 10:30Z' AND h.reason = 'automatic'$$,
     'tick at the same time writes exactly the steps preview listed'
+);
+SELECT is(
+    (
+        SELECT s.status::text || ', automatic history rows: ' || (
+            SELECT count(*) FROM scheduling.session_status_history AS h
+            WHERE h.session_id = s.id AND h.reason = 'automatic'
+        )
+        FROM scheduling.sessions AS s
+        WHERE s.id = pg_temp.sid('deleted')
+    ),
+    'deleted, automatic history rows: 0',
+    'tick, like preview, leaves the deleted session alone'
 );
 SELECT is(
     (

@@ -1,6 +1,6 @@
--- tick() in host_started mode: delayed start, no auto-completion of delayed sessions, manual start.
+-- tick() in host_started mode: delayed start, no auto-completion of delayed sessions, manual start, late start.
 BEGIN;
-SELECT plan(16);
+SELECT plan(23);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
@@ -74,12 +74,10 @@ SELECT is(
     jsonb_build_object('id', pg_temp.sid('late'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', TRUE),
     'its update says is_delayed true'
 );
-SELECT is(
-    (
-        SELECT started_at FROM scheduling.sessions
-        WHERE id = pg_temp.sid('late')
-    ), '2031-04-01 10:00Z'::timestamptz,
-    'a delayed session gets started_at = starts_at (when it became overdue)'
+SELECT results_eq(
+    $$SELECT started_at, delayed_since FROM scheduling.sessions WHERE id = pg_temp.sid('late')$$,
+    $$VALUES (NULL::timestamptz, '2031-04-01 10:00Z'::timestamptz)$$,
+    'a delayed session was not started by anybody: started_at stays NULL, delayed_since = starts_at'
 );
 
 SELECT pg_temp.tick('t2', '2031-04-01 11:00Z');
@@ -109,6 +107,43 @@ SELECT results_eq(
     FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('late') ORDER BY id DESC LIMIT 1$$,
     $$VALUES ('in_progress', 'completed', TRUE, 'manual', 'mentor'::text)$$,
     'the manual completion is in history with reason manual and the actor'
+);
+
+-- A late start: the host starts a delayed session after all; it then completes by itself at ends_at.
+INSERT INTO t_ids VALUES (
+    'latestart', scheduling.create_session(
+        pg_temp.sid('host'), 'Started late', '2031-04-03 10:00Z', '2031-04-03 11:00Z',
+        p_start_mode => 'host_started', p_now => '2031-04-02 12:00Z'
+    )
+);
+SELECT pg_temp.tick('t4', '2031-04-03 10:05Z');
+SELECT is(pg_temp.state('latestart'), 'in_progress+delayed', 'setup: nobody started it by starts_at');
+SELECT lives_ok(
+    $$SELECT scheduling.start_session(pg_temp.sid('latestart'), 'mentor', '2031-04-03 10:20Z')$$,
+    'the host starts the delayed session late'
+);
+SELECT results_eq(
+    $$SELECT status::text, is_delayed, started_at, delayed_since
+    FROM scheduling.sessions WHERE id = pg_temp.sid('latestart')$$,
+    $$VALUES ('in_progress', FALSE, '2031-04-03 10:20Z'::timestamptz, '2031-04-03 10:00Z'::timestamptz)$$,
+    'a late start: started_at = p_now, no longer delayed, delayed_since kept as a record'
+);
+SELECT results_eq(
+    $$SELECT
+        from_status::text, to_status::text, is_delayed, action, detail LIKE 'started by hand, late (delayed since %'
+    FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('latestart') ORDER BY id DESC LIMIT 1$$,
+    $$VALUES ('in_progress', 'in_progress', FALSE, 'started', TRUE)$$,
+    'the late start is in history as started'
+);
+SELECT throws_ok(
+    $$SELECT scheduling.start_session(pg_temp.sid('latestart'), 'mentor', '2031-04-03 10:21Z')$$,
+    'SK003', NULL, 'a session started late cannot be started again: SK003'
+);
+SELECT pg_temp.tick('t5', '2031-04-03 11:00Z');
+SELECT is(pg_temp.state('latestart'), 'completed', 'the session started late completes by itself at ends_at');
+SELECT throws_ok(
+    $$SELECT scheduling.start_session(pg_temp.sid('missed'), 'mentor', '2031-04-03 11:00Z')$$,
+    'SK008', NULL, 'a delayed session whose slot ended cannot be started late: SK008'
 );
 
 SELECT * FROM finish();

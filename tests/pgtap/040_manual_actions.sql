@@ -1,6 +1,6 @@
 -- Manual actions: every allowed transition, every refusal with its SQLSTATE, nothing written when refused.
 BEGIN;
-SELECT plan(52);
+SELECT plan(54);
 
 CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
 CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
@@ -223,16 +223,30 @@ SELECT throws_ok(
 
 -- delete_session and SK002
 SELECT results_eq(
-    $$SELECT status::text, deleted_at, deleted_reason
+    $$SELECT status::text, deleted_from_status::text, deleted_at, deleted_reason
     FROM scheduling.delete_session(pg_temp.sid('s8'), 'duplicate', 'frank', '2031-04-15 00:00Z')$$,
-    $$VALUES ('scheduled', '2031-04-15 00:00Z'::timestamptz, 'duplicate'::text)$$,
-    'delete_session soft-deletes: deleted_at = p_now, reason kept, status unchanged'
+    $$VALUES ('deleted', 'scheduled', '2031-04-15 00:00Z'::timestamptz, 'duplicate'::text)$$,
+    'delete_session soft-deletes: status deleted, the status it had, deleted_at = p_now, reason kept'
 );
 SELECT results_eq(
-    $$SELECT from_status::text, to_status::text, detail, actor
+    $$SELECT from_status::text, to_status::text, action, detail, actor
     FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('s8') ORDER BY id DESC LIMIT 1$$,
-    $$VALUES ('scheduled', 'scheduled', 'deleted: duplicate'::text, 'frank'::text)$$,
-    'delete_session writes a history row'
+    $$VALUES ('scheduled', 'deleted', 'deleted', 'deleted: duplicate'::text, 'frank'::text)$$,
+    'delete_session writes a history row scheduled -> deleted'
+);
+SELECT is(
+    (
+        SELECT count(*)::integer FROM scheduling.sessions
+        WHERE id = pg_temp.sid('s8') AND status = 'scheduled'
+    ),
+    0,
+    'a deleted session is not counted by WHERE status = ''scheduled'''
+);
+SELECT throws_ok(
+    $$UPDATE scheduling.sessions SET deleted_at = '2031-04-15 00:00Z'
+    WHERE id = pg_temp.sid('s1')$$,
+    '23514', NULL,
+    'a direct UPDATE setting deleted_at without the status deleted violates sessions_deleted_has_deleted_at'
 );
 SELECT throws_ok(
     $$SELECT scheduling.start_session(pg_temp.sid('s8'))$$, 'SK002', NULL, 'start_session on a deleted session: SK002'

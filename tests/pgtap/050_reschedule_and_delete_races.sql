@@ -65,12 +65,12 @@ SELECT is(
     'at the old slot start only the untouched session starts; deleted and cancelled ones are skipped'
 );
 SELECT is(pg_temp.status('moved'), 'scheduled', 'the rescheduled session is not started at its old slot time');
-SELECT is(pg_temp.status('deleted'), 'scheduled', 'the deleted session is not started');
+SELECT is(pg_temp.status('deleted'), 'deleted', 'the deleted session is not started: it stays deleted');
 SELECT results_eq(
-    $$SELECT from_status::text, to_status::text, detail LIKE 'start due at % skipped: session was deleted at %'
+    $$SELECT from_status::text, to_status::text, action, detail LIKE 'start due at % skipped: session was deleted at %'
     FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('deleted') AND reason = 'skipped'$$,
-    $$VALUES ('scheduled', 'scheduled', TRUE)$$,
-    'the deleted session has a skipped trace saying why'
+    $$VALUES ('deleted', 'deleted', 'skipped', TRUE)$$,
+    'the deleted session has a skipped trace saying why (its status, deleted, unchanged)'
 );
 SELECT is(
     (

@@ -46,7 +46,7 @@ SELECT is(
 );
 SELECT set_eq(
     $$SELECT id, state FROM scheduling.sessions_in_progress$$,
-    $$VALUES (pg_temp.sid('delayed'), 'delayed: needs manual completion'::text),
+    $$VALUES (pg_temp.sid('delayed'), 'delayed: needs a late start or a manual completion'::text),
         (pg_temp.sid('ontime'), 'on time'), (pg_temp.sid('ended'), 'ended: completes at the next tick')$$,
     'sessions_in_progress shows each in_progress session with a readable state'
 );

@@ -240,7 +240,7 @@ UPDATE scheduling.people SET deleted_at = '2026-11-30 00:00Z'
 WHERE id = pg_temp.sid('gone');
 -- Bypass the replanning triggers, as a direct write or a bug would: the claim must still refuse to send.
 SET LOCAL session_replication_role = replica;
-UPDATE scheduling.sessions SET deleted_at = '2026-11-30 00:00Z'
+UPDATE scheduling.sessions SET status = 'deleted', deleted_from_status = status, deleted_at = '2026-11-30 00:00Z'
 WHERE id = (
     SELECT session_id FROM scheduling.bookings
     WHERE id = pg_temp.sid('deleted')

@@ -36,15 +36,15 @@ SELECT scheduling.release_reminder(c.reminder_id, c.attempt_token, now() - inter
 FROM t_c AS c
 WHERE c.reminder_key LIKE pg_temp.sid('due') || '%';
 SELECT results_eq(
-    $$SELECT booking_id, reminder_key, state::text, scheduled_for, attempts, last_error, provider_message_id
+    $$SELECT booking_id, reminder_key, state::text, due_at, attempts, last_error, provider_message_id
     FROM scheduling.reminder_status WHERE booking_id IN (pg_temp.sid('sent'), pg_temp.sid('failed'))
-    ORDER BY scheduled_for$$,
+    ORDER BY due_at$$,
     $$VALUES
         (pg_temp.sid('sent'), pg_temp.sid('sent') || '-reminder-1', 'sent'::text,
             now() - interval '20 minutes', 1, NULL::text, 'wamid.9'::text),
         (pg_temp.sid('failed'), pg_temp.sid('failed') || '-reminder-1', 'failed',
             now() - interval '10 minutes', 1, '131026: not on WhatsApp', NULL)$$,
-    'reminder_status: key, state, scheduled_for, attempts, last error, provider id per booking'
+    'reminder_status: key, state, due_at, attempts, last error, provider id per booking'
 );
 SELECT is(
     (

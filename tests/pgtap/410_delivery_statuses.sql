@@ -365,7 +365,7 @@ RESET ROLE;
 -- What apps see.
 SELECT results_eq(
     $$SELECT delivery_status, delivered_at, read_at, delivery_error_code FROM scheduling.reminder_status
-    WHERE booking_id IN (pg_temp.sid('ooo'), pg_temp.sid('twilio')) ORDER BY scheduled_for$$,
+    WHERE booking_id IN (pg_temp.sid('ooo'), pg_temp.sid('twilio')) ORDER BY due_at$$,
     $$VALUES ('read'::text, '2031-05-02 09:01:30Z'::timestamptz, '2031-05-02 09:10:00Z'::timestamptz, NULL::text),
         ('failed', NULL, NULL, '63016')$$,
     'reminder_status shows delivery_status, delivered_at, read_at and delivery_error_code'
