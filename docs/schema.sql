@@ -15,6 +15,18 @@ CREATE SCHEMA scheduling;
 COMMENT ON SCHEMA scheduling IS 'sessionkeeper: scheduled sessions, bookings, recurring templates, workshops and the reminder outbox.';
 
 --
+-- Name: scheduling_internal; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA scheduling_internal;
+
+--
+-- Name: SCHEMA scheduling_internal; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA scheduling_internal IS 'sessionkeeper''s internal helpers and trigger functions: not an API, they may change between releases. Only the owner role may use it; the public functions of schema scheduling call these as the owner.';
+
+--
 -- Name: sessionkeeper_meta; Type: SCHEMA; Schema: -; Owner: -
 --
 
@@ -117,14 +129,15 @@ CREATE TYPE scheduling.session_status AS ENUM (
     'in_progress',
     'completed',
     'cancelled',
-    'no_show'
+    'no_show',
+    'deleted'
 );
 
 --
 -- Name: TYPE session_status; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TYPE scheduling.session_status IS 'Lifecycle status of a session; "delayed" is not a status but the flag sessions.is_delayed.';
+COMMENT ON TYPE scheduling.session_status IS 'Lifecycle status of a session: scheduled, in_progress, completed, cancelled, no_show, or deleted (soft-deleted: deleted_at says when, deleted_from_status what it was). "delayed" is not a status but the flag sessions.is_delayed.';
 
 --
 -- Name: status_change_reason; Type: TYPE; Schema: scheduling; Owner: -
@@ -231,17 +244,22 @@ CREATE TABLE scheduling.sessions (
     workshop_run_id uuid,
     day_number integer,
     current_attendees integer DEFAULT 0 NOT NULL,
-    CONSTRAINT sessions_cancelled_has_cancelled_at CHECK (((status = 'cancelled'::scheduling.session_status) = (cancelled_at IS NOT NULL))),
+    deleted_from_status scheduling.session_status,
+    delayed_since timestamp with time zone,
+    CONSTRAINT sessions_cancelled_has_cancelled_at CHECK (((status = 'deleted'::scheduling.session_status) OR ((status = 'cancelled'::scheduling.session_status) = (cancelled_at IS NOT NULL)))),
     CONSTRAINT sessions_capacity_not_exceeded CHECK (((capacity = 0) OR (current_attendees <= capacity))),
     CONSTRAINT sessions_capacity_not_negative CHECK ((capacity >= 0)),
     CONSTRAINT sessions_completed_has_completed_at CHECK (((status <> 'completed'::scheduling.session_status) OR (completed_at IS NOT NULL))),
     CONSTRAINT sessions_current_attendees_not_negative CHECK ((current_attendees >= 0)),
+    CONSTRAINT sessions_delayed_has_delayed_since CHECK (((NOT is_delayed) OR (delayed_since IS NOT NULL))),
+    CONSTRAINT sessions_deleted_has_deleted_at CHECK (((status = 'deleted'::scheduling.session_status) = (deleted_at IS NOT NULL))),
+    CONSTRAINT sessions_deleted_has_deleted_from_status CHECK ((((status = 'deleted'::scheduling.session_status) = (deleted_from_status IS NOT NULL)) AND (deleted_from_status IS DISTINCT FROM 'deleted'::scheduling.session_status))),
     CONSTRAINT sessions_ends_after_starts CHECK ((ends_at > starts_at)),
     CONSTRAINT sessions_metadata_is_object CHECK ((jsonb_typeof(metadata) = 'object'::text)),
     CONSTRAINT sessions_run_has_day CHECK ((((workshop_run_id IS NULL) = (day_number IS NULL)) AND ((day_number IS NULL) OR (day_number >= 1)))),
     CONSTRAINT sessions_scheduled_not_delayed CHECK ((NOT ((status = 'scheduled'::scheduling.session_status) AND is_delayed))),
     CONSTRAINT sessions_slot_version_positive CHECK ((slot_version >= 1)),
-    CONSTRAINT sessions_started_has_started_at CHECK (((status <> ALL (ARRAY['in_progress'::scheduling.session_status, 'completed'::scheduling.session_status])) OR (started_at IS NOT NULL))),
+    CONSTRAINT sessions_started_has_started_at CHECK (((status <> ALL (ARRAY['in_progress'::scheduling.session_status, 'completed'::scheduling.session_status])) OR (started_at IS NOT NULL) OR is_delayed)),
     CONSTRAINT sessions_title_not_blank CHECK ((btrim(title) <> ''::text))
 );
 
@@ -249,7 +267,13 @@ CREATE TABLE scheduling.sessions (
 -- Name: TABLE sessions; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.sessions IS 'One row per occurrence in time of a session, with its host, lifecycle status and capacity (0 = unlimited). slot_version is incremented on every reschedule. started_at/completed_at hold the logical time of the transition (starts_at/ends_at for tick steps, p_now for manual actions). Soft-deleted via deleted_at. Write through the scheduling functions; validated by trigger sessions_validate.';
+COMMENT ON TABLE scheduling.sessions IS 'One row per occurrence in time of a session, with its host, lifecycle status and capacity (0 = unlimited). slot_version is incremented on every reschedule. started_at is set by a real start only (p_now of start_session, or starts_at when tick starts an automatic session); delayed_since when a host_started session nobody started went in_progress delayed at starts_at; completed_at is ends_at for tick, p_now for complete_session. Soft-deleted: status deleted, with deleted_at, deleted_reason and deleted_from_status (the status it had). Write through the scheduling functions; validated by trigger sessions_validate.';
+
+--
+-- Name: COLUMN sessions.started_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sessions.started_at IS 'When the session really started: p_now of start_session, or starts_at when tick started it (automatic mode). NULL for a delayed session the host has not started.';
 
 --
 -- Name: COLUMN sessions.reminder_policy_id; Type: COMMENT; Schema: scheduling; Owner: -
@@ -298,6 +322,18 @@ COMMENT ON COLUMN scheduling.sessions.day_number IS 'Day 1, Day 2 ... of the ses
 --
 
 COMMENT ON COLUMN scheduling.sessions.current_attendees IS 'Confirmed bookings of the session (seats taken), kept by trigger bookings_track_attendees; never written by apps.';
+
+--
+-- Name: COLUMN sessions.deleted_from_status; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sessions.deleted_from_status IS 'The status a deleted session had when it was deleted (NULL while it is not deleted).';
+
+--
+-- Name: COLUMN sessions.delayed_since; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sessions.delayed_since IS 'When a host_started session nobody had started went in_progress with is_delayed (its starts_at, the logical time of that tick step); kept after a late start_session or a completion, as a record. NULL for a session never delayed.';
 
 --
 -- Name: CONSTRAINT sessions_capacity_not_exceeded ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
@@ -969,7 +1005,8 @@ CREATE TABLE scheduling.session_status_history (
     actor text DEFAULT SESSION_USER NOT NULL,
     slot_version integer NOT NULL,
     happened_at timestamp with time zone NOT NULL,
-    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL
+    recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    action text GENERATED ALWAYS AS (scheduling_internal.session_change_action(from_status, to_status, is_delayed, reason, detail)) STORED NOT NULL
 );
 
 --
@@ -977,6 +1014,12 @@ CREATE TABLE scheduling.session_status_history (
 --
 
 COMMENT ON TABLE scheduling.session_status_history IS 'Every status change of a session (from_status NULL = creation), plus skipped and failed time-driven steps (from_status = to_status = the unchanged status, detail says which step and why). happened_at is the logical time (p_now) of the change, recorded_at the wall clock when the row was written.';
+
+--
+-- Name: COLUMN session_status_history.action; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.session_status_history.action IS 'What happened, in one word (generated by session_change_action): created, started, delayed, completed, cancelled, no_show, rescheduled, deleted, skipped or failed.';
 
 --
 -- Name: session_status_history_archive; Type: TABLE; Schema: scheduling; Owner: -
@@ -994,7 +1037,8 @@ CREATE TABLE scheduling.session_status_history_archive (
     slot_version integer NOT NULL,
     happened_at timestamp with time zone NOT NULL,
     recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    archived_at timestamp with time zone NOT NULL
+    archived_at timestamp with time zone NOT NULL,
+    action text NOT NULL
 );
 
 --
@@ -1049,7 +1093,9 @@ CREATE TABLE scheduling.sessions_archive (
     archived_at timestamp with time zone NOT NULL,
     workshop_run_id uuid,
     day_number integer,
-    current_attendees integer DEFAULT 0 NOT NULL
+    current_attendees integer DEFAULT 0 NOT NULL,
+    deleted_from_status scheduling.session_status,
+    delayed_since timestamp with time zone
 );
 
 --
@@ -1610,7 +1656,7 @@ CREATE INDEX session_templates_active_idx ON scheduling.session_templates USING 
 -- Name: sessions_closed_ends_at_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
-CREATE INDEX sessions_closed_ends_at_idx ON scheduling.sessions USING btree (ends_at) WHERE ((status = ANY (ARRAY['completed'::scheduling.session_status, 'cancelled'::scheduling.session_status, 'no_show'::scheduling.session_status])) OR (deleted_at IS NOT NULL));
+CREATE INDEX sessions_closed_ends_at_idx ON scheduling.sessions USING btree (ends_at) WHERE (status = ANY (ARRAY['completed'::scheduling.session_status, 'cancelled'::scheduling.session_status, 'no_show'::scheduling.session_status, 'deleted'::scheduling.session_status]));
 
 --
 -- Name: sessions_due_complete_idx; Type: INDEX; Schema: scheduling; Owner: -

@@ -9,7 +9,7 @@
 -- sql/functions: a stored generated column keeps the values computed when each row was written, so the rule must
 -- never change under it (a new rule is a new migration that drops and re-adds the column).
 
-CREATE FUNCTION scheduling.session_change_action(
+CREATE FUNCTION scheduling_internal.session_change_action(
     p_from scheduling.session_status,
     p_to scheduling.session_status,
     p_is_delayed boolean,
@@ -36,7 +36,7 @@ AS $function$
     END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.session_change_action(
+COMMENT ON FUNCTION scheduling_internal.session_change_action(
     scheduling.session_status, scheduling.session_status, boolean, scheduling.status_change_reason, text
 ) IS
 'Internal rule behind session_status_history.action (a generated column) and the action of each NOTIFY update: '
@@ -45,7 +45,7 @@ COMMENT ON FUNCTION scheduling.session_change_action(
 'rescheduled (to scheduled, a reopened cancelled or no-show session included). No side effects, no errors.';
 
 ALTER TABLE scheduling.session_status_history ADD COLUMN action text NOT NULL GENERATED ALWAYS AS (
-    scheduling.session_change_action(from_status, to_status, is_delayed, reason, detail)
+    scheduling_internal.session_change_action(from_status, to_status, is_delayed, reason, detail)
 ) STORED;
 
 COMMENT ON COLUMN scheduling.session_status_history.action IS
@@ -55,6 +55,6 @@ COMMENT ON COLUMN scheduling.session_status_history.action IS
 ALTER TABLE scheduling.session_status_history_archive ADD COLUMN action text;
 
 UPDATE scheduling.session_status_history_archive
-SET action = scheduling.session_change_action(from_status, to_status, is_delayed, reason, detail);
+SET action = scheduling_internal.session_change_action(from_status, to_status, is_delayed, reason, detail);
 
 ALTER TABLE scheduling.session_status_history_archive ALTER COLUMN action SET NOT NULL;

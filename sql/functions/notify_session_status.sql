@@ -25,7 +25,7 @@ BEGIN
                         'id', u.item -> 'id', 'from', u.item -> 'from', 'to', u.item -> 'to',
                         'action', coalesce(
                             u.item ->> 'action',
-                            scheduling.session_change_action(
+                            scheduling_internal.session_change_action(
                                 (u.item ->> 'from')::scheduling.session_status,
                                 (u.item ->> 'to')::scheduling.session_status,
                                 coalesce((u.item ->> 'is_delayed')::boolean, FALSE),
