@@ -14,7 +14,10 @@
   changes; so does a pending migration that creates a schema, for a login without CREATE on the database. The SQL
   files are all read before anything changes too.
 * An advisory lock serialises concurrent runs: the second waits, then finds nothing to do.
-* ``dry_run`` does everything inside one transaction and rolls it back.
+* ``dry_run`` does everything inside one transaction and rolls it back. PostgreSQL lets a transaction use
+  an enum value that ALTER TYPE ... ADD VALUE added only after that statement committed, so a dry run
+  stops, and says so, before the first migration that uses a value an earlier pending one adds; a real
+  run commits each migration first and is not affected.
 """
 
 from __future__ import annotations
@@ -161,6 +164,8 @@ class Outcome:
     reapplied: list[str] = field(default_factory=list)
     schedules: SyncReport | None = None  # what became of the pg_cron jobs
     dry_run: bool = False
+    # A dry run that had to stop early (see the module's docstring): the migrations it could not check.
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
@@ -190,6 +195,13 @@ def migration_error(sql_file: SqlFile, problem: psycopg.Error) -> SessionkeeperE
             context = f" ({context_lines[-1].strip()})"
     state = f" [SQLSTATE {diag.sqlstate}]" if diag.sqlstate else ""
     return SessionkeeperError(f"{where}: {message}{context}{state}")
+
+
+class NeedsCommittedEnumValue(Exception):
+    """A migration uses an enum value added earlier in the same (dry-run) transaction (SQLSTATE 55P04)."""
+
+
+UNSAFE_NEW_ENUM_VALUE = "55P04"
 
 
 class Migrator:
@@ -337,8 +349,18 @@ class Migrator:
                 plan = self.plan()
                 self.refuse_if_unsafe(plan)
                 self.refuse_schema_without_create(plan)
-                for migration in plan.pending:
-                    self._apply_migration(migration)
+                for index, migration in enumerate(plan.pending):
+                    try:
+                        self._apply_migration(migration, dry_run=dry_run)
+                    except NeedsCommittedEnumValue:
+                        outcome.unchecked = [m.relpath for m in plan.pending[index:]]
+                        self.say(
+                            f"dry run stops before {migration.relpath}: it uses an enum value that an earlier "
+                            "migration of this run adds, which PostgreSQL allows only once that one has committed "
+                            f"(a real migrate commits each migration first); not checked: {len(outcome.unchecked)} "
+                            "migration(s), sql/ and the schedules"
+                        )
+                        return outcome
                     outcome.applied.append(migration.relpath)
                 to_apply = plan.repeatable_changed
                 if outcome.applied:
@@ -378,7 +400,7 @@ class Migrator:
         if acting:
             self.conn.execute("RESET ROLE")
 
-    def _apply_migration(self, migration: Migration) -> None:
+    def _apply_migration(self, migration: Migration, *, dry_run: bool = False) -> None:
         started = time.monotonic()
         try:
             with self.conn.transaction():
@@ -389,6 +411,8 @@ class Migrator:
                 with self._as_owner():
                     self.conn.execute(migration.sql)
         except psycopg.Error as problem:
+            if dry_run and problem.sqlstate == UNSAFE_NEW_ENUM_VALUE:
+                raise NeedsCommittedEnumValue(migration.relpath) from None
             raise migration_error(migration, problem) from None
         self.say(f"applied {migration.relpath} ({(time.monotonic() - started) * 1000:.0f} ms)")
 
