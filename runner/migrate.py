@@ -13,7 +13,10 @@
 * ``preflight`` refuses a server older than 15, or a login that could only half-install, before anything
   changes; the SQL files are all read before anything changes too.
 * An advisory lock serialises concurrent runs: the second waits, then finds nothing to do.
-* ``dry_run`` does everything inside one transaction and rolls it back.
+* ``dry_run`` does everything inside one transaction and rolls it back. PostgreSQL lets a statement use an enum value
+  added by ``ALTER TYPE ... ADD VALUE`` only once the transaction that added it committed, so a dry run stops at the
+  first migration that uses a value an earlier migration of the same run added (SQLSTATE 55P04): it reports that
+  migration and the ones after it as untried, and tries neither sql/ nor the pg_cron jobs.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from runner.db import quote_ident
 from runner.errors import SessionkeeperError
 from runner.schedules import SyncReport
 
+# ALTER TYPE ... ADD VALUE: a migration whose new enum value later migrations may use only once it is committed.
+ADDS_ENUM_VALUE = re.compile(r"\bADD\s+VALUE\b", re.IGNORECASE)
 MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
 # pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
@@ -155,6 +160,7 @@ class Outcome:
     """What one migrate run did (or, in a dry run, would do)."""
 
     applied: list[str] = field(default_factory=list)
+    untried: list[str] = field(default_factory=list)  # dry run only: from a migration that needs a commit before it
     reapplied: list[str] = field(default_factory=list)
     schedules: SyncReport | None = None  # what became of the pg_cron jobs
     dry_run: bool = False
@@ -187,6 +193,10 @@ def migration_error(sql_file: SqlFile, problem: psycopg.Error) -> SessionkeeperE
             context = f" ({context_lines[-1].strip()})"
     state = f" [SQLSTATE {diag.sqlstate}]" if diag.sqlstate else ""
     return SessionkeeperError(f"{where}: {message}{context}{state}")
+
+
+class NeedsCommitBefore(Exception):
+    """A migration used an enum value that an earlier migration of the same (dry-run) transaction added."""
 
 
 class Migrator:
@@ -318,8 +328,18 @@ class Migrator:
                         self.conn.execute(LEDGER_DDL)
                 plan = self.plan()
                 self.refuse_if_unsafe(plan)
-                for migration in plan.pending:
-                    self._apply_migration(migration)
+                for index, migration in enumerate(plan.pending):
+                    added_enum_values = any(ADDS_ENUM_VALUE.search(m.sql) for m in plan.pending[:index])
+                    try:
+                        self._apply_migration(migration, needs_commit_is_expected=dry_run and added_enum_values)
+                    except NeedsCommitBefore:
+                        outcome.untried = [m.relpath for m in plan.pending[index:]]
+                        self.say(
+                            f"dry run stops at {migration.relpath}: it uses an enum value an earlier migration adds, "
+                            "which PostgreSQL allows only once that one is committed; it, the migrations after it, "
+                            "sql/ and the pg_cron jobs were not tried"
+                        )
+                        return outcome
                     outcome.applied.append(migration.relpath)
                 to_apply = plan.repeatable_changed
                 if outcome.applied:
@@ -359,7 +379,7 @@ class Migrator:
         if acting:
             self.conn.execute("RESET ROLE")
 
-    def _apply_migration(self, migration: Migration) -> None:
+    def _apply_migration(self, migration: Migration, *, needs_commit_is_expected: bool = False) -> None:
         started = time.monotonic()
         try:
             with self.conn.transaction():
@@ -369,6 +389,10 @@ class Migrator:
                 )
                 with self._as_owner():
                     self.conn.execute(migration.sql)
+        except pgerrors.UnsafeNewEnumValueUsage as problem:
+            if needs_commit_is_expected:
+                raise NeedsCommitBefore(migration.relpath) from None
+            raise migration_error(migration, problem) from None
         except psycopg.Error as problem:
             raise migration_error(migration, problem) from None
         self.say(f"applied {migration.relpath} ({(time.monotonic() - started) * 1000:.0f} ms)")

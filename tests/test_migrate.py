@@ -127,10 +127,36 @@ def test_changed_object_is_reapplied_and_unchanged_ones_are_not(empty_db_url, tm
 
 def test_dry_run_reports_the_plan_and_changes_nothing(empty_db_url):
     with connect(empty_db_url, autocommit=True) as conn:
-        outcome = Migrator(conn, PROJECT, say=lambda line: None).run(dry_run=True)
-        assert outcome.applied == [m.relpath for m in read_migrations(PROJECT)]
+        said: list[str] = []
+        outcome = Migrator(conn, PROJECT, say=said.append).run(dry_run=True)
+        # 0012 adds the session status deleted, which 0013 may use only once 0012 is committed: the one transaction
+        # of a dry run stops there and says so.
+        every = [m.relpath for m in read_migrations(PROJECT)]
+        stop = every.index("migrations/0013_deleted_sessions.sql")
+        assert (outcome.applied, outcome.untried) == (every[:stop], every[stop:])
+        assert said[-1].startswith("dry run stops at migrations/0013_deleted_sessions.sql: it uses an enum value"), said
+        assert outcome.reapplied == [] and outcome.schedules is None
         assert conn.execute("SELECT to_regnamespace('scheduling')").fetchone() == (None,)
         assert conn.execute("SELECT to_regnamespace('sessionkeeper_meta')").fetchone() == (None,)
+
+
+def test_a_dry_run_stops_only_where_an_enum_value_added_in_it_is_used(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    (project / "migrations" / "9001_colour.sql").write_text("CREATE TYPE scheduling.t_colour AS ENUM ('red');\n")
+    migrate(empty_db_url, project)
+    (project / "migrations" / "9002_green.sql").write_text("ALTER TYPE scheduling.t_colour ADD VALUE 'green';\n")
+    (project / "migrations" / "9003_use_green.sql").write_text("SELECT 'green'::scheduling.t_colour;\n")
+    dry = migrate(empty_db_url, project, dry_run=True)
+    assert (dry.applied, dry.untried) == (["migrations/9002_green.sql"], ["migrations/9003_use_green.sql"])
+    # For real, each migration commits before the next: both apply.
+    real = migrate(empty_db_url, project)
+    assert (real.applied, real.untried) == (["migrations/9002_green.sql", "migrations/9003_use_green.sql"], [])
+    # A migration that adds and uses a value in itself fails in a dry run as it would for real.
+    (project / "migrations" / "9004_blue.sql").write_text(
+        "ALTER TYPE scheduling.t_colour ADD VALUE 'blue';\nSELECT 'blue'::scheduling.t_colour;\n"
+    )
+    with pytest.raises(SessionkeeperError, match=r"9004_blue\.sql.*unsafe use of new value.*55P04"):
+        migrate(empty_db_url, project, dry_run=True)
 
 
 def test_with_scheduling_off_migrate_succeeds_and_leaves_pg_cron_alone(empty_db_url):
