@@ -34,5 +34,5 @@ COMMENT ON FUNCTION scheduling_internal.session_step_due(
 'Internal rule of tick (used by advance_due_sessions and preview): the status and is_delayed a session of this '
 'status, start mode and slot moves to at p_now, or NULLs when nothing is due. scheduled -> in_progress once '
 'starts_at passed (is_delayed for host_started mode); automatic sessions whose ends_at passed too go straight to '
-'completed; in_progress, not delayed -> completed once ends_at passed. Deleted sessions are the caller''s to leave '
-'out.';
+'completed; in_progress, not delayed -> completed once ends_at passed. A deleted session (status deleted) has '
+'nothing due. The new started_at or delayed_since is the caller''s to set (advance_due_sessions).';
