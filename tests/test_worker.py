@@ -126,15 +126,23 @@ def test_the_rate_limit_holds_across_processes(db_url, fake):
     finally:
         for worker in workers:
             stop_worker(worker)
-    times = sorted(a.at for a in fake.accepted)
-    # Token bucket shared by both processes: one second of burst (50), then 50 per second. Tokens are
-    # granted at claim time and measured here at arrival, so allow one batch of jitter per window: on a quiet
-    # 2-core machine this measures 51-55 messages/s (the span starts at the burst's first arrival, which waits on
-    # connection set-up); a bucket that each process kept for itself would give about twice the rate.
+    assert len(fake.accepted) == total
+    # Token bucket shared by both processes: one second of burst (50), then 50 per second. What the limit
+    # governs is when sends are granted, so measure that: each row is leased right after its lane took its
+    # tokens, and the lease is in the row's history at the database's clock. (Arrival times at the fake
+    # provider add the HTTP jitter of a busy machine, which no limiter can control.) A bucket that each
+    # process kept for itself would give about twice the rate.
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute(
+            "SELECT extract(epoch FROM h.happened_at)::float8 FROM scheduling.reminder_state_history AS h "
+            "WHERE h.to_state = 'leased' ORDER BY h.happened_at"
+        ).fetchall()
+    times = [row[0] for row in rows]
+    assert len(times) == total, "every row was leased once"
     sustained = (total - rate) / (times[-1] - times[0])
-    assert sustained <= rate * 1.2, f"{sustained:.1f} messages/s after the burst"
+    assert sustained <= rate * 1.1, f"{sustained:.1f} messages/s after the burst"
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 2 * rate * 1.2, busiest
+    assert busiest <= 2 * rate * 1.1, busiest
 
 
 def test_json_logs_and_prometheus_metrics(db_url, fake):
