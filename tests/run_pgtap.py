@@ -1,8 +1,14 @@
 """Run the pgTAP files under tests/pgtap with pg_prove against a freshly migrated database.
 
 It starts a throwaway cluster (the project's own cluster code), migrates one database with
-`sessionkeeper migrate`'s engine, creates pgTAP there, runs pg_prove, and removes the cluster.
-Each pgTAP file runs in a transaction that it rolls back, so one database serves them all.
+`sessionkeeper migrate`'s engine, creates pgTAP there, installs the shared helpers of
+tests/pgtap/setup/helpers.sql (schema `tap`: the tag -> id table tap.ids, tap.sid, tap.tick, ...),
+runs pg_prove over the files (all of tests/pgtap/*.sql, or the ones named on the command line),
+and removes the cluster. The migration, the helpers and pg_prove all connect as the cluster's
+superuser. Each pgTAP file runs in a transaction that it rolls back, so one database serves them
+all and no file sees what another wrote. The exit status is pg_prove's.
+
+    .venv/bin/python tests/run_pgtap.py [tests/pgtap/110_bookings.sql ...]
 """
 
 from __future__ import annotations
@@ -19,9 +25,14 @@ from runner.db import connect  # noqa: E402
 from runner.migrate import Migrator  # noqa: E402
 from runner.scratch import scratch_cluster  # noqa: E402
 
+HELPERS = PROJECT / "tests" / "pgtap" / "setup" / "helpers.sql"
 
-def main() -> int:
-    files = sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "tests" / "pgtap").glob("*.sql"))
+
+def main(argv: list[str]) -> int:
+    if argv:
+        files = [os.path.relpath(Path(name).resolve(), PROJECT) for name in argv]
+    else:
+        files = sorted(str(p.relative_to(PROJECT)) for p in (PROJECT / "tests" / "pgtap").glob("*.sql"))
     if not files:
         print("no pgTAP files under tests/pgtap", file=sys.stderr)
         return 1
@@ -32,6 +43,7 @@ def main() -> int:
         with connect(url, autocommit=True) as conn:
             Migrator(conn, PROJECT, say=lambda line: None).run()
             conn.execute("CREATE EXTENSION IF NOT EXISTS pgtap")
+            conn.execute(HELPERS.read_text())
         env = {
             **os.environ,
             "PGHOST": "127.0.0.1",
@@ -44,4 +56,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

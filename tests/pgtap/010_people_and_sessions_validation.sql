@@ -2,10 +2,6 @@
 BEGIN;
 SELECT plan(32);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-
 SELECT ok(
     EXISTS (
         SELECT 1 FROM scheduling.time_zones
@@ -30,18 +26,18 @@ SELECT is(
 );
 
 -- People.
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Ana Host', '+34600123456', 'Europe/Madrid', TRUE));
-SELECT isnt(pg_temp.sid('host'), NULL, 'create_person returns the new id');
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Ana Host', '+34600123456', 'Europe/Madrid', TRUE));
+SELECT isnt(tap.sid('host'), NULL, 'create_person returns the new id');
 SELECT results_eq(
-    $$SELECT full_name, phone, time_zone, whatsapp_consent FROM scheduling.people WHERE id = pg_temp.sid('host')$$,
+    $$SELECT full_name, phone, time_zone, whatsapp_consent FROM scheduling.people WHERE id = tap.sid('host')$$,
     $$VALUES ('Ana Host'::text, '+34600123456'::text, 'Europe/Madrid'::text, TRUE)$$,
     'create_person stores name, phone, time zone and consent'
 );
-INSERT INTO t_ids VALUES ('nozone', scheduling.create_person('No Zone'));
+INSERT INTO tap.ids VALUES ('nozone', scheduling.create_person('No Zone'));
 SELECT is(
     (
         SELECT time_zone FROM scheduling.people
-        WHERE id = pg_temp.sid('nozone')
+        WHERE id = tap.sid('nozone')
     ),
     'UTC',
     'create_person defaults the time zone to UTC and accepts a NULL phone'
@@ -80,31 +76,31 @@ SELECT is(
 );
 
 UPDATE scheduling.people SET updated_at = '2000-01-01'
-WHERE id = pg_temp.sid('host');
+WHERE id = tap.sid('host');
 SELECT is(
     (
         SELECT updated_at FROM scheduling.people
-        WHERE id = pg_temp.sid('host')
+        WHERE id = tap.sid('host')
     ), now(),
     'people.updated_at is maintained by trigger'
 );
 
 -- Sessions.
-INSERT INTO t_ids VALUES ('gone', scheduling.create_person('Gone Host'));
+INSERT INTO tap.ids VALUES ('gone', scheduling.create_person('Gone Host'));
 UPDATE scheduling.people SET deleted_at = now()
-WHERE id = pg_temp.sid('gone');
+WHERE id = tap.sid('gone');
 
 SELECT throws_ok(
-    $$SELECT scheduling.create_session(pg_temp.sid('host'), 'T', '2031-01-01 11:00Z', '2031-01-01 10:00Z')$$,
+    $$SELECT scheduling.create_session(tap.sid('host'), 'T', '2031-01-01 11:00Z', '2031-01-01 10:00Z')$$,
     'SK004', NULL, 'end before start is refused: SK004'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.create_session(pg_temp.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 10:00Z')$$,
+    $$SELECT scheduling.create_session(tap.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 10:00Z')$$,
     'SK004', NULL, 'end equal to start is refused: SK004'
 );
 SELECT throws_ok(
     $$SELECT scheduling.create_session(
-        pg_temp.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z', 'Europe/Atlantis'
+        tap.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z', 'Europe/Atlantis'
     )$$,
     'SK005', NULL, 'an unknown session time zone is refused: SK005'
 );
@@ -113,22 +109,22 @@ SELECT throws_ok(
     'SK007', NULL, 'an unknown host is refused: SK007'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.create_session(pg_temp.sid('gone'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z')$$,
+    $$SELECT scheduling.create_session(tap.sid('gone'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z')$$,
     'SK007', NULL, 'a deleted host is refused: SK007'
 );
 SELECT throws_ok(
     $$SELECT scheduling.create_session(
-        pg_temp.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z', p_capacity => -1
+        tap.sid('host'), 'T', '2031-01-01 10:00Z', '2031-01-01 11:00Z', p_capacity => -1
     )$$,
     'SK009', NULL, 'a negative capacity is refused: SK009'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.create_session(pg_temp.sid('host'), ' ', '2031-01-01 10:00Z', '2031-01-01 11:00Z')$$,
+    $$SELECT scheduling.create_session(tap.sid('host'), ' ', '2031-01-01 10:00Z', '2031-01-01 11:00Z')$$,
     'SK009', NULL, 'a blank title is refused: SK009'
 );
 SELECT throws_ok(
     $$INSERT INTO scheduling.sessions (host_id, title, starts_at, ends_at)
-    VALUES (pg_temp.sid('host'), 'Direct', '2031-01-01 11:00Z', '2031-01-01 10:00Z')$$,
+    VALUES (tap.sid('host'), 'Direct', '2031-01-01 11:00Z', '2031-01-01 10:00Z')$$,
     'SK004', NULL, 'a direct INSERT with end before start raises the same SK004'
 );
 SELECT is(
@@ -140,15 +136,15 @@ SELECT is(
     'refused sessions wrote no history'
 );
 
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     's', scheduling.create_session(
-        pg_temp.sid('host'), 'Guitar lesson', '2031-01-01 10:00Z', '2031-01-01 11:00Z',
+        tap.sid('host'), 'Guitar lesson', '2031-01-01 10:00Z', '2031-01-01 11:00Z',
         p_actor => 'alice', p_now => '2030-12-01 09:00Z'
     )
 );
 SELECT results_eq(
     $$SELECT status, is_delayed, start_mode, capacity, slot_version, metadata, time_zone
-    FROM scheduling.sessions WHERE id = pg_temp.sid('s')$$,
+    FROM scheduling.sessions WHERE id = tap.sid('s')$$,
     $$VALUES (
         'scheduled'::scheduling.session_status, FALSE, 'automatic'::scheduling.session_start_mode, 1, 1,
         '{}'::jsonb, 'Europe/Madrid'::text
@@ -157,7 +153,7 @@ SELECT results_eq(
 );
 SELECT results_eq(
     $$SELECT from_status, to_status, reason, actor, happened_at
-    FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('s')$$,
+    FROM scheduling.session_status_history WHERE session_id = tap.sid('s')$$,
     $$VALUES (
         NULL::scheduling.session_status, 'scheduled'::scheduling.session_status,
         'manual'::scheduling.status_change_reason, 'alice'::text, '2030-12-01 09:00Z'::timestamptz
@@ -166,17 +162,17 @@ SELECT results_eq(
 );
 SELECT lives_ok(
     $$SELECT scheduling.create_session(
-        pg_temp.sid('host'), 'Open class', '2031-01-02 10:00Z', '2031-01-02 11:00Z', 'UTC', 'host_started', 0,
+        tap.sid('host'), 'Open class', '2031-01-02 10:00Z', '2031-01-02 11:00Z', 'UTC', 'host_started', 0,
         '{"room": "B"}'
     )$$,
     'capacity 0 (unlimited), host_started mode, explicit time zone and metadata are accepted'
 );
 SELECT throws_ok(
-    $$UPDATE scheduling.sessions SET ends_at = starts_at WHERE id = pg_temp.sid('s')$$,
+    $$UPDATE scheduling.sessions SET ends_at = starts_at WHERE id = tap.sid('s')$$,
     'SK004', NULL, 'a direct UPDATE is validated too: SK004'
 );
 SELECT throws_ok(
-    $$UPDATE scheduling.sessions SET time_zone = 'Nowhere/City' WHERE id = pg_temp.sid('s')$$,
+    $$UPDATE scheduling.sessions SET time_zone = 'Nowhere/City' WHERE id = tap.sid('s')$$,
     'SK005', NULL, 'a direct UPDATE of the time zone is validated: SK005'
 );
 SELECT ok(

@@ -2,9 +2,6 @@
 BEGIN;
 SELECT plan(18);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 -- One row of preview per session step, as text: 'title: from -> to (+delayed) at time'.
 CREATE FUNCTION pg_temp.steps(p_at timestamptz) RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
@@ -19,40 +16,40 @@ CREATE FUNCTION pg_temp.reminder(p_tag text, p_at timestamptz) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT format('%s -> %s', p.from_state, p.to_state)
     FROM scheduling.preview(p_at) AS p
-    WHERE p.kind = 'reminder' AND p.booking_id = pg_temp.sid(p_tag)
+    WHERE p.kind = 'reminder' AND p.booking_id = tap.sid(p_tag)
 $$;
 
 UPDATE scheduling.tick_state SET last_tick_at = NULL;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Host', '+34600123456', 'Europe/Madrid')),
 ('ann', scheduling.create_person('Ann', '+34600123457', 'Europe/Madrid', TRUE)),
 ('bob', scheduling.create_person('Bob without consent', '+34600123458', 'Europe/Madrid', FALSE));
-INSERT INTO t_ids VALUES
-('auto', scheduling.create_session(pg_temp.sid('host'), 'Auto', '2031-03-01 10:00Z', '2031-03-01 11:00Z')),
-('past', scheduling.create_session(pg_temp.sid('host'), 'Past', '2031-03-01 08:00Z', '2031-03-01 08:30Z')),
+INSERT INTO tap.ids VALUES
+('auto', scheduling.create_session(tap.sid('host'), 'Auto', '2031-03-01 10:00Z', '2031-03-01 11:00Z')),
+('past', scheduling.create_session(tap.sid('host'), 'Past', '2031-03-01 08:00Z', '2031-03-01 08:30Z')),
 (
     'hosted', scheduling.create_session(
-        pg_temp.sid('host'), 'Hosted', '2031-03-01 09:00Z', '2031-03-01 12:00Z', p_start_mode => 'host_started'
+        tap.sid('host'), 'Hosted', '2031-03-01 09:00Z', '2031-03-01 12:00Z', p_start_mode => 'host_started'
     )
 ),
 (
     'later', scheduling.create_session(
-        pg_temp.sid('host'), 'Later', '2031-03-01 11:15Z', '2031-03-01 12:00Z', p_capacity => 5
+        tap.sid('host'), 'Later', '2031-03-01 11:15Z', '2031-03-01 12:00Z', p_capacity => 5
     )
 ),
-('gone', scheduling.create_session(pg_temp.sid('host'), 'Gone', '2031-03-01 09:30Z', '2031-03-01 09:45Z'));
-SELECT scheduling.cancel_session(pg_temp.sid('gone'), 'host is ill', p_now => '2031-02-01 00:00Z');
-INSERT INTO t_ids VALUES
-('deleted', scheduling.create_session(pg_temp.sid('host'), 'Deleted', '2031-03-01 09:15Z', '2031-03-01 09:40Z'));
-SELECT scheduling.delete_session(pg_temp.sid('deleted'), 'duplicate', p_now => '2031-02-01 00:00Z');
+('gone', scheduling.create_session(tap.sid('host'), 'Gone', '2031-03-01 09:30Z', '2031-03-01 09:45Z'));
+SELECT scheduling.cancel_session(tap.sid('gone'), 'host is ill', p_now => '2031-02-01 00:00Z');
+INSERT INTO tap.ids VALUES
+('deleted', scheduling.create_session(tap.sid('host'), 'Deleted', '2031-03-01 09:15Z', '2031-03-01 09:40Z'));
+SELECT scheduling.delete_session(tap.sid('deleted'), 'duplicate', p_now => '2031-02-01 00:00Z');
 -- Default policy: one reminder an hour before the start, deadline the start.
-INSERT INTO t_ids VALUES
-('ann_auto', scheduling.create_booking(pg_temp.sid('auto'), pg_temp.sid('ann'), p_now => '2031-02-01 00:00Z')),
-('ann_later', scheduling.create_booking(pg_temp.sid('later'), pg_temp.sid('ann'), p_now => '2031-02-01 00:00Z')),
-('bob_later', scheduling.create_booking(pg_temp.sid('later'), pg_temp.sid('bob'), p_now => '2031-02-01 00:00Z'));
-INSERT INTO t_ids VALUES ('yoga', scheduling.create_template(
-    pg_temp.sid('host'), 'Yoga', 'FREQ=WEEKLY;BYDAY=TU', '2031-03-01', '09:00', '1 hour', 'Europe/Berlin',
+INSERT INTO tap.ids VALUES
+('ann_auto', scheduling.create_booking(tap.sid('auto'), tap.sid('ann'), p_now => '2031-02-01 00:00Z')),
+('ann_later', scheduling.create_booking(tap.sid('later'), tap.sid('ann'), p_now => '2031-02-01 00:00Z')),
+('bob_later', scheduling.create_booking(tap.sid('later'), tap.sid('bob'), p_now => '2031-02-01 00:00Z'));
+INSERT INTO tap.ids VALUES ('yoga', scheduling.create_template(
+    tap.sid('host'), 'Yoga', 'FREQ=WEEKLY;BYDAY=TU', '2031-03-01', '09:00', '1 hour', 'Europe/Berlin',
     p_now => '2031-02-01 00:00Z'
 ));
 
@@ -79,7 +76,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT p.detail FROM scheduling.preview('2031-03-01 10:30Z') AS p
-        WHERE p.kind = 'session' AND p.id = pg_temp.sid('hosted')
+        WHERE p.kind = 'session' AND p.id = tap.sid('hosted')
     ),
     'delayed: not started by the host by starts_at ' || '2031-03-01 09:00Z'::timestamptz,
     'the detail says what the history row would say'
@@ -97,7 +94,7 @@ SELECT is(
 SELECT is(
     (
         SELECT p.detail FROM scheduling.preview('2031-03-01 10:30Z') AS p
-        WHERE p.kind = 'reminder' AND p.booking_id = pg_temp.sid('bob_later')
+        WHERE p.kind = 'reminder' AND p.booking_id = tap.sid('bob_later')
     ),
     'recipient has not consented to WhatsApp messages',
     'with the claim''s reason'
@@ -110,7 +107,7 @@ SELECT is(
 -- Recurring generation: 30 days ahead of p_at, minus what exists.
 SELECT results_eq(
     $$SELECT p.occurrence_date, p.happens_at FROM scheduling.preview('2031-03-01 10:30Z') AS p
-    WHERE p.kind = 'generated' AND p.id = pg_temp.sid('yoga') ORDER BY p.occurrence_date$$,
+    WHERE p.kind = 'generated' AND p.id = tap.sid('yoga') ORDER BY p.occurrence_date$$,
     $$VALUES ('2031-03-04'::date, '2031-03-04 08:00Z'::timestamptz), ('2031-03-11', '2031-03-11 08:00Z'),
         ('2031-03-18', '2031-03-18 08:00Z'), ('2031-03-25', '2031-03-25 08:00Z')$$,
     'the template''s Tuesdays of the next 30 days, at 09:00 Berlin'
@@ -118,14 +115,14 @@ SELECT results_eq(
 
 -- It wrote nothing.
 SELECT results_eq(
-    $$SELECT s.status::text, s.is_delayed FROM scheduling.sessions AS s WHERE s.id = pg_temp.sid('past')$$,
+    $$SELECT s.status::text, s.is_delayed FROM scheduling.sessions AS s WHERE s.id = tap.sid('past')$$,
     $$VALUES ('scheduled'::text, FALSE)$$,
     'after previews, the missed session is still scheduled'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.sessions AS s
-        WHERE s.template_id = pg_temp.sid('yoga')
+        WHERE s.template_id = tap.sid('yoga')
     ), 0,
     'and no session of the template exists'
 );
@@ -152,7 +149,7 @@ SELECT results_eq(
     $$SELECT s.status::text, count(h.id)::integer
     FROM scheduling.sessions AS s
     LEFT JOIN scheduling.session_status_history AS h ON s.id = h.session_id AND h.reason = 'automatic'
-    WHERE s.id = pg_temp.sid('deleted')
+    WHERE s.id = tap.sid('deleted')
     GROUP BY s.status$$,
     $$VALUES ('deleted'::text, 0)$$,
     'tick, like preview, leaves the deleted session alone'
@@ -160,7 +157,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT count(*)::integer
-        FROM scheduling.generate_recurring_sessions(pg_temp.sid('yoga'), 30, '2031-03-01 10:30Z')
+        FROM scheduling.generate_recurring_sessions(tap.sid('yoga'), 30, '2031-03-01 10:30Z')
     ),
     4,
     'generation creates the four sessions preview listed'

@@ -2,33 +2,24 @@
 BEGIN;
 SELECT plan(7);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
--- tick() is SECURITY DEFINER: the test trigger below runs as sessionkeeper_owner and reads this table.
-GRANT SELECT ON t_ids TO sessionkeeper_owner;
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-CREATE TEMP TABLE t_ticks (tag text PRIMARY KEY, outcome jsonb NOT NULL);
-CREATE FUNCTION pg_temp.tick(p_tag text, p_now timestamptz) RETURNS jsonb
-LANGUAGE sql AS $$INSERT INTO t_ticks VALUES (p_tag, scheduling.tick(p_now)) RETURNING outcome$$;
-CREATE FUNCTION pg_temp.res(p_tag text) RETURNS jsonb
-LANGUAGE sql STABLE AS $$SELECT t.outcome FROM t_ticks AS t WHERE t.tag = p_tag$$;
-CREATE FUNCTION pg_temp.status(p_tag text) RETURNS text
-LANGUAGE sql STABLE AS $$SELECT s.status::text FROM scheduling.sessions AS s WHERE s.id = pg_temp.sid(p_tag)$$;
+-- tick() is SECURITY DEFINER: the test trigger below runs as sessionkeeper_owner and reads tap.ids (rolled back).
+GRANT USAGE ON SCHEMA tap TO sessionkeeper_owner;
+GRANT SELECT ON tap.ids TO sessionkeeper_owner;
 
 UPDATE scheduling.tick_state SET last_tick_at = NULL;
 
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Host'));
-INSERT INTO t_ids
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Host'));
+INSERT INTO tap.ids
 SELECT
     v.tag,
-    scheduling.create_session(pg_temp.sid('host'), v.tag, '2031-07-01 10:00Z', '2031-07-01 11:00Z') AS id
+    scheduling.create_session(tap.sid('host'), v.tag, '2031-07-01 10:00Z', '2031-07-01 11:00Z') AS id
 FROM (VALUES ('good1'), ('bad'), ('good2')) AS v (tag);
 
 -- A test-only trigger that makes one session impossible to move.
 CREATE FUNCTION pg_temp.refuse_bad_session() RETURNS trigger
 LANGUAGE plpgsql AS $function$
 BEGIN
-    IF NEW.id = pg_temp.sid('bad') THEN
+    IF NEW.id = tap.sid('bad') THEN
         RAISE EXCEPTION 'test trigger refuses session %', NEW.id USING ERRCODE = 'P0001';
     END IF;
     RETURN NEW;
@@ -38,19 +29,19 @@ CREATE TRIGGER zz_test_refuse_bad_session
 BEFORE UPDATE ON scheduling.sessions
 FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse_bad_session();
 
-SELECT pg_temp.tick('t1', '2031-07-01 10:00Z');
+SELECT tap.tick('t1', '2031-07-01 10:00Z');
 SELECT is(
-    pg_temp.res('t1') - 'updates',
+    tap.outcome('t1') - 'updates',
     '{"started": 2, "delayed": 0, "completed": 0, "skipped": 0, "failed": 1, "truncated": false, "total": 2}',
     'tick moves the other sessions and reports failed = 1'
 );
-SELECT is(pg_temp.status('good1'), 'in_progress', 'the first good session started');
-SELECT is(pg_temp.status('good2'), 'in_progress', 'the second good session started');
-SELECT is(pg_temp.status('bad'), 'scheduled', 'the failing session did not move');
+SELECT is(tap.status('good1'), 'in_progress', 'the first good session started');
+SELECT is(tap.status('good2'), 'in_progress', 'the second good session started');
+SELECT is(tap.status('bad'), 'scheduled', 'the failing session did not move');
 SELECT results_eq(
     $$SELECT from_status::text, to_status::text, reason::text,
         detail LIKE 'start due at % failed: [P0001] test trigger refuses session %'
-    FROM scheduling.session_status_history WHERE session_id = pg_temp.sid('bad') AND from_status IS NOT NULL$$,
+    FROM scheduling.session_status_history WHERE session_id = tap.sid('bad') AND from_status IS NOT NULL$$,
     $$VALUES ('scheduled', 'scheduled', 'failed', TRUE)$$,
     'the failure is in history with reason failed and the error text'
 );
@@ -63,11 +54,11 @@ SELECT is(
 );
 
 DROP TRIGGER zz_test_refuse_bad_session ON scheduling.sessions;
-SELECT pg_temp.tick('t2', '2031-07-01 10:01Z');
+SELECT tap.tick('t2', '2031-07-01 10:01Z');
 SELECT is(
-    pg_temp.res('t2') -> 'updates',
+    tap.outcome('t2') -> 'updates',
     jsonb_build_array(
-        jsonb_build_object('id', pg_temp.sid('bad'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', FALSE)
+        jsonb_build_object('id', tap.sid('bad'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', FALSE)
     ),
     'once fixed, the next tick moves the session that failed'
 );

@@ -2,41 +2,34 @@
 BEGIN;
 SELECT plan(18);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-CREATE FUNCTION pg_temp.status(p_tag text) RETURNS text
-LANGUAGE sql STABLE AS $$SELECT s.status::text FROM scheduling.sessions AS s WHERE s.id = pg_temp.sid(p_tag)$$;
-CREATE FUNCTION pg_temp.history_count() RETURNS integer
-LANGUAGE sql STABLE AS $$SELECT count(*)::integer FROM scheduling.session_status_history$$;
 CREATE FUNCTION pg_temp.last_tick_at() RETURNS timestamptz
 LANGUAGE sql STABLE AS $$SELECT ts.last_tick_at FROM scheduling.tick_state AS ts WHERE ts.singleton$$;
 
 -- SET LOCAL sessionkeeper.simulated_time = off (set_config: sqlfluff cannot parse a dotted SET name).
 SELECT set_config('sessionkeeper.simulated_time', 'off', TRUE);
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Host', '+34600123456'));
-INSERT INTO t_ids VALUES ('guest', scheduling.create_person('Guest', '+34600123457'));
-INSERT INTO t_ids VALUES ('other', scheduling.create_person('Other', '+34600123458'));
-INSERT INTO t_ids
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Host', '+34600123456'));
+INSERT INTO tap.ids VALUES ('guest', scheduling.create_person('Guest', '+34600123457'));
+INSERT INTO tap.ids VALUES ('other', scheduling.create_person('Other', '+34600123458'));
+INSERT INTO tap.ids
 VALUES (
     'tomorrow',
     scheduling.create_session(
-        pg_temp.sid('host'), 'Due tomorrow', date_trunc('minute', now()) + interval '1 day',
+        tap.sid('host'), 'Due tomorrow', date_trunc('minute', now()) + interval '1 day',
         date_trunc('minute', now()) + interval '1 day 1 hour', p_capacity => 5
     )
 );
-INSERT INTO t_ids VALUES ('booking', scheduling.create_booking(pg_temp.sid('tomorrow'), pg_temp.sid('guest')));
+INSERT INTO tap.ids VALUES ('booking', scheduling.create_booking(tap.sid('tomorrow'), tap.sid('guest')));
 CREATE TEMP TABLE t_before AS
 SELECT
-    pg_temp.history_count() AS history,
+    tap.history_count() AS history,
     pg_temp.last_tick_at() AS last_tick_at;
 
 SELECT throws_ok(
     $$SELECT scheduling.tick(now() + INTERVAL '1 day')$$,
     'SK038', NULL, 'tick a day ahead with simulated time off: SK038'
 );
-SELECT is(pg_temp.status('tomorrow'), 'scheduled', 'the refused tick left the session due tomorrow scheduled');
-SELECT is(pg_temp.history_count(), (SELECT b.history FROM t_before AS b), 'the refused tick wrote no history');
+SELECT is(tap.status('tomorrow'), 'scheduled', 'the refused tick left the session due tomorrow scheduled');
+SELECT is(tap.history_count(), (SELECT b.history FROM t_before AS b), 'the refused tick wrote no history');
 SELECT is(
     pg_temp.last_tick_at(), (SELECT b.last_tick_at FROM t_before AS b), 'the refused tick did not move last_tick_at'
 );
@@ -50,15 +43,15 @@ SELECT lives_ok(
     'a p_now up to 5 minutes ahead is allowed (a caller''s clock a little fast)'
 );
 SELECT lives_ok($$SELECT scheduling.tick(now() - INTERVAL '1 day')$$, 'a p_now in the past is allowed (catching up)');
-SELECT is(pg_temp.status('tomorrow'), 'scheduled', 'neither allowed tick moved the session due tomorrow');
+SELECT is(tap.status('tomorrow'), 'scheduled', 'neither allowed tick moved the session due tomorrow');
 
 -- A sample of the other functions that write: refused before they look at anything.
 SELECT throws_ok(
-    $$SELECT scheduling.start_session(pg_temp.sid('tomorrow'), 'bob', now() + INTERVAL '1 day')$$,
+    $$SELECT scheduling.start_session(tap.sid('tomorrow'), 'bob', now() + INTERVAL '1 day')$$,
     'SK038', NULL, 'start_session a day ahead: SK038'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.cancel_booking(pg_temp.sid('booking'), 'moved', 'bob', now() + INTERVAL '1 day')$$,
+    $$SELECT scheduling.cancel_booking(tap.sid('booking'), 'moved', 'bob', now() + INTERVAL '1 day')$$,
     'SK038', NULL, 'cancel_booking a day ahead: SK038'
 );
 SELECT throws_ok(
@@ -70,14 +63,14 @@ SELECT throws_ok(
     'SK038', NULL, 'generate_recurring_sessions a day ahead: SK038, before the template is looked up'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.create_booking(pg_temp.sid('tomorrow'), pg_temp.sid('other'), NULL, 'bob',
+    $$SELECT scheduling.create_booking(tap.sid('tomorrow'), tap.sid('other'), NULL, 'bob',
         now() + INTERVAL '1 day')$$,
     'SK038', NULL, 'create_booking a day ahead: SK038'
 );
 SELECT is(
     (
         SELECT b.status::text FROM scheduling.bookings AS b
-        WHERE b.id = pg_temp.sid('booking')
+        WHERE b.id = tap.sid('booking')
     ),
     'confirmed', 'the refused calls left the booking confirmed'
 );
@@ -98,7 +91,7 @@ SELECT is(
     (scheduling.tick(now() + interval '1 day 5 minutes') ->> 'started')::integer, 1,
     'with simulated time on, tick a day ahead starts the session due then'
 );
-SELECT is(pg_temp.status('tomorrow'), 'in_progress', 'the session due tomorrow is in progress');
+SELECT is(tap.status('tomorrow'), 'in_progress', 'the session due tomorrow is in progress');
 
 SELECT * FROM finish();
 ROLLBACK;

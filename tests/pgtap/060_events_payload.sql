@@ -2,9 +2,6 @@
 BEGIN;
 SELECT plan(12);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 CREATE FUNCTION pg_temp.fake_updates(p_count integer) RETURNS jsonb
 LANGUAGE sql AS $$
     SELECT coalesce(jsonb_agg(
@@ -73,12 +70,12 @@ SELECT is(
 );
 
 -- tick's own outcome
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Host'));
-INSERT INTO t_ids
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Host'));
+INSERT INTO tap.ids
 SELECT
     's' || g AS tag,
     scheduling.create_session(
-        pg_temp.sid('host'), 'Bulk ' || g, '2031-08-01 10:00Z'::timestamptz + g * interval '1 second',
+        tap.sid('host'), 'Bulk ' || g, '2031-08-01 10:00Z'::timestamptz + g * interval '1 second',
         '2031-08-01 11:00Z'
     ) AS id
 FROM generate_series(1, 105) AS g;
@@ -94,7 +91,7 @@ SELECT is(
 );
 SELECT is(
     (SELECT outcome -> 'updates' -> 0 FROM t_tick),
-    jsonb_build_object('id', pg_temp.sid('s1'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', FALSE),
+    jsonb_build_object('id', tap.sid('s1'), 'from', 'scheduled', 'to', 'in_progress', 'is_delayed', FALSE),
     'tick updates are ordered by starts_at and carry id, from, to, is_delayed'
 );
 SELECT is(
@@ -103,11 +100,11 @@ SELECT is(
     'the NOTIFY payload built from a tick outcome keeps the counts and the real total'
 );
 
-INSERT INTO t_ids VALUES (
-    'm', scheduling.create_session(pg_temp.sid('host'), 'Manual', '2031-08-02 10:00Z', '2031-08-02 11:00Z')
+INSERT INTO tap.ids VALUES (
+    'm', scheduling.create_session(tap.sid('host'), 'Manual', '2031-08-02 10:00Z', '2031-08-02 11:00Z')
 );
 SELECT lives_ok(
-    $$SELECT scheduling.start_session(pg_temp.sid('m'), 'x', '2031-08-02 10:00Z')$$,
+    $$SELECT scheduling.start_session(tap.sid('m'), 'x', '2031-08-02 10:00Z')$$,
     'a manual action sends its NOTIFY without error'
 );
 SELECT is(

@@ -2,17 +2,13 @@
 BEGIN;
 SELECT plan(10);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-
 UPDATE scheduling.tick_state SET last_tick_at = NULL;
 
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Beatriz Host', NULL, 'America/Sao_Paulo'));
-INSERT INTO t_ids
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Beatriz Host', NULL, 'America/Sao_Paulo'));
+INSERT INTO tap.ids
 SELECT
     v.tag,
-    scheduling.create_session(pg_temp.sid('host'), v.tag, v.starts_at, v.ends_at, p_start_mode => v.mode) AS id
+    scheduling.create_session(tap.sid('host'), v.tag, v.starts_at, v.ends_at, p_start_mode => v.mode) AS id
 FROM (
     VALUES
     ('future', now() + interval '1 day', now() + interval '1 day 1 hour', 'automatic'::scheduling.session_start_mode),
@@ -23,20 +19,20 @@ FROM (
     ('ontime', now() + interval '1 hour', now() + interval '2 hours', 'automatic')
 ) AS v (tag, starts_at, ends_at, mode);
 
-SELECT scheduling.cancel_session(pg_temp.sid('cancelled'), 'test');
-SELECT scheduling.delete_session(pg_temp.sid('deleted'), 'test');
+SELECT scheduling.cancel_session(tap.sid('cancelled'), 'test');
+SELECT scheduling.delete_session(tap.sid('deleted'), 'test');
 SELECT scheduling.tick(now());
-SELECT scheduling.start_session(pg_temp.sid('ontime'));
-INSERT INTO t_ids VALUES (
+SELECT scheduling.start_session(tap.sid('ontime'));
+INSERT INTO tap.ids VALUES (
     'ended', scheduling.create_session(
-        pg_temp.sid('host'), 'ended', now() - interval '40 minutes', now() - interval '1 minute'
+        tap.sid('host'), 'ended', now() - interval '40 minutes', now() - interval '1 minute'
     )
 );
-SELECT scheduling.start_session(pg_temp.sid('ended'), 'x', now() - interval '30 minutes');
+SELECT scheduling.start_session(tap.sid('ended'), 'x', now() - interval '30 minutes');
 
 SELECT results_eq(
     $$SELECT id, host_name, time_zone FROM scheduling.upcoming_sessions$$,
-    $$VALUES (pg_temp.sid('future'), 'Beatriz Host'::text, 'America/Sao_Paulo'::text)$$,
+    $$VALUES (tap.sid('future'), 'Beatriz Host'::text, 'America/Sao_Paulo'::text)$$,
     'upcoming_sessions lists only scheduled, not deleted, future sessions, with the host name'
 );
 SELECT is(
@@ -46,31 +42,31 @@ SELECT is(
 );
 SELECT set_eq(
     $$SELECT id, state FROM scheduling.sessions_in_progress$$,
-    $$VALUES (pg_temp.sid('delayed'), 'delayed: needs a late start or a manual completion'::text),
-        (pg_temp.sid('ontime'), 'on time'), (pg_temp.sid('ended'), 'ended: completes at the next tick')$$,
+    $$VALUES (tap.sid('delayed'), 'delayed: needs a late start or a manual completion'::text),
+        (tap.sid('ontime'), 'on time'), (tap.sid('ended'), 'ended: completes at the next tick')$$,
     'sessions_in_progress shows each in_progress session with a readable state'
 );
 SELECT is(
     (
         SELECT is_delayed FROM scheduling.sessions_in_progress
-        WHERE id = pg_temp.sid('delayed')
+        WHERE id = tap.sid('delayed')
     ), TRUE,
     'sessions_in_progress shows is_delayed'
 );
 SELECT lives_ok(
-    $$SELECT scheduling.complete_session(pg_temp.sid('delayed'))$$,
+    $$SELECT scheduling.complete_session(tap.sid('delayed'))$$,
     'setup: the delayed session is completed by hand'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.sessions_in_progress
-        WHERE id = pg_temp.sid('delayed')
+        WHERE id = tap.sid('delayed')
     ), 0,
     'a completed session leaves sessions_in_progress'
 );
 SELECT results_eq(
     $$SELECT session_title, coalesce(from_status::text, '-'), to_status::text, reason::text
-    FROM scheduling.session_history WHERE session_id = pg_temp.sid('delayed')$$,
+    FROM scheduling.session_history WHERE session_id = tap.sid('delayed')$$,
     $$VALUES ('delayed'::text, '-', 'scheduled', 'manual'),
         ('delayed', 'scheduled', 'in_progress', 'automatic'),
         ('delayed', 'in_progress', 'completed', 'manual')$$,
@@ -79,7 +75,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.session_history
-        WHERE session_id = pg_temp.sid('deleted')
+        WHERE session_id = tap.sid('deleted')
     ), 2,
     'session_history keeps the history of deleted sessions'
 );

@@ -4,28 +4,25 @@
 BEGIN;
 SELECT plan(31);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 CREATE FUNCTION pg_temp.rows_of(p_tag text) RETURNS TABLE (reminder_key text, due_at timestamptz, state text)
 LANGUAGE sql STABLE AS $$
     SELECT
-        replace(r.reminder_key, pg_temp.sid(p_tag)::text, 'B'), r.due_at, r.state::text
+        replace(r.reminder_key, tap.sid(p_tag)::text, 'B'), r.due_at, r.state::text
     FROM scheduling.reminders AS r
-    WHERE r.booking_id = pg_temp.sid(p_tag)
+    WHERE r.booking_id = tap.sid(p_tag)
     ORDER BY r.kind, r.slot_version, r.seq
 $$;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann', '+4915112345679', 'UTC', TRUE)),
 ('bea', scheduling.create_person('Bea', '+4915112345680', 'Europe/Berlin', TRUE)),
 ('cid', scheduling.create_person('Cid', '+4915112345681', 'Europe/Berlin', TRUE));
 
 -- Every two hours: booking made at 00:00 for 10:00, every 2 hours -> 02:00, 04:00, 06:00, 08:00.
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'appt', scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('ann'), 'Haircut', '2031-07-01 10:00Z', '2031-07-01 10:30Z',
+        tap.sid('host'), tap.sid('ann'), 'Haircut', '2031-07-01 10:00Z', '2031-07-01 10:30Z',
         'every_2_hours', 'ann', '2031-07-01 00:00Z'
     )
 );
@@ -40,58 +37,58 @@ SELECT results_eq(
 );
 SELECT results_eq(
     $$SELECT DISTINCT deadline_at, template_name, language, kind::text, attempts, next_attempt_at = due_at
-    FROM scheduling.reminders WHERE booking_id = pg_temp.sid('appt')$$,
+    FROM scheduling.reminders WHERE booking_id = tap.sid('appt')$$,
     $$VALUES ('2031-07-01 10:00Z'::timestamptz, 'appointment_reminder'::text, 'en'::text, 'reminder'::text, 0, TRUE)$$,
     'each row keeps template, language, deadline = the start, no attempts, next attempt = due'
 );
 SELECT is(
-    scheduling_internal.plan_booking_reminders(pg_temp.sid('appt'), '2031-07-01 00:00Z'), 0,
+    scheduling_internal.plan_booking_reminders(tap.sid('appt'), '2031-07-01 00:00Z'), 0,
     'planning the same booking again writes nothing'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminder_state_history AS h
         INNER JOIN scheduling.reminders AS r ON h.reminder_id = r.id
-        WHERE r.booking_id = pg_temp.sid('appt') AND h.from_state IS NULL
+        WHERE r.booking_id = tap.sid('appt') AND h.from_state IS NULL
     ),
     4, 'every planned row has a history row (NULL -> pending)'
 );
 
 -- The one-hour reminder: the default policy.
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'class', scheduling.create_session(
-        pg_temp.sid('host'), 'Mentoring', '2031-05-01 10:00Z', '2031-05-01 11:00Z', p_capacity => 0,
+        tap.sid('host'), 'Mentoring', '2031-05-01 10:00Z', '2031-05-01 11:00Z', p_capacity => 0,
         p_now => '2031-04-01 00:00Z'
     )
 );
-INSERT INTO t_ids VALUES (
-    'b_bea', scheduling.create_booking(pg_temp.sid('class'), pg_temp.sid('bea'), NULL, 'x', '2031-04-10 00:00Z')
+INSERT INTO tap.ids VALUES (
+    'b_bea', scheduling.create_booking(tap.sid('class'), tap.sid('bea'), NULL, 'x', '2031-04-10 00:00Z')
 );
 SELECT results_eq(
     $$SELECT * FROM pg_temp.rows_of('b_bea')$$,
     $$VALUES ('B-reminder-1', '2031-05-01 09:00Z'::timestamptz, 'pending')$$,
     'the one-hour reminder: the default policy plans one reminder one hour before the start'
 );
-INSERT INTO t_ids VALUES (
-    'b_late', scheduling.create_booking(pg_temp.sid('class'), pg_temp.sid('cid'), NULL, 'x', '2031-05-01 09:30Z')
+INSERT INTO tap.ids VALUES (
+    'b_late', scheduling.create_booking(tap.sid('class'), tap.sid('cid'), NULL, 'x', '2031-05-01 09:30Z')
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminders
-        WHERE booking_id = pg_temp.sid('b_late')
+        WHERE booking_id = tap.sid('b_late')
     ), 0,
     'a booking made after the reminder time (30 minutes before the start) gets no reminder'
 );
 
 -- Quiet hours 22:00-07:00 in the recipient's zone, across midnight.
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'p_quiet', scheduling.create_reminder_policy(
         'quiet nights', '{}', '2 hours', '22:00', '07:00', 'appointment_reminder'
     )
 );
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'b_quiet', scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('bea'), 'Shave', '2031-07-02 08:00Z', '2031-07-02 08:30Z',
+        tap.sid('host'), tap.sid('bea'), 'Shave', '2031-07-02 08:00Z', '2031-07-02 08:30Z',
         'quiet nights', 'x', '2031-07-01 16:00Z'
     )
 );
@@ -110,7 +107,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT state_reason FROM scheduling.reminders
-        WHERE booking_id = pg_temp.sid('b_quiet') AND seq = 2
+        WHERE booking_id = tap.sid('b_quiet') AND seq = 2
     ),
     'quiet hours 22:00:00-07:00:00 (Europe/Berlin): moved from 2031-07-01 20:00:00+00 to their end',
     'a moved row says where it came from'
@@ -118,41 +115,41 @@ SELECT is(
 SELECT ok(
     (
         SELECT bool_and(state_reason LIKE '%already is') FROM scheduling.reminders
-        WHERE booking_id = pg_temp.sid('b_quiet') AND state = 'skipped'
+        WHERE booking_id = tap.sid('b_quiet') AND state = 'skipped'
     ),
     'a row merged into another at the end of the quiet hours is skipped with that reason'
 );
 
 -- Quiet hours whose end is not before the start: skipped, with the reason.
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'p_morning', scheduling.create_reminder_policy('quiet mornings', '{1 hour}', NULL, '06:00', '09:30')
 );
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'b_morning', scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('bea'), 'Trim', '2031-07-03 07:00Z', '2031-07-03 07:30Z',
+        tap.sid('host'), tap.sid('bea'), 'Trim', '2031-07-03 07:00Z', '2031-07-03 07:30Z',
         'quiet mornings', 'x', '2031-07-01 00:00Z'
     )
 );
 SELECT results_eq(
     $$SELECT reminder_key LIKE '%-reminder-1', due_at, state::text,
         state_reason LIKE 'quiet hours%not before the start%'
-    FROM scheduling.reminders WHERE booking_id = pg_temp.sid('b_morning')$$,
+    FROM scheduling.reminders WHERE booking_id = tap.sid('b_morning')$$,
     $$VALUES (TRUE, '2031-07-03 06:00Z'::timestamptz, 'skipped'::text, TRUE)$$,
     'a reminder in quiet hours that end after the start is written skipped with the reason'
 );
 
 -- Quiet hours across the DST change (Berlin, night of 29 to 30 March 2031: 02:00 CET -> 03:00 CEST).
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'p_dst', scheduling.create_reminder_policy('quiet dst', '{13 hours}', NULL, '22:00', '07:00')
 );
-INSERT INTO t_ids VALUES (
+INSERT INTO tap.ids VALUES (
     'b_dst', scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('bea'), 'Colour', '2031-03-30 10:00Z', '2031-03-30 11:00Z',
+        tap.sid('host'), tap.sid('bea'), 'Colour', '2031-03-30 10:00Z', '2031-03-30 11:00Z',
         'quiet dst', 'x', '2031-03-01 00:00Z'
     )
 );
 SELECT results_eq(
-    $$SELECT due_at, state::text FROM scheduling.reminders WHERE booking_id = pg_temp.sid('b_dst')$$,
+    $$SELECT due_at, state::text FROM scheduling.reminders WHERE booking_id = tap.sid('b_dst')$$,
     $$VALUES ('2031-03-30 05:00Z'::timestamptz, 'pending'::text)$$,
     'DST: 22:00 CET moves to 07:00 CEST = 05:00 UTC (8 hours later, not 9)'
 );
@@ -161,7 +158,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.claim_due_reminders('w1', 10, '60 seconds', '2031-07-01 02:00Z')
-        WHERE reminder_key = pg_temp.sid('appt') || '-reminder-1'
+        WHERE reminder_key = tap.sid('appt') || '-reminder-1'
     ), 1,
     'setup: reminder-1 claimed at 02:00'
 );
@@ -169,11 +166,11 @@ SELECT is(
     scheduling.record_reminder_sent(
         (
             SELECT id FROM scheduling.reminders
-            WHERE reminder_key = pg_temp.sid('appt') || '-reminder-1'
+            WHERE reminder_key = tap.sid('appt') || '-reminder-1'
         ),
         (
             SELECT attempt_token FROM scheduling.reminders
-            WHERE reminder_key = pg_temp.sid('appt') || '-reminder-1'
+            WHERE reminder_key = tap.sid('appt') || '-reminder-1'
         ),
         'wamid.1', '2031-07-01 02:00:05Z'
     )::text,
@@ -187,7 +184,7 @@ FROM scheduling.claim_due_reminders('w1', 10, '10 minutes', '2031-07-01 04:00Z')
 SELECT is((SELECT count(*)::integer FROM t_claim), 1, 'setup: reminder-2 claimed at 04:00 and held (leased)');
 
 SELECT lives_ok(
-    $$SELECT scheduling.reschedule_booking(pg_temp.sid('appt'), '2031-07-01 14:00Z', '2031-07-01 14:30Z',
+    $$SELECT scheduling.reschedule_booking(tap.sid('appt'), '2031-07-01 14:00Z', '2031-07-01 14:30Z',
         'ann', '2031-07-01 04:05Z')$$,
     'reschedule_booking at 04:05 to 14:00'
 );
@@ -207,7 +204,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT DISTINCT state_reason FROM scheduling.reminders
-        WHERE booking_id = pg_temp.sid('appt') AND state = 'cancelled'
+        WHERE booking_id = tap.sid('appt') AND state = 'cancelled'
     ),
     'session rescheduled to 2031-07-01 14:00:00+00 (slot 2)',
     'the cancelled rows say why'
@@ -229,18 +226,18 @@ SELECT results_eq(
 
 -- Cancel the booking: pending rows cancelled, the sent one kept, a cancellation message queued.
 SELECT lives_ok(
-    $$SELECT scheduling.cancel_booking(pg_temp.sid('appt'), 'sick', 'ann', '2031-07-01 05:00Z')$$,
+    $$SELECT scheduling.cancel_booking(tap.sid('appt'), 'sick', 'ann', '2031-07-01 05:00Z')$$,
     'cancel_booking at 05:00'
 );
 SELECT results_eq(
     $$SELECT state::text, count(*)::integer FROM scheduling.reminders
-    WHERE booking_id = pg_temp.sid('appt') AND kind = 'reminder' GROUP BY state ORDER BY 1$$,
+    WHERE booking_id = tap.sid('appt') AND kind = 'reminder' GROUP BY state ORDER BY 1$$,
     $$VALUES ('cancelled'::text, 7), ('sent', 1)$$,
     'after the cancel: the sent row kept, every other reminder cancelled'
 );
 SELECT results_eq(
     $$SELECT replace(reminder_key, booking_id::text, 'B'), due_at, deadline_at, state::text, template_name
-    FROM scheduling.reminders WHERE booking_id = pg_temp.sid('appt') AND kind = 'cancellation'$$,
+    FROM scheduling.reminders WHERE booking_id = tap.sid('appt') AND kind = 'cancellation'$$,
     $$VALUES ('B-cancellation-2'::text, '2031-07-01 05:00Z'::timestamptz, '2031-07-02 05:00Z'::timestamptz,
         'pending'::text, 'appointment_cancelled'::text)$$,
     'cancel_booking queues the cancellation message, due now, deadline a day later'
@@ -254,52 +251,52 @@ SELECT is(
 );
 
 -- Session cancel, reschedule back, no-show, delete, with a group session.
-INSERT INTO t_ids VALUES (
-    'b_cid', scheduling.create_booking(pg_temp.sid('class'), pg_temp.sid('ann'), NULL, 'x', '2031-04-10 00:00Z')
+INSERT INTO tap.ids VALUES (
+    'b_cid', scheduling.create_booking(tap.sid('class'), tap.sid('ann'), NULL, 'x', '2031-04-10 00:00Z')
 );
 SELECT lives_ok(
-    $$SELECT scheduling.cancel_session(pg_temp.sid('class'), 'host ill', 'x', '2031-04-20 00:00Z')$$,
+    $$SELECT scheduling.cancel_session(tap.sid('class'), 'host ill', 'x', '2031-04-20 00:00Z')$$,
     'cancel_session of the group session'
 );
 SELECT results_eq(
     $$SELECT r.kind::text, r.state::text, count(*)::integer FROM scheduling.reminders AS r
-    WHERE r.session_id = pg_temp.sid('class') GROUP BY 1, 2 ORDER BY 1, 2$$,
+    WHERE r.session_id = tap.sid('class') GROUP BY 1, 2 ORDER BY 1, 2$$,
     $$VALUES ('cancellation'::text, 'pending'::text, 3), ('reminder', 'cancelled', 1), ('reminder', 'expired', 1)$$,
     'session cancelled: the open reminder cancelled (the other expired at the July claim), one cancellation '
     || 'message per '
     || 'confirmed booking'
 );
 SELECT lives_ok(
-    $$SELECT scheduling.cancel_booking(pg_temp.sid('b_bea'), 'too', 'bea', '2031-04-20 01:00Z')$$,
+    $$SELECT scheduling.cancel_booking(tap.sid('b_bea'), 'too', 'bea', '2031-04-20 01:00Z')$$,
     'cancelling a booking of the cancelled session'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminders
-        WHERE booking_id = pg_temp.sid('b_bea') AND kind = 'cancellation'
+        WHERE booking_id = tap.sid('b_bea') AND kind = 'cancellation'
     ),
     1, 'no second cancellation message for the same slot'
 );
 SELECT lives_ok(
-    $$SELECT scheduling.reschedule_session(pg_temp.sid('class'), '2031-05-02 10:00Z', '2031-05-02 11:00Z',
+    $$SELECT scheduling.reschedule_session(tap.sid('class'), '2031-05-02 10:00Z', '2031-05-02 11:00Z',
         'x', '2031-04-21 00:00Z')$$,
     'the cancelled session is rescheduled'
 );
 SELECT results_eq(
     $$SELECT b.person_id, r.due_at, r.state::text FROM scheduling.reminders AS r
     INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
-    WHERE r.session_id = pg_temp.sid('class') AND r.slot_version = 2 AND r.kind = 'reminder' ORDER BY 1$$,
+    WHERE r.session_id = tap.sid('class') AND r.slot_version = 2 AND r.kind = 'reminder' ORDER BY 1$$,
     $$SELECT b.person_id, '2031-05-02 09:00Z'::timestamptz, 'pending'::text FROM scheduling.bookings AS b
-    WHERE b.session_id = pg_temp.sid('class') AND b.status = 'confirmed' ORDER BY 1$$,
+    WHERE b.session_id = tap.sid('class') AND b.status = 'confirmed' ORDER BY 1$$,
     'rescheduled: each confirmed booking (not the cancelled one) gets a reminder for the new slot'
 );
 SELECT lives_ok(
-    $$SELECT scheduling.delete_session(pg_temp.sid('class'), 'duplicate', 'x', '2031-04-22 00:00Z')$$,
+    $$SELECT scheduling.delete_session(tap.sid('class'), 'duplicate', 'x', '2031-04-22 00:00Z')$$,
     'the session is deleted'
 );
 SELECT results_eq(
     $$SELECT DISTINCT state::text, state_reason FROM scheduling.reminders
-    WHERE session_id = pg_temp.sid('class') AND slot_version = 2$$,
+    WHERE session_id = tap.sid('class') AND slot_version = 2$$,
     $$VALUES ('cancelled'::text, 'session deleted: duplicate'::text)$$,
     'session deleted: its open reminders are cancelled with the reason (and no message is queued)'
 );

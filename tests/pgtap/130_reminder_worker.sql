@@ -3,20 +3,11 @@
 BEGIN;
 SELECT plan(38);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
--- The reminder row of a booking tag (its first one).
-CREATE FUNCTION pg_temp.rid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$
-    SELECT r.id FROM scheduling.reminders AS r WHERE r.booking_id = pg_temp.sid(p_tag) ORDER BY r.seq LIMIT 1
-$$;
-CREATE FUNCTION pg_temp.token(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT r.attempt_token FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag)$$;
+-- The state of a booking tag's reminder row (tap.rid: its first one).
 CREATE FUNCTION pg_temp.row_of(p_tag text) RETURNS text
 LANGUAGE sql STABLE AS $$
     SELECT format('%s/%s/%s/%s', r.state, r.attempts, r.attempt_token, r.next_attempt_at)
-    FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag)
+    FROM scheduling.reminders AS r WHERE r.id = tap.rid(p_tag)
 $$;
 -- Claim everything due at p_at, then fail the given booking's row (retryable); the delay until the next try.
 CREATE FUNCTION pg_temp.claim_and_fail(p_tag text, p_at timestamptz) RETURNS text
@@ -27,25 +18,18 @@ DECLARE
 BEGIN
     SELECT c.attempt_token INTO v_token
     FROM scheduling.claim_due_reminders('w', 50, '60 seconds', p_at) AS c
-    WHERE c.reminder_id = pg_temp.rid(p_tag);
-    v_state := scheduling.record_reminder_failure(pg_temp.rid(p_tag), v_token, '130429', 'throttled', TRUE, p_at);
+    WHERE c.reminder_id = tap.rid(p_tag);
+    v_state := scheduling.record_reminder_failure(tap.rid(p_tag), v_token, '130429', 'throttled', TRUE, p_at);
     RETURN v_state || ' ' || coalesce(
-        (SELECT (r.next_attempt_at - p_at)::text FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag)), ''
+        (SELECT (r.next_attempt_at - p_at)::text FROM scheduling.reminders AS r WHERE r.id = tap.rid(p_tag)), ''
     );
 END;
 $$;
+-- An appointment with the person tagged p_person, booked on 2026-11-01.
 CREATE FUNCTION pg_temp.book(p_tag text, p_person text, p_policy text, p_starts_at timestamptz) RETURNS uuid
-LANGUAGE sql AS $$
-    INSERT INTO t_ids VALUES (
-        p_tag, scheduling.create_appointment(
-            pg_temp.sid('host'), pg_temp.sid(p_person), 'Haircut', p_starts_at, p_starts_at + interval '30 minutes',
-            p_policy, 'x', '2026-11-01 00:00Z'
-        )
-    )
-    RETURNING id
-$$;
+LANGUAGE sql AS $$SELECT tap.book(p_tag, tap.sid(p_person), p_starts_at, p_policy, '2026-11-01 00:00Z')$$;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann Smith', '+4915112345679', 'Europe/Berlin', TRUE)),
 ('nophone', scheduling.create_person('No Phone', NULL, 'Europe/Berlin', TRUE)),
@@ -64,7 +48,7 @@ SELECT * FROM scheduling.claim_due_reminders('w1', 50, '60 seconds', '2026-11-23
 SELECT results_eq(
     $$SELECT reminder_id, attempt, kind, recipient_phone, recipient_name, recipient_time_zone, template_name,
         language, whatsapp_template_name, due_at, deadline_at FROM t_c$$,
-    $$VALUES (pg_temp.rid('main'), 1, 'reminder'::text, '+4915112345679'::text, 'Ann Smith'::text,
+    $$VALUES (tap.rid('main'), 1, 'reminder'::text, '+4915112345679'::text, 'Ann Smith'::text,
         'Europe/Berlin'::text, 'session_reminder'::text, 'en'::text, 'session_reminder'::text,
         '2026-11-23 08:00Z'::timestamptz, '2026-11-23 09:00Z'::timestamptz)$$,
     'claim returns the due row with what the sender needs'
@@ -82,7 +66,7 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT state::text, leased_by, lease_expires_at, attempt_token, attempts
-    FROM scheduling.reminders WHERE id = pg_temp.rid('main')$$,
+    FROM scheduling.reminders WHERE id = tap.rid('main')$$,
     $$SELECT 'leased'::text, 'w1'::text, '2026-11-23 08:01:10Z'::timestamptz, attempt_token, 0 FROM t_c$$,
     'the row is leased to the worker until p_now + lease, under the returned token; attempts not yet counted'
 );
@@ -96,27 +80,27 @@ CREATE TEMP TABLE t_c2 AS
 SELECT * FROM scheduling.claim_due_reminders('w2', 50, '60 seconds', '2026-11-23 08:01:10Z');
 SELECT results_eq(
     $$SELECT c2.reminder_id, c2.attempt, c2.attempt_token <> c.attempt_token FROM t_c2 AS c2, t_c AS c$$,
-    $$VALUES (pg_temp.rid('main'), 1, TRUE)$$,
+    $$VALUES (tap.rid('main'), 1, TRUE)$$,
     'once the lease expired the row is claimed again, with a new token and the same attempt number'
 );
 CREATE TEMP TABLE t_before AS SELECT pg_temp.row_of('main') AS r;
 SELECT throws_ok(
-    $$SELECT scheduling.record_reminder_sent(pg_temp.rid('main'), (SELECT attempt_token FROM t_c), 'wamid.x',
+    $$SELECT scheduling.record_reminder_sent(tap.rid('main'), (SELECT attempt_token FROM t_c), 'wamid.x',
         '2026-11-23 08:01:20Z')$$,
     'SK018', NULL, 'record_reminder_sent with the stale token: SK018'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.record_reminder_failure(pg_temp.rid('main'), (SELECT attempt_token FROM t_c), '1', 'x',
+    $$SELECT scheduling.record_reminder_failure(tap.rid('main'), (SELECT attempt_token FROM t_c), '1', 'x',
         TRUE, '2026-11-23 08:01:20Z')$$,
     'SK018', NULL, 'record_reminder_failure with the stale token: SK018'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.release_reminder(pg_temp.rid('main'), (SELECT attempt_token FROM t_c), NULL, NULL,
+    $$SELECT scheduling.release_reminder(tap.rid('main'), (SELECT attempt_token FROM t_c), NULL, NULL,
         '2026-11-23 08:01:20Z')$$,
     'SK018', NULL, 'release_reminder with the stale token: SK018'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.release_reminder(pg_temp.rid('main'), gen_random_uuid(), NULL, NULL, '2026-11-23 08:01:20Z')$$,
+    $$SELECT scheduling.release_reminder(tap.rid('main'), gen_random_uuid(), NULL, NULL, '2026-11-23 08:01:20Z')$$,
     'SK018', NULL, 'release_reminder with a wrong token: SK018'
 );
 SELECT throws_ok(
@@ -128,14 +112,14 @@ SELECT is(pg_temp.row_of('main'), (SELECT r FROM t_before), 'refused records cha
 -- Release: back to pending without burning an attempt.
 SELECT is(
     scheduling.release_reminder(
-        pg_temp.rid('main'), (SELECT attempt_token FROM t_c2), '2026-11-23 08:05Z', 'rate limited',
+        tap.rid('main'), (SELECT attempt_token FROM t_c2), '2026-11-23 08:05Z', 'rate limited',
         '2026-11-23 08:01:20Z'
     )::text,
     'pending', 'release_reminder gives the row back'
 );
 SELECT results_eq(
     $$SELECT state::text, attempts, next_attempt_at, attempt_token, state_reason
-    FROM scheduling.reminders WHERE id = pg_temp.rid('main')$$,
+    FROM scheduling.reminders WHERE id = tap.rid('main')$$,
     $$VALUES ('pending'::text, 0, '2026-11-23 08:05Z'::timestamptz, NULL::uuid, 'released: rate limited'::text)$$,
     'released: pending at p_retry_at, token cleared, no attempt burnt'
 );
@@ -150,24 +134,24 @@ SELECT is((SELECT attempt FROM t_c2), 1, 'claimed again after the release: still
 -- Send.
 SELECT is(
     scheduling.record_reminder_sent(
-        pg_temp.rid('main'), (SELECT attempt_token FROM t_c2), 'wamid.1', '2026-11-23 08:05:01Z'
+        tap.rid('main'), (SELECT attempt_token FROM t_c2), 'wamid.1', '2026-11-23 08:05:01Z'
     )::text,
     'sent', 'record_reminder_sent returns sent'
 );
 SELECT results_eq(
     $$SELECT state::text, attempts, provider_message_id, sent_at, lease_expires_at
-    FROM scheduling.reminders WHERE id = pg_temp.rid('main')$$,
+    FROM scheduling.reminders WHERE id = tap.rid('main')$$,
     $$VALUES ('sent'::text, 1, 'wamid.1'::text, '2026-11-23 08:05:01Z'::timestamptz, NULL::timestamptz)$$,
     'sent: attempts 1, provider id and sent_at kept, lease cleared'
 );
 SELECT is(
     scheduling.record_reminder_sent(
-        pg_temp.rid('main'), (SELECT attempt_token FROM t_c2), 'wamid.1', '2026-11-23 08:05:02Z'
+        tap.rid('main'), (SELECT attempt_token FROM t_c2), 'wamid.1', '2026-11-23 08:05:02Z'
     )::text,
     'sent', 'recording the same send again is harmless'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.record_reminder_failure(pg_temp.rid('main'), (SELECT attempt_token FROM t_c2), '1', 'x',
+    $$SELECT scheduling.record_reminder_failure(tap.rid('main'), (SELECT attempt_token FROM t_c2), '1', 'x',
         TRUE, '2026-11-23 08:05:03Z')$$,
     'SK018', NULL, 'a failure after the send was recorded: SK018'
 );
@@ -186,14 +170,14 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT state::text, attempts, last_error_code, last_error_message, state_reason
-    FROM scheduling.reminders WHERE id = pg_temp.rid('backoff')$$,
+    FROM scheduling.reminders WHERE id = tap.rid('backoff')$$,
     $$VALUES ('failed'::text, 6, '130429'::text, 'throttled'::text, 'gave up after 6 attempts'::text)$$,
     'failed after 6 attempts, the provider''s code and message kept'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminder_state_history
-        WHERE reminder_id = pg_temp.rid('backoff')
+        WHERE reminder_id = tap.rid('backoff')
     ),
     13, 'every state change has a history row (planned, 6 leases, 5 retries, failed)'
 );
@@ -205,14 +189,14 @@ DELETE FROM t_c;
 INSERT INTO t_c SELECT * FROM scheduling.claim_due_reminders('w', 50, '60 seconds', '2026-11-24 09:00Z');
 SELECT is(
     scheduling.record_reminder_failure(
-        pg_temp.rid('permanent'), pg_temp.token('permanent'), '131026', 'not on WhatsApp', FALSE, '2026-11-24 09:00Z'
+        tap.rid('permanent'), tap.token('permanent'), '131026', 'not on WhatsApp', FALSE, '2026-11-24 09:00Z'
     )::text,
     'failed', 'a permanent error fails the row at once'
 );
 SELECT is(
     (
         SELECT last_error_code || ' ' || state_reason FROM scheduling.reminders
-        WHERE id = pg_temp.rid('permanent')
+        WHERE id = tap.rid('permanent')
     ),
     '131026 permanent error 131026', 'with the provider''s code'
 );
@@ -223,7 +207,7 @@ DELETE FROM t_c;
 INSERT INTO t_c SELECT * FROM scheduling.claim_due_reminders('w', 50, '60 seconds', '2026-11-26 08:59:50Z');
 SELECT is(
     scheduling.record_reminder_failure(
-        pg_temp.rid('late'), pg_temp.token('late'), '500', 'server error', TRUE, '2026-11-26 08:59:56Z'
+        tap.rid('late'), tap.token('late'), '500', 'server error', TRUE, '2026-11-26 08:59:56Z'
     )::text,
     'expired', 'a retry that would land after the deadline (the start) expires the row'
 );
@@ -237,21 +221,21 @@ SELECT pg_temp.book('moved', 'ann', NULL, '2026-12-01 09:30Z');
 SELECT pg_temp.book('cancelled', 'ann', NULL, '2026-12-01 09:45Z');
 SELECT pg_temp.book('stale', 'ann', NULL, '2026-12-01 09:50Z');
 UPDATE scheduling.people SET deleted_at = '2026-11-30 00:00Z'
-WHERE id = pg_temp.sid('gone');
+WHERE id = tap.sid('gone');
 -- Bypass the replanning triggers, as a direct write or a bug would: the claim must still refuse to send.
 SET LOCAL session_replication_role = replica;
 UPDATE scheduling.sessions SET status = 'deleted', deleted_from_status = status, deleted_at = '2026-11-30 00:00Z'
 WHERE id = (
     SELECT session_id FROM scheduling.bookings
-    WHERE id = pg_temp.sid('deleted')
+    WHERE id = tap.sid('deleted')
 );
 UPDATE scheduling.sessions SET slot_version = 2
 WHERE id = (
     SELECT session_id FROM scheduling.bookings
-    WHERE id = pg_temp.sid('moved')
+    WHERE id = tap.sid('moved')
 );
 UPDATE scheduling.bookings SET status = 'cancelled', cancelled_at = '2026-11-30 00:00Z'
-WHERE id = pg_temp.sid('cancelled');
+WHERE id = tap.sid('cancelled');
 SET LOCAL session_replication_role = origin;
 SELECT is(
     (SELECT count(*)::integer FROM scheduling.claim_due_reminders('w', 50, '60 seconds', '2026-12-01 08:46Z')),
@@ -259,7 +243,7 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT t.tag, r.state::text, r.state_reason FROM scheduling.reminders AS r
-    INNER JOIN t_ids AS t ON r.booking_id = t.id
+    INNER JOIN tap.ids AS t ON r.booking_id = t.id
     WHERE t.tag IN ('b_nophone', 'b_noconsent', 'b_gone', 'deleted', 'moved', 'cancelled', 'stale') ORDER BY t.tag$$,
     $$VALUES
         ('b_gone'::text, 'skipped'::text, 'recipient was deleted at 2026-11-30 00:00:00+00'::text),
@@ -276,7 +260,7 @@ SELECT is(
     0, 'a row claimed after its deadline is not returned'
 );
 SELECT results_eq(
-    $$SELECT state::text, state_reason FROM scheduling.reminders WHERE id = pg_temp.rid('stale')$$,
+    $$SELECT state::text, state_reason FROM scheduling.reminders WHERE id = tap.rid('stale')$$,
     $$VALUES ('expired'::text, 'deadline 2026-12-01 09:50:00+00 passed before it could be sent'::text)$$,
     'it is expired with the reason'
 );

@@ -2,18 +2,14 @@
 BEGIN;
 SELECT plan(4);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin'));
 -- One customer per booking: a claim takes at most one row per recipient.
-INSERT INTO t_ids
+INSERT INTO tap.ids
 SELECT
     v.tag,
     scheduling.create_appointment(
-        pg_temp.sid('host'), scheduling.create_person('Customer ' || v.tag, v.phone, 'Europe/Berlin', TRUE), v.tag,
+        tap.sid('host'), scheduling.create_person('Customer ' || v.tag, v.phone, 'Europe/Berlin', TRUE), v.tag,
         v.starts_at, v.starts_at + interval '30 minutes', NULL, 'x', now() - interval '1 day'
     ) AS id
 FROM (
@@ -28,33 +24,33 @@ CREATE TEMP TABLE t_c AS
 SELECT * FROM scheduling.claim_due_reminders('w', 10, '5 minutes', now());
 SELECT scheduling.record_reminder_sent(c.reminder_id, c.attempt_token, 'wamid.9', now())
 FROM t_c AS c
-WHERE c.reminder_key LIKE pg_temp.sid('sent') || '%';
+WHERE c.reminder_key LIKE tap.sid('sent') || '%';
 SELECT scheduling.record_reminder_failure(c.reminder_id, c.attempt_token, '131026', 'not on WhatsApp', FALSE, now())
 FROM t_c AS c
-WHERE c.reminder_key LIKE pg_temp.sid('failed') || '%';
+WHERE c.reminder_key LIKE tap.sid('failed') || '%';
 SELECT scheduling.release_reminder(c.reminder_id, c.attempt_token, now() - interval '30 minutes', 'x', now())
 FROM t_c AS c
-WHERE c.reminder_key LIKE pg_temp.sid('due') || '%';
+WHERE c.reminder_key LIKE tap.sid('due') || '%';
 SELECT results_eq(
     $$SELECT booking_id, reminder_key, state::text, due_at, attempts, last_error, provider_message_id
-    FROM scheduling.reminder_status WHERE booking_id IN (pg_temp.sid('sent'), pg_temp.sid('failed'))
+    FROM scheduling.reminder_status WHERE booking_id IN (tap.sid('sent'), tap.sid('failed'))
     ORDER BY due_at$$,
     $$VALUES
-        (pg_temp.sid('sent'), pg_temp.sid('sent') || '-reminder-1', 'sent'::text,
+        (tap.sid('sent'), tap.sid('sent') || '-reminder-1', 'sent'::text,
             now() - interval '20 minutes', 1, NULL::text, 'wamid.9'::text),
-        (pg_temp.sid('failed'), pg_temp.sid('failed') || '-reminder-1', 'failed',
+        (tap.sid('failed'), tap.sid('failed') || '-reminder-1', 'failed',
             now() - interval '10 minutes', 1, '131026: not on WhatsApp', NULL)$$,
     'reminder_status: key, state, due_at, attempts, last error, provider id per booking'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminder_status
-        WHERE booking_id = pg_temp.sid('later')
+        WHERE booking_id = tap.sid('later')
     ), 1,
     'reminder_status filters on booking_id'
 );
 SELECT lives_ok(
-    $$SELECT scheduling.cancel_booking(pg_temp.sid('later'), 'x', 'x', now())$$, 'setup: one booking cancelled'
+    $$SELECT scheduling.cancel_booking(tap.sid('later'), 'x', 'x', now())$$, 'setup: one booking cancelled'
 );
 SELECT results_eq(
     $$SELECT waiting, delayed, active, completed, failed, cancelled, skipped, expired, oldest_due_age

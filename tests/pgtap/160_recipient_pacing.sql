@@ -3,29 +3,19 @@
 BEGIN;
 SELECT plan(14);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
+-- An appointment with the person tagged p_person (default policy), booked on 2031-01-15.
 CREATE FUNCTION pg_temp.book(p_tag text, p_person text, p_starts_at timestamptz) RETURNS uuid
-LANGUAGE sql AS $$
-    INSERT INTO t_ids VALUES (
-        p_tag, scheduling.create_appointment(
-            pg_temp.sid('host'), pg_temp.sid(p_person), 'Haircut', p_starts_at, p_starts_at + interval '30 minutes',
-            NULL, 'x', '2031-01-15 00:00Z'
-        )
-    )
-    RETURNING id
-$$;
+LANGUAGE sql AS $$SELECT tap.book(p_tag, tap.sid(p_person), p_starts_at, NULL, '2031-01-15 00:00Z')$$;
 -- The booking tags claimed by one call, in order (leased for a day: nothing comes back in this test).
 CREATE FUNCTION pg_temp.claim(p_limit integer, p_at timestamptz) RETURNS text
 LANGUAGE sql AS $$
     SELECT coalesce(string_agg(t.tag, ',' ORDER BY c.due_at, t.tag), '')
     FROM scheduling.claim_due_reminders('w', p_limit, '1 day', p_at) AS c
     INNER JOIN scheduling.reminders AS r ON c.reminder_id = r.id
-    INNER JOIN t_ids AS t ON r.booking_id = t.id
+    INNER JOIN tap.ids AS t ON r.booking_id = t.id
 $$;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann', '+4915112345671', 'Europe/Berlin', TRUE)),
 ('bob', scheduling.create_person('Bob', '+4915112345672', 'Europe/Berlin', TRUE)),
@@ -42,13 +32,13 @@ SELECT is(
 SELECT results_eq(
     $$SELECT r.state::text, r.attempts, r.updated_at, r.attempt_token,
         (SELECT count(*)::integer FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = r.id)
-    FROM scheduling.reminders AS r WHERE r.booking_id = pg_temp.sid('ann2')$$,
+    FROM scheduling.reminders AS r WHERE r.booking_id = tap.sid('ann2')$$,
     $$VALUES ('pending'::text, 0, '2031-01-15 00:00Z'::timestamptz, NULL::uuid, 1)$$,
     'Ann''s second row stays pending, untouched: no attempt, no history, no token'
 );
 SELECT results_eq(
     $$SELECT person_id, next_allowed_at FROM scheduling.recipient_pacing ORDER BY next_allowed_at, person_id$$,
-    $$SELECT id, '2031-02-01 08:02:06Z'::timestamptz FROM t_ids WHERE tag IN ('ann', 'bob') ORDER BY id$$,
+    $$SELECT id, '2031-02-01 08:02:06Z'::timestamptz FROM tap.ids WHERE tag IN ('ann', 'bob') ORDER BY id$$,
     'each person claimed may get the next message at p_now + 6 s'
 );
 SELECT is(
@@ -60,7 +50,7 @@ SELECT is(pg_temp.claim(50, '2031-02-01 08:02:06Z'), 'ann2', 'at +6 s it is clai
 SELECT is(
     (
         SELECT next_allowed_at FROM scheduling.recipient_pacing
-        WHERE person_id = pg_temp.sid('ann')
+        WHERE person_id = tap.sid('ann')
     ),
     '2031-02-01 08:02:12Z'::timestamptz, 'and Ann is paced again from that claim'
 );
@@ -83,7 +73,7 @@ SELECT is(pg_temp.claim(50, '2031-02-01 08:30Z'), 'cat2', 'setup: Cat''s row cla
 SELECT is(
     (
         SELECT next_allowed_at FROM scheduling.recipient_pacing
-        WHERE person_id = pg_temp.sid('cat')
+        WHERE person_id = tap.sid('cat')
     ),
     '2031-02-01 08:30:10Z'::timestamptz, 'next_allowed_at = p_now + recipient_spacing'
 );

@@ -2,21 +2,10 @@
 BEGIN;
 SELECT plan(25);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-CREATE FUNCTION pg_temp.rid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT r.id FROM scheduling.reminders AS r WHERE r.booking_id = pg_temp.sid(p_tag)$$;
 -- One customer per booking; default policy: due one hour before the start.
 CREATE FUNCTION pg_temp.book(p_tag text, p_phone text, p_starts_at timestamptz) RETURNS uuid
 LANGUAGE sql AS $$
-    INSERT INTO t_ids VALUES (
-        p_tag, scheduling.create_appointment(
-            pg_temp.sid('host'), scheduling.create_person(p_tag, p_phone, 'UTC', TRUE), 'Haircut',
-            p_starts_at, p_starts_at + interval '30 minutes', NULL, 'x', '2031-04-01 00:00Z'
-        )
-    )
-    RETURNING id
+    SELECT tap.book(p_tag, scheduling.create_person(p_tag, p_phone, 'UTC', TRUE), p_starts_at, NULL, '2031-04-01 00:00Z')
 $$;
 CREATE FUNCTION pg_temp.beat(p_worker text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -24,7 +13,7 @@ LANGUAGE sql STABLE AS $$
     FROM scheduling.worker_heartbeats AS w WHERE w.worker_id = p_worker
 $$;
 
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'UTC'));
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'UTC'));
 
 -- Nothing queued, no worker.
 SELECT is(scheduling.seconds_until_next_reminder('2031-05-01 12:00Z'), NULL, 'nothing pending or leased: NULL');
@@ -109,10 +98,10 @@ SELECT is(
     'health counts an expired lease as due since it expired'
 );
 SELECT scheduling.record_reminder_failure(
-    pg_temp.rid(
+    tap.rid(
         'old'), (
         SELECT attempt_token FROM scheduling.reminders
-        WHERE id = pg_temp.rid('old')
+        WHERE id = tap.rid('old')
     ),
     '131026', 'not on WhatsApp', FALSE, '2031-05-01 12:01:30Z'
 );

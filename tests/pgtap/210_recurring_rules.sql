@@ -2,72 +2,69 @@
 BEGIN;
 SELECT plan(30);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 CREATE FUNCTION pg_temp.dates(p_tag text, p_from date, p_to date) RETURNS date []
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(array_agg(o.occurrence_date ORDER BY o.occurrence_date), '{}')
-    FROM scheduling.template_occurrences(pg_temp.sid(p_tag), p_from, p_to) AS o
+    FROM scheduling.template_occurrences(tap.sid(p_tag), p_from, p_to) AS o
 $$;
 CREATE FUNCTION pg_temp.local_starts(p_tag text, p_from date, p_to date) RETURNS text []
 LANGUAGE sql STABLE AS $$
     SELECT array_agg(to_char(o.starts_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI') ORDER BY o.starts_at)
-    FROM scheduling.template_occurrences(pg_temp.sid(p_tag), p_from, p_to) AS o
+    FROM scheduling.template_occurrences(tap.sid(p_tag), p_from, p_to) AS o
 $$;
 
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Hana Host', NULL, 'Europe/Berlin'));
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Hana Host', NULL, 'Europe/Berlin'));
 
 -- Rule forms.
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 (
     'daily', scheduling.create_template(
-        pg_temp.sid('host'), 'Daily', 'FREQ=DAILY;INTERVAL=3', '2026-05-01', '09:00', '1 hour', 'Europe/Berlin'
+        tap.sid('host'), 'Daily', 'FREQ=DAILY;INTERVAL=3', '2026-05-01', '09:00', '1 hour', 'Europe/Berlin'
     )
 ),
 (
     'weekly', scheduling.create_template(
-        pg_temp.sid('host'), 'Weekly', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE', '2026-03-02', '09:00', '1 hour',
+        tap.sid('host'), 'Weekly', 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE', '2026-03-02', '09:00', '1 hour',
         'Europe/Berlin'
     )
 ),
 (
     'weekly_default', scheduling.create_template(
-        pg_temp.sid('host'), 'Weekly', 'FREQ=WEEKLY', '2026-05-07', '09:00', '1 hour', 'Europe/Berlin'
+        tap.sid('host'), 'Weekly', 'FREQ=WEEKLY', '2026-05-07', '09:00', '1 hour', 'Europe/Berlin'
     )
 ),
 (
     'day31', scheduling.create_template(
-        pg_temp.sid('host'), '31st', 'FREQ=MONTHLY;BYMONTHDAY=31', '2026-01-31', '18:00', '1 hour', 'Europe/Berlin'
+        tap.sid('host'), '31st', 'FREQ=MONTHLY;BYMONTHDAY=31', '2026-01-31', '18:00', '1 hour', 'Europe/Berlin'
     )
 ),
 (
     'last_day', scheduling.create_template(
-        pg_temp.sid('host'), 'Last day', 'FREQ=MONTHLY;BYMONTHDAY=-1', '2026-01-01', '18:00', '1 hour',
+        tap.sid('host'), 'Last day', 'FREQ=MONTHLY;BYMONTHDAY=-1', '2026-01-01', '18:00', '1 hour',
         'Europe/Berlin'
     )
 ),
 (
     'nth', scheduling.create_template(
-        pg_temp.sid('host'), '2nd Tue, last Fri', 'RRULE:FREQ=MONTHLY;BYDAY=2TU,-1FR', '2026-01-01', '18:00',
+        tap.sid('host'), '2nd Tue, last Fri', 'RRULE:FREQ=MONTHLY;BYDAY=2TU,-1FR', '2026-01-01', '18:00',
         '1 hour', 'Europe/Berlin'
     )
 ),
 (
     'count', scheduling.create_template(
-        pg_temp.sid('host'), 'Count', 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=5', '2026-06-02', '10:00', '30 minutes',
+        tap.sid('host'), 'Count', 'FREQ=WEEKLY;BYDAY=TU,TH;COUNT=5', '2026-06-02', '10:00', '30 minutes',
         'Europe/Berlin'
     )
 ),
 (
     'until', scheduling.create_template(
-        pg_temp.sid('host'), 'Until', 'FREQ=DAILY;UNTIL=20260604', '2026-06-01', '10:00', '30 minutes',
+        tap.sid('host'), 'Until', 'FREQ=DAILY;UNTIL=20260604', '2026-06-01', '10:00', '30 minutes',
         'Europe/Berlin'
     )
 ),
 (
     'until_utc', scheduling.create_template(
-        pg_temp.sid('host'), 'Until UTC', 'FREQ=DAILY;UNTIL=20260603T080000Z', '2026-06-01', '10:00', '30 minutes',
+        tap.sid('host'), 'Until UTC', 'FREQ=DAILY;UNTIL=20260603T080000Z', '2026-06-01', '10:00', '30 minutes',
         'Europe/Berlin'
     )
 );
@@ -124,22 +121,22 @@ SELECT is(
 SELECT is(
     (
         SELECT rule_by_day FROM scheduling.session_templates
-        WHERE id = pg_temp.sid('nth')
+        WHERE id = tap.sid('nth')
     ),
     '{2TU,-1FR}'::text [],
     'the trigger stores the parsed rule next to its text'
 );
 
 -- DST in Europe/Berlin.
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 (
     'nine', scheduling.create_template(
-        pg_temp.sid('host'), 'Nine', 'FREQ=DAILY', '2026-03-27', '09:00', '1 hour', 'Europe/Berlin'
+        tap.sid('host'), 'Nine', 'FREQ=DAILY', '2026-03-27', '09:00', '1 hour', 'Europe/Berlin'
     )
 ),
 (
     'gap', scheduling.create_template(
-        pg_temp.sid('host'), 'Gap', 'FREQ=DAILY', '2026-03-28', '02:30', '1 hour', 'Europe/Berlin'
+        tap.sid('host'), 'Gap', 'FREQ=DAILY', '2026-03-28', '02:30', '1 hour', 'Europe/Berlin'
     )
 );
 SELECT is(
@@ -150,7 +147,7 @@ SELECT is(
 SELECT is(
     (
         SELECT array_agg(o.starts_at ORDER BY o.starts_at)
-        FROM scheduling.template_occurrences(pg_temp.sid('nine'), '2026-03-28', '2026-03-30') AS o
+        FROM scheduling.template_occurrences(tap.sid('nine'), '2026-03-28', '2026-03-30') AS o
     ),
     '{"2026-03-28 08:00+00","2026-03-29 07:00+00","2026-03-30 07:00+00"}'::timestamptz [],
     '... which is 08:00Z before and 07:00Z after'
@@ -163,7 +160,7 @@ SELECT is(
 SELECT is(
     (
         SELECT o.starts_at
-        FROM scheduling.template_occurrences(pg_temp.sid('gap'), '2026-03-29', '2026-03-29') AS o
+        FROM scheduling.template_occurrences(tap.sid('gap'), '2026-03-29', '2026-03-29') AS o
     ),
     '2026-03-29 03:30+02'::timestamptz,
     'a nonexistent 02:30 (spring-forward gap) moves forward by the gap to 03:30 CEST'
@@ -171,7 +168,7 @@ SELECT is(
 SELECT is(
     (
         SELECT o.starts_at
-        FROM scheduling.template_occurrences(pg_temp.sid('gap'), '2026-10-25', '2026-10-25') AS o
+        FROM scheduling.template_occurrences(tap.sid('gap'), '2026-10-25', '2026-10-25') AS o
     ),
     '2026-10-25 02:30+02'::timestamptz,
     'an ambiguous 02:30 (fall back) takes the first instant, 02:30 CEST'
@@ -179,7 +176,7 @@ SELECT is(
 SELECT is(
     (
         SELECT o.ends_at - o.starts_at
-        FROM scheduling.template_occurrences(pg_temp.sid('gap'), '2026-10-25', '2026-10-25') AS o
+        FROM scheduling.template_occurrences(tap.sid('gap'), '2026-10-25', '2026-10-25') AS o
     ),
     '1 hour'::interval,
     'the duration is elapsed time'
@@ -200,7 +197,7 @@ CREATE TEMP TABLE t_before AS SELECT count(*) AS n FROM scheduling.session_templ
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY', '2026-06-01', '10:00', '1 hour', 'Mars/Olympus')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK005', NULL, 'an unknown time zone: SK005'
 );
@@ -208,28 +205,28 @@ SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY;COUNT=3;UNTIL=20260701', '2026-06-01', '10:00',
         '1 hour', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK024', NULL, 'COUNT together with UNTIL: SK024'
 );
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY;INTERVAL=0', '2026-06-01', '10:00', '1 hour', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK023', NULL, 'INTERVAL=0: SK023'
 );
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY', '2026-06-01', '10:00', '0 minutes', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK025', NULL, 'a zero duration: SK025'
 );
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY', '2026-06-01', '10:00', '-1 hour', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK025', NULL, 'a negative duration: SK025'
 );
@@ -237,21 +234,21 @@ SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=MONTHLY;BYMONTHDAY=32', '2026-06-01', '10:00', '1 hour',
         'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK023', NULL, 'BYMONTHDAY=32: SK023'
 );
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=DAILY;BYHOUR=9', '2026-06-01', '10:00', '1 hour', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK023', NULL, 'an unsupported part (BYHOUR): SK023'
 );
 SELECT throws_ok(
     format(
         $$SELECT scheduling.create_template(%L, 'x', 'FREQ=WEEKLY;BYDAY=2TU', '2026-06-01', '10:00', '1 hour', 'UTC')$$,
-        pg_temp.sid('host')
+        tap.sid('host')
     ),
     'SK023', NULL, 'a BYDAY ordinal outside MONTHLY: SK023'
 );

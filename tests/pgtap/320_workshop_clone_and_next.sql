@@ -4,44 +4,29 @@
 BEGIN;
 SELECT plan(24);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-CREATE FUNCTION pg_temp.counts() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT format(
-        'runs %s, sessions %s, bookings %s, order items %s, reminders %s',
-        (SELECT count(*) FROM scheduling.workshop_runs),
-        (SELECT count(*) FROM scheduling.sessions),
-        (SELECT count(*) FROM scheduling.bookings),
-        (SELECT count(*) FROM scheduling.order_items),
-        (SELECT count(*) FROM scheduling.reminders)
-    )
-$$;
-
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hana Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann', '+4915112345679', 'Europe/Berlin', TRUE)),
 ('bob', scheduling.create_person('Bob', '+4915112345680', 'Europe/Berlin', TRUE)),
 ('cid', scheduling.create_person('Cid', '+4915112345681', 'Europe/Berlin', TRUE));
-INSERT INTO t_ids VALUES
-('camp', scheduling.create_workshop(pg_temp.sid('host'), 'Bootcamp', 3, 'Europe/Berlin')),
-('empty', scheduling.create_workshop(pg_temp.sid('host'), 'Nothing yet', 3, 'Europe/Berlin')),
-('next', scheduling.create_workshop(pg_temp.sid('host'), 'Next', 1, 'Europe/Berlin'));
-INSERT INTO t_ids VALUES
-('march', scheduling.create_workshop_run(pg_temp.sid('camp'), 'March 2031', '2031-03-28')),
-('next_run', scheduling.create_workshop_run(pg_temp.sid('next'), 'Next run', '2031-05-01'));
+INSERT INTO tap.ids VALUES
+('camp', scheduling.create_workshop(tap.sid('host'), 'Bootcamp', 3, 'Europe/Berlin')),
+('empty', scheduling.create_workshop(tap.sid('host'), 'Nothing yet', 3, 'Europe/Berlin')),
+('next', scheduling.create_workshop(tap.sid('host'), 'Next', 1, 'Europe/Berlin'));
+INSERT INTO tap.ids VALUES
+('march', scheduling.create_workshop_run(tap.sid('camp'), 'March 2031', '2031-03-28')),
+('next_run', scheduling.create_workshop_run(tap.sid('next'), 'Next run', '2031-05-01'));
 -- Fri 28 and Sat 29 March in CET (+01), Mon 31 March in CEST (+02): DST starts Sunday 30 March 2031.
 SELECT
     scheduling.add_workshop_session(
-        pg_temp.sid('march'), v.day, (v.d || ' 09:00 Europe/Berlin')::timestamptz,
+        tap.sid('march'), v.day, (v.d || ' 09:00 Europe/Berlin')::timestamptz,
         (v.d || ' 17:30 Europe/Berlin')::timestamptz, p_metadata => '{"room": "A"}', p_now => '2031-01-01 00:00Z'
     )
 FROM (VALUES (1, '2031-03-28'), (2, '2031-03-29'), (3, '2031-03-31')) AS v (day, d);
 
 -- clone across the autumn change: Fri 24, Sat 25 October in CEST, Mon 27 October in CET (DST ends Sunday 26).
 CREATE TEMP TABLE t_oct AS
-SELECT * FROM scheduling.clone_workshop_sessions(pg_temp.sid('camp'), '2031-10-24', p_now => '2031-06-01 00:00Z');
+SELECT * FROM scheduling.clone_workshop_sessions(tap.sid('camp'), '2031-10-24', p_now => '2031-06-01 00:00Z');
 SELECT results_eq(
     $$SELECT day_number, starts_at, ends_at FROM t_oct ORDER BY day_number$$,
     $$VALUES
@@ -65,7 +50,7 @@ SELECT results_eq(
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.sessions
-        WHERE workshop_run_id = pg_temp.sid('march')
+        WHERE workshop_run_id = tap.sid('march')
     ), 3,
     'the source run is kept'
 );
@@ -73,7 +58,7 @@ SELECT is(
 -- clone again: the latest run (October, in CET/CEST) is the source; across the spring change back
 CREATE TEMP TABLE t_spring AS
 SELECT * FROM scheduling.clone_workshop_sessions(
-    pg_temp.sid('camp'), '2032-03-26', 'Spring 2032', '2031-11-01 00:00Z'
+    tap.sid('camp'), '2032-03-26', 'Spring 2032', '2031-11-01 00:00Z'
 );
 SELECT results_eq(
     $$SELECT day_number, starts_at FROM t_spring ORDER BY day_number$$,
@@ -96,13 +81,13 @@ SELECT results_eq(
 );
 
 -- clone refusals, nothing written
-CREATE TEMP TABLE t_before AS SELECT pg_temp.counts() AS c;
+CREATE TEMP TABLE t_before AS SELECT tap.written() AS c;
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.clone_workshop_sessions(pg_temp.sid('camp'), '2031-10-01', NULL, '2031-11-01 00:00Z')$$,
+    $$SELECT * FROM scheduling.clone_workshop_sessions(tap.sid('camp'), '2031-10-01', NULL, '2031-11-01 00:00Z')$$,
     'SK031', NULL, 'cloning to a date in the past: SK031'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.clone_workshop_sessions(pg_temp.sid('camp'), '2031-11-01', NULL, '2031-11-01 12:00Z')$$,
+    $$SELECT * FROM scheduling.clone_workshop_sessions(tap.sid('camp'), '2031-11-01', NULL, '2031-11-01 12:00Z')$$,
     'SK031', NULL, 'cloning to today when Day 1 would already have started: SK031'
 );
 SELECT throws_ok(
@@ -110,74 +95,74 @@ SELECT throws_ok(
     'SK028', NULL, 'cloning an unknown workshop: SK028'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.clone_workshop_sessions(pg_temp.sid('empty'), '2032-10-01')$$,
+    $$SELECT * FROM scheduling.clone_workshop_sessions(tap.sid('empty'), '2032-10-01')$$,
     'SK030', NULL, 'cloning a workshop without sessions: SK030'
 );
-SELECT is(pg_temp.counts(), (SELECT c FROM t_before), 'the refused clones wrote nothing');
+SELECT is(tap.written(), (SELECT c FROM t_before), 'the refused clones wrote nothing');
 
 -- book_next_available: four days of one seat each, Day 2 cancelled
-INSERT INTO t_ids
+INSERT INTO tap.ids
 SELECT
     'n' || v.day AS tag,
     scheduling.add_workshop_session(
-        pg_temp.sid('next_run'), v.day, ('2031-05-0' || v.day || ' 10:00Z')::timestamptz,
+        tap.sid('next_run'), v.day, ('2031-05-0' || v.day || ' 10:00Z')::timestamptz,
         ('2031-05-0' || v.day || ' 12:00Z')::timestamptz, p_now => '2031-04-01 00:00Z'
     ) AS id
 FROM generate_series(1, 4) AS v (day);
-SELECT scheduling.cancel_session(pg_temp.sid('n2'), 'no room', 'x', '2031-04-01 00:00Z');
+SELECT scheduling.cancel_session(tap.sid('n2'), 'no room', 'x', '2031-04-01 00:00Z');
 
 SELECT results_eq(
     $$SELECT session_id, day_number FROM scheduling.book_next_available(
-        pg_temp.sid('next'), pg_temp.sid('ann'), p_actor => 'x', p_now => '2031-04-02 00:00Z'
+        tap.sid('next'), tap.sid('ann'), p_actor => 'x', p_now => '2031-04-02 00:00Z'
     )$$,
-    $$VALUES (pg_temp.sid('n1'), 1)$$,
+    $$VALUES (tap.sid('n1'), 1)$$,
     'book_next_available: the earliest session'
 );
 SELECT results_eq(
     $$SELECT session_id FROM scheduling.book_next_available(
-        pg_temp.sid('next'), pg_temp.sid('bob'), 'ORD-9', p_actor => 'x', p_now => '2031-04-02 00:00Z'
+        tap.sid('next'), tap.sid('bob'), 'ORD-9', p_actor => 'x', p_now => '2031-04-02 00:00Z'
     )$$,
-    $$VALUES (pg_temp.sid('n3'))$$,
+    $$VALUES (tap.sid('n3'))$$,
     'Day 1 full, Day 2 cancelled: Day 3'
 );
 SELECT results_eq(
     $$SELECT order_reference, workshop_id, run_id, session_id FROM scheduling.order_items$$,
-    $$VALUES ('ORD-9'::text, pg_temp.sid('next'), pg_temp.sid('next_run'), pg_temp.sid('n3'))$$,
+    $$VALUES ('ORD-9'::text, tap.sid('next'), tap.sid('next_run'), tap.sid('n3'))$$,
     'its order item carries workshop, run and session'
 );
 SELECT results_eq(
     $$SELECT session_id FROM scheduling.book_next_available(
-        pg_temp.sid('next'), pg_temp.sid('cid'), p_actor => 'x', p_now => '2031-05-03 11:00Z'
+        tap.sid('next'), tap.sid('cid'), p_actor => 'x', p_now => '2031-05-03 11:00Z'
     )$$,
-    $$VALUES (pg_temp.sid('n4'))$$,
+    $$VALUES (tap.sid('n4'))$$,
     'past sessions are skipped'
 );
-CREATE TEMP TABLE t_before2 AS SELECT pg_temp.counts() AS c;
+CREATE TEMP TABLE t_before2 AS SELECT tap.written() AS c;
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.book_next_available(pg_temp.sid('next'), pg_temp.sid('ann'), NULL, 'x',
+    $$SELECT * FROM scheduling.book_next_available(tap.sid('next'), tap.sid('ann'), NULL, 'x',
         '2031-04-02 00:00Z')$$,
     'SK032', NULL, 'none left (full, cancelled, already booked): SK032'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.book_next_available(gen_random_uuid(), pg_temp.sid('ann'))$$,
+    $$SELECT * FROM scheduling.book_next_available(gen_random_uuid(), tap.sid('ann'))$$,
     'SK028', NULL, 'an unknown workshop: SK028'
 );
-SELECT is(pg_temp.counts(), (SELECT c FROM t_before2), 'the refused bookings wrote nothing');
+SELECT is(tap.written(), (SELECT c FROM t_before2), 'the refused bookings wrote nothing');
 SELECT scheduling.cancel_booking(
     (
         SELECT id FROM scheduling.bookings
-        WHERE session_id = pg_temp.sid('n4')
+        WHERE session_id = tap.sid('n4')
     ), NULL, 'x', '2031-04-03 00:00Z'
 );
 SELECT results_eq(
     $$SELECT session_id FROM scheduling.book_next_available(
-        pg_temp.sid('next'), pg_temp.sid('ann'), p_actor => 'x', p_now => '2031-04-03 00:00Z'
+        tap.sid('next'), tap.sid('ann'), p_actor => 'x', p_now => '2031-04-03 00:00Z'
     )$$,
-    $$VALUES (pg_temp.sid('n4'))$$,
+    $$VALUES (tap.sid('n4'))$$,
     'a cancellation frees the seat for the next caller (the person''s own booking is skipped)'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.book_next_available(pg_temp.sid('next'), pg_temp.sid('bob'), NULL, 'x',
+    $$SELECT * FROM scheduling.book_next_available(tap.sid('next'), tap.sid('bob'), NULL, 'x',
         '2031-05-04 11:00Z')$$,
     'SK032', NULL, 'everything past: SK032'
 );
@@ -185,7 +170,7 @@ SELECT throws_ok(
 -- a whole-run enrollment: every day of the run that is not cancelled, or nothing
 SELECT results_eq(
     $$SELECT day_number, outcome FROM scheduling.enroll(
-        (SELECT session_id FROM t_spring WHERE day_number = 2), pg_temp.sid('ann'), 'ORD-W', TRUE,
+        (SELECT session_id FROM t_spring WHERE day_number = 2), tap.sid('ann'), 'ORD-W', TRUE,
         p_actor => 'x', p_now => '2031-12-01 00:00Z'
     ) ORDER BY day_number$$,
     $$VALUES (1, 'confirmed'::text), (2, 'confirmed'), (3, 'confirmed')$$,
@@ -200,7 +185,7 @@ SELECT is(
 );
 SELECT throws_ok(
     $$SELECT * FROM scheduling.enroll(
-        (SELECT session_id FROM t_spring WHERE day_number = 1), pg_temp.sid('ann'), NULL, TRUE,
+        (SELECT session_id FROM t_spring WHERE day_number = 1), tap.sid('ann'), NULL, TRUE,
         p_actor => 'x', p_now => '2031-12-01 00:00Z'
     )$$,
     'SK011', NULL, 'the same whole run twice: SK011'

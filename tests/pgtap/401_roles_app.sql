@@ -3,10 +3,9 @@
 -- worker's and cron's functions, the internal helpers: 42501). Every call below runs as sessionkeeper_app.
 BEGIN;
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-GRANT SELECT, INSERT ON t_ids TO sessionkeeper_app;
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
+-- The app tags what it creates in the shared tap.ids (these grants are rolled back with the rest).
+GRANT USAGE ON SCHEMA tap TO sessionkeeper_app;
+GRANT SELECT, INSERT ON tap.ids TO sessionkeeper_app;
 -- The views the data below fills (the others may be empty at the real now(), but must still be readable).
 CREATE TEMP TABLE t_filled_views (relname name PRIMARY KEY);
 INSERT INTO t_filled_views VALUES
@@ -28,42 +27,42 @@ SET LOCAL ROLE sessionkeeper_app;
 
 -- CAN: people, a session, a booking and its cancellation.
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES
+    $$INSERT INTO tap.ids VALUES
     ('host', scheduling.create_person('Hana Host', '+4915112345678', 'Europe/Berlin')),
     ('ann', scheduling.create_person('Ann', '+4915112345679', 'Europe/Berlin', TRUE)),
     ('bob', scheduling.create_person('Bob', '+4915112345680', 'Europe/Berlin', TRUE))$$,
     'the app creates people (create_person)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('yoga', scheduling.create_session(
-        pg_temp.sid('host'), 'Yoga', '2031-05-01 10:00Z', '2031-05-01 11:00Z', 'Europe/Berlin',
+    $$INSERT INTO tap.ids VALUES ('yoga', scheduling.create_session(
+        tap.sid('host'), 'Yoga', '2031-05-01 10:00Z', '2031-05-01 11:00Z', 'Europe/Berlin',
         p_capacity => 5, p_now => '2031-04-01 00:00Z'
     ))$$,
     'the app creates a session (create_session)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES
-    ('ann_yoga', scheduling.create_booking(pg_temp.sid('yoga'), pg_temp.sid('ann'), p_now => '2031-04-01 00:00Z')),
-    ('bob_yoga', scheduling.create_booking(pg_temp.sid('yoga'), pg_temp.sid('bob'), p_now => '2031-04-01 00:00Z'))$$,
+    $$INSERT INTO tap.ids VALUES
+    ('ann_yoga', scheduling.create_booking(tap.sid('yoga'), tap.sid('ann'), p_now => '2031-04-01 00:00Z')),
+    ('bob_yoga', scheduling.create_booking(tap.sid('yoga'), tap.sid('bob'), p_now => '2031-04-01 00:00Z'))$$,
     'the app books two people into it (create_booking)'
 );
 SELECT is(
     (
         SELECT a.current_attendees FROM scheduling.session_availability AS a
-        WHERE a.session_id = pg_temp.sid('yoga')
+        WHERE a.session_id = tap.sid('yoga')
     ),
     2,
     'the bookings counted in current_attendees, read by the app from session_availability'
 );
 SELECT is(
-    (scheduling.cancel_booking(pg_temp.sid('bob_yoga'), 'changed plans', p_now => '2031-04-02 00:00Z')).status::text,
+    (scheduling.cancel_booking(tap.sid('bob_yoga'), 'changed plans', p_now => '2031-04-02 00:00Z')).status::text,
     'cancelled',
     'the app cancels a booking (cancel_booking)'
 );
 SELECT is(
     (
         SELECT a.current_attendees FROM scheduling.session_availability AS a
-        WHERE a.session_id = pg_temp.sid('yoga')
+        WHERE a.session_id = tap.sid('yoga')
     ),
     1,
     'the cancellation gave the seat back: current_attendees 1'
@@ -71,30 +70,30 @@ SELECT is(
 
 -- CAN: an appointment (with its reminders), a workshop run with a day, an enrollment, a template and its sessions.
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('cut', scheduling.create_appointment(
-        pg_temp.sid('host'), pg_temp.sid('ann'), 'Haircut', '2031-05-02 10:00Z', '2031-05-02 10:30Z', NULL, 'app',
+    $$INSERT INTO tap.ids VALUES ('cut', scheduling.create_appointment(
+        tap.sid('host'), tap.sid('ann'), 'Haircut', '2031-05-02 10:00Z', '2031-05-02 10:30Z', NULL, 'app',
         '2031-04-01 00:00Z'
     ))$$,
     'the app creates an appointment (create_appointment)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('pottery', scheduling.create_workshop(pg_temp.sid('host'), 'Pottery', 2))$$,
+    $$INSERT INTO tap.ids VALUES ('pottery', scheduling.create_workshop(tap.sid('host'), 'Pottery', 2))$$,
     'the app creates a workshop (create_workshop)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('may', scheduling.create_workshop_run(pg_temp.sid('pottery'), 'May', '2031-05-05'))$$,
+    $$INSERT INTO tap.ids VALUES ('may', scheduling.create_workshop_run(tap.sid('pottery'), 'May', '2031-05-05'))$$,
     'the app creates a workshop run (create_workshop_run)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('day1', scheduling.add_workshop_session(
-        pg_temp.sid('may'), 1, '2031-05-05 10:00Z', '2031-05-05 16:00Z', p_now => '2031-04-01 00:00Z'
+    $$INSERT INTO tap.ids VALUES ('day1', scheduling.add_workshop_session(
+        tap.sid('may'), 1, '2031-05-05 10:00Z', '2031-05-05 16:00Z', p_now => '2031-04-01 00:00Z'
     ))$$,
     'the app adds a day to the run (add_workshop_session)'
 );
 SELECT is(
     (
         SELECT e.outcome
-        FROM scheduling.enroll(pg_temp.sid('day1'), pg_temp.sid('bob'), p_now => '2031-04-01 00:00Z') AS e
+        FROM scheduling.enroll(tap.sid('day1'), tap.sid('bob'), p_now => '2031-04-01 00:00Z') AS e
     ),
     'confirmed',
     'the app enrolls a person (enroll)'
@@ -102,14 +101,14 @@ SELECT is(
 SELECT is(
     (
         SELECT a.current_attendees FROM scheduling.session_availability AS a
-        WHERE a.session_id = pg_temp.sid('day1')
+        WHERE a.session_id = tap.sid('day1')
     ),
     1,
     'the enrollment counted in current_attendees'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('daily', scheduling.create_template(
-        pg_temp.sid('host'), 'Daily stretch', 'FREQ=DAILY;COUNT=3', '2031-05-10', '08:00', '30 minutes', 'UTC',
+    $$INSERT INTO tap.ids VALUES ('daily', scheduling.create_template(
+        tap.sid('host'), 'Daily stretch', 'FREQ=DAILY;COUNT=3', '2031-05-10', '08:00', '30 minutes', 'UTC',
         p_now => '2031-04-01 00:00Z'
     ))$$,
     'the app creates a recurring template (create_template)'
@@ -117,7 +116,7 @@ SELECT lives_ok(
 SELECT is(
     (
         SELECT count(*)::integer
-        FROM scheduling.generate_recurring_sessions(pg_temp.sid('daily'), 60, '2031-04-20 00:00Z')
+        FROM scheduling.generate_recurring_sessions(tap.sid('daily'), 60, '2031-04-20 00:00Z')
     ),
     3,
     'the app generates its sessions (generate_recurring_sessions)'
@@ -129,14 +128,14 @@ SELECT results_eq(
     'the app previews what tick would do (preview)'
 );
 SELECT lives_ok(
-    $$INSERT INTO t_ids VALUES ('live', scheduling.create_session(
-        pg_temp.sid('host'), 'Live now', now() - interval '5 minutes', now() + interval '1 hour', 'UTC',
+    $$INSERT INTO tap.ids VALUES ('live', scheduling.create_session(
+        tap.sid('host'), 'Live now', now() - interval '5 minutes', now() + interval '1 hour', 'UTC',
         'host_started', p_now => now() - interval '1 day'
     ))$$,
     'the app creates a host-started session'
 );
 SELECT is(
-    (scheduling.start_session(pg_temp.sid('live'))).status::text,
+    (scheduling.start_session(tap.sid('live'))).status::text,
     'in_progress',
     'the app starts it (start_session)'
 );
@@ -160,15 +159,15 @@ ORDER BY v.relname;
 
 -- CANNOT: any table directly, not even current_attendees.
 SELECT throws_ok(
-    $$INSERT INTO scheduling.bookings (session_id, person_id) VALUES (pg_temp.sid('yoga'), pg_temp.sid('bob'))$$,
+    $$INSERT INTO scheduling.bookings (session_id, person_id) VALUES (tap.sid('yoga'), tap.sid('bob'))$$,
     '42501', 'permission denied for table bookings', 'the app cannot INSERT INTO bookings (42501)'
 );
 SELECT throws_ok(
-    $$UPDATE scheduling.sessions SET current_attendees = 0 WHERE id = pg_temp.sid('yoga')$$,
+    $$UPDATE scheduling.sessions SET current_attendees = 0 WHERE id = tap.sid('yoga')$$,
     '42501', 'permission denied for table sessions', 'the app cannot UPDATE sessions.current_attendees (42501)'
 );
 SELECT throws_ok(
-    $$UPDATE scheduling.bookings SET status = 'cancelled' WHERE id = pg_temp.sid('ann_yoga')$$,
+    $$UPDATE scheduling.bookings SET status = 'cancelled' WHERE id = tap.sid('ann_yoga')$$,
     '42501', 'permission denied for table bookings', 'the app cannot UPDATE bookings (42501)'
 );
 SELECT throws_ok(
@@ -194,7 +193,7 @@ SELECT throws_ok(
 SELECT is(
     (
         SELECT a.current_attendees FROM scheduling.session_availability AS a
-        WHERE a.session_id = pg_temp.sid('yoga')
+        WHERE a.session_id = tap.sid('yoga')
     ),
     1,
     'current_attendees unchanged by the refused UPDATE'
@@ -250,27 +249,27 @@ SELECT throws_ok(
 
 -- CANNOT: internal helpers and operator-only functions.
 SELECT throws_ok(
-    $$SELECT scheduling_internal.lock_session_for_action(pg_temp.sid('yoga'), 'cancel')$$,
+    $$SELECT scheduling_internal.lock_session_for_action(tap.sid('yoga'), 'cancel')$$,
     '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call lock_session_for_action (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling_internal.plan_booking_reminders(pg_temp.sid('ann_yoga'))$$,
+    $$SELECT scheduling_internal.plan_booking_reminders(tap.sid('ann_yoga'))$$,
     '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call plan_booking_reminders (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling_internal.promote_waitlist(pg_temp.sid('day1'))$$,
+    $$SELECT scheduling_internal.promote_waitlist(tap.sid('day1'))$$,
     '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call promote_waitlist (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling_internal.cancel_open_reminders(pg_temp.sid('ann_yoga'), NULL, NULL, 'cancelled', 'x')$$,
+    $$SELECT scheduling_internal.cancel_open_reminders(tap.sid('ann_yoga'), NULL, NULL, 'cancelled', 'x')$$,
     '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call cancel_open_reminders (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling_internal.queue_cancellation_message(pg_temp.sid('ann_yoga'))$$,
+    $$SELECT scheduling_internal.queue_cancellation_message(tap.sid('ann_yoga'))$$,
     '42501', 'permission denied for schema scheduling_internal',
     'the app cannot call queue_cancellation_message (42501)'
 );
@@ -310,7 +309,7 @@ RESET ROLE;
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.bookings
-        WHERE person_id = pg_temp.sid('bob') AND status = 'confirmed'
+        WHERE person_id = tap.sid('bob') AND status = 'confirmed'
     ),
     1,
     'nothing the app was refused wrote anything: Bob has only his workshop booking'

@@ -5,9 +5,11 @@
 BEGIN;
 SELECT plan(67);
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
+-- The worker and cron name ids by tag (tap.sid) in calls that must fail on the function, not on tap: they may
+-- read tap.ids (granted here, rolled back with the rest).
+GRANT USAGE ON SCHEMA tap TO sessionkeeper_worker, sessionkeeper_cron;
+GRANT SELECT ON tap.ids TO sessionkeeper_worker, sessionkeeper_cron;
+
 -- What the worker claimed, in claim order (the worker writes it, the test reads it).
 CREATE TEMP TABLE t_claimed (n integer GENERATED ALWAYS AS IDENTITY, reminder_id uuid, attempt_token uuid);
 GRANT SELECT, INSERT ON t_claimed TO sessionkeeper_worker;
@@ -15,18 +17,18 @@ CREATE FUNCTION pg_temp.claimed(p_n integer) RETURNS t_claimed
 LANGUAGE sql STABLE AS $$SELECT c.* FROM t_claimed AS c WHERE c.n = p_n$$;
 
 -- Set up as the test's superuser: four appointments on 2031-05-01 10:00Z, each with a reminder due at 09:00Z.
-INSERT INTO t_ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin'));
-INSERT INTO t_ids
+INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin'));
+INSERT INTO tap.ids
 SELECT
     'c' || g AS tag,
     scheduling.create_appointment(
-        pg_temp.sid('host'),
+        tap.sid('host'),
         scheduling.create_person('Customer ' || g, '+491511234560' || g, 'Europe/Berlin', TRUE),
         'Haircut', '2031-05-01 10:00Z', '2031-05-01 10:30Z', NULL, 'setup', '2031-04-01 00:00Z'
     ) AS id
 FROM generate_series(1, 4) AS g;
-INSERT INTO t_ids VALUES ('weekly', scheduling.create_template(
-    pg_temp.sid('host'), 'Weekly class', 'FREQ=WEEKLY;COUNT=4', '2031-06-02', '18:00', '1 hour', 'UTC',
+INSERT INTO tap.ids VALUES ('weekly', scheduling.create_template(
+    tap.sid('host'), 'Weekly class', 'FREQ=WEEKLY;COUNT=4', '2031-06-02', '18:00', '1 hour', 'UTC',
     p_now => '2031-05-20 00:00Z'
 ));
 
@@ -126,7 +128,7 @@ SELECT function_privs_are(
     ARRAY['EXECUTE'], 'the worker holds EXECUTE on claim_due_reminders'
 );
 SELECT throws_ok(
-    $$SELECT scheduling.create_booking(pg_temp.sid('c1'), pg_temp.sid('host'))$$,
+    $$SELECT scheduling.create_booking(tap.sid('c1'), tap.sid('host'))$$,
     '42501', 'permission denied for function create_booking',
     'the worker cannot book (42501)'
 );
@@ -327,7 +329,7 @@ SELECT throws_ok(
     'cron cannot write a worker heartbeat (42501)'
 );
 SELECT throws_ok(
-    $$SELECT count(*) FROM scheduling.generate_recurring_sessions(pg_temp.sid('weekly'), 60)$$,
+    $$SELECT count(*) FROM scheduling.generate_recurring_sessions(tap.sid('weekly'), 60)$$,
     '42501', 'permission denied for function generate_recurring_sessions',
     'cron cannot run the app''s generate_recurring_sessions (42501)'
 );
@@ -337,7 +339,7 @@ SELECT throws_ok(
     'cron cannot call advance_due_sessions directly (42501)'
 );
 SELECT throws_ok(
-    $$SELECT scheduling_internal.remove_future_occurrences(pg_temp.sid('weekly'), 'x', 'cron', now())$$,
+    $$SELECT scheduling_internal.remove_future_occurrences(tap.sid('weekly'), 'x', 'cron', now())$$,
     '42501', 'permission denied for schema scheduling_internal',
     'cron cannot call remove_future_occurrences (42501)'
 );
@@ -351,7 +353,7 @@ RESET ROLE;
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.sessions_archive
-        WHERE host_id = pg_temp.sid('host')
+        WHERE host_id = tap.sid('host')
     ), 4,
     'cron''s calls took effect: the four sessions are in sessions_archive'
 );

@@ -5,35 +5,26 @@ BEGIN;
 SELECT plan(53);
 SET LOCAL timezone = 'UTC';
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
-CREATE FUNCTION pg_temp.rid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT r.id FROM scheduling.reminders AS r WHERE r.booking_id = pg_temp.sid(p_tag)$$;
 -- Booking p_tag: an appointment on 1 May 2031 + p_day days at 10:00Z, its one reminder due an hour before.
 CREATE FUNCTION pg_temp.book(p_tag text, p_day integer) RETURNS uuid
 LANGUAGE sql AS $$
-    INSERT INTO t_ids VALUES (
-        p_tag, scheduling.create_appointment(
-            pg_temp.sid('host'), pg_temp.sid('ann'), 'Haircut',
-            '2031-05-01 10:00Z'::timestamptz + make_interval(days => p_day),
-            '2031-05-01 10:30Z'::timestamptz + make_interval(days => p_day), NULL, 'x', '2031-04-01 00:00Z'
-        )
+    SELECT tap.book(
+        p_tag, tap.sid('ann'), '2031-05-01 10:00Z'::timestamptz + make_interval(days => p_day), NULL,
+        '2031-04-01 00:00Z'
     )
-    RETURNING id
 $$;
 -- The worker: claim the booking's reminder at its due time (rows due earlier must be recorded by then), then
 -- (pg_temp.sent) record its send a minute later.
 CREATE FUNCTION pg_temp.claim(p_tag text) RETURNS integer
 LANGUAGE sql AS $$
     SELECT count(*)::integer FROM scheduling.claim_due_reminders(
-        'w', 50, '1 hour', (SELECT r.due_at FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag))
+        'w', 50, '1 hour', (SELECT r.due_at FROM scheduling.reminders AS r WHERE r.id = tap.rid(p_tag))
     )
 $$;
 CREATE FUNCTION pg_temp.sent(p_tag text, p_message_id text) RETURNS text
 LANGUAGE sql AS $$
     SELECT scheduling.record_reminder_sent(r.id, r.attempt_token, p_message_id, r.due_at + interval '1 minute')::text
-    FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag)
+    FROM scheduling.reminders AS r WHERE r.id = tap.rid(p_tag)
 $$;
 CREATE FUNCTION pg_temp.delivery(p_tag text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -41,19 +32,10 @@ LANGUAGE sql STABLE AS $$
         ' | ', r.state, coalesce(r.delivery_status::text, '-'), r.delivery_status_at, r.delivered_at, r.read_at,
         r.delivery_error_code, r.delivery_error_message
     )
-    FROM scheduling.reminders AS r WHERE r.id = pg_temp.rid(p_tag)
-$$;
--- Everything record_delivery_status could write.
-CREATE FUNCTION pg_temp.written() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT format(
-        'events %s, reminders %s',
-        (SELECT md5(coalesce(string_agg(e::text, ',' ORDER BY e.id), '')) FROM scheduling.provider_events AS e),
-        (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM scheduling.reminders AS r)
-    )
+    FROM scheduling.reminders AS r WHERE r.id = tap.rid(p_tag)
 $$;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann Smith', '+4915112345679', 'Europe/Berlin', TRUE));
 SELECT pg_temp.book(v.tag, v.day)
@@ -119,15 +101,15 @@ SELECT is(
 SELECT results_eq(
     $$SELECT status::text, provider_status, outcome, reminder_id, received_at FROM scheduling.provider_events
     WHERE provider_message_id = 'wamid.FWD' ORDER BY id$$,
-    $$VALUES ('sent', 'sent', 'applied', pg_temp.rid('fwd'), '2031-05-01 09:01:07Z'::timestamptz),
-        ('delivered', 'delivered', 'applied', pg_temp.rid('fwd'), '2031-05-01 09:01:10Z'),
-        ('read', 'read', 'applied', pg_temp.rid('fwd'), '2031-05-01 09:20:01Z')$$,
+    $$VALUES ('sent', 'sent', 'applied', tap.rid('fwd'), '2031-05-01 09:01:07Z'::timestamptz),
+        ('delivered', 'delivered', 'applied', tap.rid('fwd'), '2031-05-01 09:01:10Z'),
+        ('read', 'read', 'applied', tap.rid('fwd'), '2031-05-01 09:20:01Z')$$,
     'provider_events: one row per status, matched to the reminder, received_at = p_now'
 );
 SELECT is(
     (
         SELECT count(*)::integer FROM scheduling.reminder_state_history
-        WHERE reminder_id = pg_temp.rid('fwd') AND happened_at > '2031-05-01 09:01:00Z'
+        WHERE reminder_id = tap.rid('fwd') AND happened_at > '2031-05-01 09:01:00Z'
     ),
     0, 'no outbox state change is recorded for delivery reports'
 );
@@ -279,7 +261,7 @@ SELECT is(
 SELECT is(
     (
         SELECT delivery_status::text FROM scheduling.reminders
-        WHERE id = pg_temp.rid('early')
+        WHERE id = tap.rid('early')
     ), NULL,
     'the leased reminder is untouched meanwhile'
 );
@@ -292,7 +274,7 @@ SELECT is(
 SELECT results_eq(
     $$SELECT status::text, outcome, reminder_id FROM scheduling.provider_events
     WHERE provider_message_id = 'wamid.EARLY' ORDER BY status_at$$,
-    $$VALUES ('delivered', 'applied', pg_temp.rid('early')), ('read', 'applied', pg_temp.rid('early'))$$,
+    $$VALUES ('delivered', 'applied', tap.rid('early')), ('read', 'applied', tap.rid('early'))$$,
     'the waiting reports are matched to the reminder, in the order they happened'
 );
 SELECT is(
@@ -312,7 +294,7 @@ SELECT is(
 );
 
 -- Refusals: nothing written.
-CREATE TEMP TABLE t_before AS SELECT pg_temp.written() AS w;
+CREATE TEMP TABLE t_before AS SELECT tap.written() AS w;
 SELECT throws_ok(
     $$SELECT scheduling.record_delivery_status('telegram', 'wamid.FWD', 'read')$$, 'SK035', NULL,
     'unknown provider: SK035'
@@ -342,7 +324,7 @@ SELECT throws_ok(
 SELECT throws_ok(
     $$SELECT scheduling.record_delivery_status('twilio', 'SMx', NULL)$$, 'SK037', NULL, 'NULL status: SK037'
 );
-SELECT is(pg_temp.written(), (SELECT w FROM t_before), 'the refusals wrote nothing');
+SELECT is(tap.written(), (SELECT w FROM t_before), 'the refusals wrote nothing');
 
 -- Who may call it: the webhook role, not the app role; apply_delivery_events is nobody's.
 SET LOCAL ROLE sessionkeeper_webhook;
@@ -365,7 +347,7 @@ RESET ROLE;
 -- What apps see.
 SELECT results_eq(
     $$SELECT delivery_status, delivered_at, read_at, delivery_error_code FROM scheduling.reminder_status
-    WHERE booking_id IN (pg_temp.sid('ooo'), pg_temp.sid('twilio')) ORDER BY due_at$$,
+    WHERE booking_id IN (tap.sid('ooo'), tap.sid('twilio')) ORDER BY due_at$$,
     $$VALUES ('read'::text, '2031-05-02 09:01:30Z'::timestamptz, '2031-05-02 09:10:00Z'::timestamptz, NULL::text),
         ('failed', NULL, NULL, '63016')$$,
     'reminder_status shows delivery_status, delivered_at, read_at and delivery_error_code'
@@ -385,11 +367,11 @@ SELECT is(
 );
 SELECT scheduling.cancel_session(b.session_id, 'x', 'x', '2031-05-02 09:30Z')
 FROM scheduling.bookings AS b
-WHERE b.id = pg_temp.sid('ooo');
+WHERE b.id = tap.sid('ooo');
 SELECT scheduling.archive_closed_sessions('1 day', 100, '2031-06-01 00:00Z');
 SELECT results_eq(
     $$SELECT state::text, delivery_status::text, delivered_at, read_at, archived_at FROM scheduling.reminders_archive
-    WHERE booking_id = pg_temp.sid('ooo') AND kind = 'reminder'$$,
+    WHERE booking_id = tap.sid('ooo') AND kind = 'reminder'$$,
     $$VALUES ('sent'::text, 'read'::text, '2031-05-02 09:01:30Z'::timestamptz, '2031-05-02 09:10:00Z'::timestamptz,
         '2031-06-01 00:00Z'::timestamptz)$$,
     'archive_closed_sessions moves a reminder with its delivery columns'

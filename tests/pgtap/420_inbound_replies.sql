@@ -5,23 +5,12 @@ BEGIN;
 SELECT plan(45);
 SET LOCAL timezone = 'UTC';
 
-CREATE TEMP TABLE t_ids (tag text PRIMARY KEY, id uuid NOT NULL);
-CREATE FUNCTION pg_temp.sid(p_tag text) RETURNS uuid
-LANGUAGE sql STABLE AS $$SELECT t.id FROM t_ids AS t WHERE t.tag = p_tag$$;
 CREATE FUNCTION pg_temp.book(
     p_tag text, p_person text, p_starts_at timestamptz, p_policy text DEFAULT NULL
 ) RETURNS uuid
-LANGUAGE sql AS $$
-    INSERT INTO t_ids VALUES (
-        p_tag, scheduling.create_appointment(
-            pg_temp.sid('host'), pg_temp.sid(p_person), 'Haircut', p_starts_at, p_starts_at + interval '30 minutes',
-            p_policy, 'x', '2031-04-01 00:00Z'
-        )
-    )
-    RETURNING id
-$$;
+LANGUAGE sql AS $$SELECT tap.book(p_tag, tap.sid(p_person), p_starts_at, p_policy, '2031-04-01 00:00Z')$$;
 CREATE FUNCTION pg_temp.status(p_tag text) RETURNS text
-LANGUAGE sql STABLE AS $$SELECT b.status::text FROM scheduling.bookings AS b WHERE b.id = pg_temp.sid(p_tag)$$;
+LANGUAGE sql STABLE AS $$SELECT b.status::text FROM scheduling.bookings AS b WHERE b.id = tap.sid(p_tag)$$;
 -- The reply as the webhook reports it, at p_now = 10 May 2031 12:00Z unless told.
 CREATE FUNCTION pg_temp.reply(
     p_id text, p_from text, p_body text, p_in_reply_to text DEFAULT NULL,
@@ -32,21 +21,10 @@ LANGUAGE sql AS $$
 $$;
 CREATE FUNCTION pg_temp.expect(p_action text, p_booking text, p_duplicate boolean DEFAULT FALSE) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('action', p_action, 'booking_id', pg_temp.sid(p_booking), 'duplicate', p_duplicate)
-$$;
--- Everything record_inbound_message (and the cancellation it may make) could write.
-CREATE FUNCTION pg_temp.written() RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT format(
-        'inbound %s, bookings %s, history %s, reminders %s',
-        (SELECT md5(coalesce(string_agg(m::text, ',' ORDER BY m.id), '')) FROM scheduling.inbound_messages AS m),
-        (SELECT md5(string_agg(b::text, ',' ORDER BY b.id)) FROM scheduling.bookings AS b),
-        (SELECT count(*) FROM scheduling.booking_status_history),
-        (SELECT md5(string_agg(r::text, ',' ORDER BY r.id)) FROM scheduling.reminders AS r)
-    )
+    SELECT jsonb_build_object('action', p_action, 'booking_id', tap.sid(p_booking), 'duplicate', p_duplicate)
 $$;
 
-INSERT INTO t_ids VALUES
+INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann', '+4915112345679', 'Europe/Berlin', TRUE)),
 ('bob', scheduling.create_person('Bob', '+4915112345680', 'Europe/Berlin', TRUE)),
@@ -63,22 +41,22 @@ SELECT pg_temp.book('ann_later', 'ann', '2031-05-20 10:00Z', 'ten days before');
 SELECT scheduling.cancel_session(
     (
         SELECT b.session_id FROM scheduling.bookings AS b
-        WHERE b.id = pg_temp.sid('ann_off')
+        WHERE b.id = tap.sid('ann_off')
     ), 'ill', 'x',
     '2031-04-02 00:00Z'
 );
 SELECT count(*) FROM scheduling.claim_due_reminders('w', 50, '1 hour', '2031-05-10 10:00Z');
 SELECT scheduling.record_reminder_sent(r.id, r.attempt_token, 'wamid.LATER', '2031-05-10 10:01Z')
 FROM scheduling.reminders AS r
-WHERE r.booking_id = pg_temp.sid('ann_later');
+WHERE r.booking_id = tap.sid('ann_later');
 -- Bob: two future bookings. Cid: only a cancelled one. Gone (deleted): a future one.
 SELECT pg_temp.book('bob_1', 'bob', '2031-05-13 10:00Z');
 SELECT pg_temp.book('bob_2', 'bob', '2031-05-14 10:00Z');
 SELECT pg_temp.book('cid_1', 'cid', '2031-05-15 10:00Z');
-SELECT scheduling.cancel_booking(pg_temp.sid('cid_1'), 'no', 'x', '2031-04-03 00:00Z');
+SELECT scheduling.cancel_booking(tap.sid('cid_1'), 'no', 'x', '2031-04-03 00:00Z');
 SELECT pg_temp.book('gone_1', 'gone', '2031-05-16 10:00Z');
 UPDATE scheduling.people SET deleted_at = '2031-04-04 00:00Z'
-WHERE id = pg_temp.sid('gone');
+WHERE id = tap.sid('gone');
 
 -- CANCEL in reply to another person's reminder: the sender's own next booking, not that person's.
 SELECT is(
@@ -97,19 +75,19 @@ SELECT is(
 SELECT is(pg_temp.status('ann_later'), 'cancelled', 'the booking replied to is cancelled');
 SELECT is(pg_temp.status('ann_next'), 'confirmed', 'the next booking is untouched');
 SELECT results_eq(
-    $$SELECT cancelled_at, cancel_reason FROM scheduling.bookings WHERE id = pg_temp.sid('ann_later')$$,
+    $$SELECT cancelled_at, cancel_reason FROM scheduling.bookings WHERE id = tap.sid('ann_later')$$,
     $$VALUES ('2031-05-10 12:00Z'::timestamptz, 'cancelled by WhatsApp reply'::text)$$,
     'cancelled at p_now with the reason'
 );
 SELECT results_eq(
     $$SELECT to_status::text, actor, happened_at FROM scheduling.booking_status_history
-    WHERE booking_id = pg_temp.sid('ann_later') ORDER BY id DESC LIMIT 1$$,
+    WHERE booking_id = tap.sid('ann_later') ORDER BY id DESC LIMIT 1$$,
     $$VALUES ('cancelled'::text, 'whatsapp:+4915112345679'::text, '2031-05-10 12:00Z'::timestamptz)$$,
     'the history names the WhatsApp sender as actor'
 );
 SELECT results_eq(
     $$SELECT kind::text, state::text, due_at, template_name FROM scheduling.reminders
-    WHERE booking_id = pg_temp.sid('ann_later') ORDER BY kind, due_at$$,
+    WHERE booking_id = tap.sid('ann_later') ORDER BY kind, due_at$$,
     $$VALUES ('cancellation'::text, 'pending'::text, '2031-05-10 12:00Z'::timestamptz, 'appointment_cancelled'::text),
         ('reminder', 'sent', '2031-05-10 10:00Z', 'session_reminder')$$,
     'the sent reminder stays sent; the cancellation message is queued, due now'
@@ -118,13 +96,13 @@ SELECT results_eq(
     $$SELECT provider, from_phone, body, in_reply_to, received_at, recorded_at, person_id, action, booking_id
     FROM scheduling.inbound_messages WHERE provider_message_id = 'wamid.IN1'$$,
     $$VALUES ('whatsapp'::text, '+4915112345679'::text, 'CANCEL'::text, 'wamid.LATER'::text,
-        '2031-05-10 12:00Z'::timestamptz, '2031-05-10 12:00Z'::timestamptz, pg_temp.sid('ann'),
-        'cancelled_booking'::text, pg_temp.sid('ann_later'))$$,
+        '2031-05-10 12:00Z'::timestamptz, '2031-05-10 12:00Z'::timestamptz, tap.sid('ann'),
+        'cancelled_booking'::text, tap.sid('ann_later'))$$,
     'the message is stored with sender, person, action and booking; the Meta phone form gets its +'
 );
 
 -- Replays of the same message id change nothing, whatever they carry.
-CREATE TEMP TABLE t_before AS SELECT pg_temp.written() AS w;
+CREATE TEMP TABLE t_before AS SELECT tap.written() AS w;
 SELECT is(
     pg_temp.reply('wamid.IN1', '4915112345679', 'CANCEL', 'wamid.LATER', p_now => '2031-05-10 12:05Z'),
     pg_temp.expect('cancelled_booking', 'ann_later', TRUE),
@@ -135,7 +113,7 @@ SELECT is(
     pg_temp.expect('cancelled_booking', 'ann_later', TRUE),
     'a replay without the reply context too'
 );
-SELECT is(pg_temp.written(), (SELECT w FROM t_before), 'the replays wrote nothing and cancelled nothing');
+SELECT is(tap.written(), (SELECT w FROM t_before), 'the replays wrote nothing and cancelled nothing');
 SELECT is(pg_temp.status('ann_next'), 'confirmed', 'in particular the next booking is still confirmed');
 
 -- A new CANCEL in reply to the reminder of the booking already cancelled: nothing, not the next booking.
@@ -155,7 +133,7 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT kind::text, state::text, state_reason FROM scheduling.reminders
-    WHERE booking_id = pg_temp.sid('ann_next') ORDER BY kind$$,
+    WHERE booking_id = tap.sid('ann_next') ORDER BY kind$$,
     $$VALUES ('cancellation'::text, 'pending'::text, 'booking cancelled: cancelled by WhatsApp reply'::text),
         ('reminder', 'cancelled', 'booking cancelled: cancelled by WhatsApp reply')$$,
     'its pending reminder is cancelled, its cancellation message queued'
@@ -177,8 +155,8 @@ SELECT is(
 SELECT results_eq(
     $$SELECT provider_message_id, person_id, action, booking_id FROM scheduling.inbound_messages
     WHERE provider_message_id IN ('wamid.IN3', 'wamid.IN4') ORDER BY provider_message_id$$,
-    $$VALUES ('wamid.IN3'::text, pg_temp.sid('ann'), 'nothing_to_cancel'::text, NULL::uuid),
-        ('wamid.IN4', pg_temp.sid('cid'), 'nothing_to_cancel', NULL)$$,
+    $$VALUES ('wamid.IN3'::text, tap.sid('ann'), 'nothing_to_cancel'::text, NULL::uuid),
+        ('wamid.IN4', tap.sid('cid'), 'nothing_to_cancel', NULL)$$,
     'nothing_to_cancel is stored with the sender'
 );
 
@@ -215,8 +193,8 @@ SELECT is(
 SELECT results_eq(
     $$SELECT body, person_id, action FROM scheduling.inbound_messages
     WHERE provider_message_id IN ('wamid.IN6', 'wamid.IN7') ORDER BY provider_message_id$$,
-    $$VALUES ('cancel my booking please'::text, pg_temp.sid('bob'), 'stored'::text),
-        (NULL, pg_temp.sid('bob'), 'stored')$$,
+    $$VALUES ('cancel my booking please'::text, tap.sid('bob'), 'stored'::text),
+        (NULL, tap.sid('bob'), 'stored')$$,
     'stored with body and sender'
 );
 
@@ -266,7 +244,7 @@ SELECT is(
 
 -- Refusals: nothing written.
 DROP TABLE t_before;
-CREATE TEMP TABLE t_before AS SELECT pg_temp.written() AS w;
+CREATE TEMP TABLE t_before AS SELECT tap.written() AS w;
 SELECT throws_ok(
     $$SELECT pg_temp.reply('wamid.BAD1', 'hello', 'CANCEL')$$, 'SK006', NULL, 'a sender that is not a phone: SK006'
 );
@@ -293,7 +271,7 @@ SELECT throws_ok(
     $$SELECT pg_temp.reply('wamid.BAD7', '+4915112345679', 'CANCEL', p_now => NULL)$$, 'SK009', NULL,
     'NULL p_now: SK009'
 );
-SELECT is(pg_temp.written(), (SELECT w FROM t_before), 'the refusals wrote nothing');
+SELECT is(tap.written(), (SELECT w FROM t_before), 'the refusals wrote nothing');
 
 -- Who may call it: the webhook role, not the app role.
 SET LOCAL ROLE sessionkeeper_webhook;
