@@ -8,6 +8,7 @@ and gives every test that asks for `postgresql` a fresh copy of it.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,11 @@ _cluster: Cluster | None = None
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     global _cluster
+    # A shell without job control starts background commands with SIGINT ignored, and an ignored signal is
+    # inherited by every process the tests start: `run`, `worker` and `db up` would then (rightly, as under
+    # nohup) keep ignoring the Ctrl-C the tests send them. Give them the terminal's default instead.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     # The session cluster holds many databases; left to itself, migrate would schedule pg_cron jobs for every one
     # of them (the template included) in pg_cron's database. Only the tests about pg_cron ask for it by name.
     os.environ[ENV_CRON_DATABASE] = SCHEDULING_OFF
