@@ -26,7 +26,7 @@ DECLARE
     v_new_end timestamptz;
 BEGIN
     PERFORM scheduling_internal.check_now('clone_workshop_sessions', p_now);
-    PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 200);
+    PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 'name');
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING

@@ -8,8 +8,8 @@ DECLARE
     v_taken integer;
 BEGIN
     PERFORM
-        scheduling_internal.check_text_length('booking order_reference', NEW.order_reference, 200),
-        scheduling_internal.check_text_length('booking cancel_reason', NEW.cancel_reason, 2000);
+        scheduling_internal.check_text_length('booking order_reference', NEW.order_reference, 'name'),
+        scheduling_internal.check_text_length('booking cancel_reason', NEW.cancel_reason, 'free_text');
 
     IF TG_OP = 'UPDATE' THEN
         IF NEW.session_id IS DISTINCT FROM OLD.session_id
