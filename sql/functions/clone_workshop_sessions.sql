@@ -32,7 +32,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK028', MESSAGE = format('workshop %s not found', coalesce(p_workshop_id::text, 'NULL'));
     END IF;
-    IF p_new_start_date IS NULL OR p_now IS NULL THEN
+    IF p_new_start_date IS NULL THEN -- p_now: check_now above
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'clone_workshop_sessions: a start date and p_now are needed';
     END IF;
 
