@@ -88,7 +88,7 @@ BEGIN
 
         v_booking_id := NULL;
         v_entry_id := NULL;
-        IF v_session.capacity > 0 AND v_session.current_attendees >= v_session.capacity THEN
+        IF scheduling_internal.session_is_full(v_session.capacity, v_session.current_attendees) THEN
             IF NOT coalesce(p_waitlist, TRUE) THEN
                 RAISE EXCEPTION USING
                     ERRCODE = 'SK012',
