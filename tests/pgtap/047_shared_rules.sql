@@ -2,7 +2,22 @@
 -- (session_is_full), the default generation horizon (default_generation_days) and the p_now check of the
 -- functions that only read (check_now_given).
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
+
+-- Views cannot call scheduling_internal (their readers may not execute its functions), so they spell the capacity
+-- rule out; three sessions, unlimited, full and not full, show they say what session_is_full says.
+CREATE TEMP TABLE t_full (capacity integer PRIMARY KEY, session_id uuid);
+INSERT INTO t_full
+SELECT
+    c.capacity,
+    scheduling.create_session(
+        scheduling.create_person('Rule Host', NULL, 'UTC'), 'rule', now() + interval '1 day',
+        now() + interval '1 day 1 hour', 'UTC', p_capacity => c.capacity
+    ) AS session_id
+FROM (VALUES (0), (1), (2)) AS c (capacity);
+CREATE TEMP TABLE t_full_bookings AS
+SELECT scheduling.create_booking(f.session_id, scheduling.create_person('Rule Guest', NULL, 'UTC')) AS booking_id
+FROM t_full AS f;
 
 SELECT results_eq(
     $$
@@ -69,6 +84,21 @@ SELECT ok(
         WHERE p.oid = 'scheduling_internal.session_is_full(integer, integer)'::regprocedure
     ),
     'session_is_full is an IMMUTABLE LANGUAGE sql function, which the planner inlines into the queries that ask'
+);
+
+SELECT results_eq(
+    $$
+        SELECT
+            a.capacity,
+            a.calculated_status = 'full',
+            scheduling_internal.session_is_full(a.capacity, a.current_attendees),
+            a.seats_left
+        FROM scheduling.session_availability AS a
+        INNER JOIN t_full AS f ON a.session_id = f.session_id
+        ORDER BY a.capacity
+    $$,
+    $$VALUES (0, FALSE, FALSE, NULL::integer), (1, TRUE, TRUE, 0), (2, FALSE, FALSE, 1)$$,
+    'session_availability says full exactly when session_is_full does; seats_left is NULL when unlimited'
 );
 
 SELECT is(scheduling_internal.default_generation_days(), 30, 'recurring generation looks 30 days ahead by default');
