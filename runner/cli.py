@@ -11,6 +11,7 @@ import psycopg
 
 from runner import config, db, loops, schedules
 from runner.cli_preview import echo_preview
+from runner.constants import WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
 from runner.errors import SessionkeeperError
 from runner.migrate import Migrator, migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
@@ -217,7 +218,7 @@ def worker_options(command):
         click.option(
             "--lanes",
             type=click.IntRange(1, 64),
-            default=4,
+            default=WORKER_LANES,
             show_default=True,
             envvar="SESSIONKEEPER_WORKER_LANES",
             help="Batches in flight at once, each on its own connection. [env SESSIONKEEPER_WORKER_LANES]",
@@ -225,7 +226,7 @@ def worker_options(command):
         click.option(
             "--batch-size",
             type=click.IntRange(1, 1000),
-            default=50,
+            default=WORKER_BATCH_SIZE,
             show_default=True,
             envvar="SESSIONKEEPER_WORKER_BATCH",
             help="Rows claimed per batch. [env SESSIONKEEPER_WORKER_BATCH]",
@@ -233,7 +234,7 @@ def worker_options(command):
         click.option(
             "--lease",
             type=click.FloatRange(5, 3600),
-            default=60,
+            default=WORKER_LEASE_SECONDS,
             show_default=True,
             envvar="SESSIONKEEPER_WORKER_LEASE",
             help="Seconds a claimed row stays ours; a crashed worker's rows come back after it. "

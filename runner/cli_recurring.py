@@ -9,6 +9,7 @@ import click
 import psycopg
 
 from runner import db
+from runner.constants import DEFAULT_GENERATION_DAYS
 from runner.errors import SessionkeeperError
 
 
@@ -18,7 +19,9 @@ from runner.errors import SessionkeeperError
     "Idempotent: a second run creates nothing."
 )
 @click.option("--template", "template_id", help="Only this template (its id).")
-@click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True, help="How far ahead.")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=DEFAULT_GENERATION_DAYS, show_default=True, help="How far ahead."
+)
 def generate(template_id: str | None, days: int) -> None:
     url = db.resolve_url(start_local=False)
     with db.connect(url, autocommit=True) as conn:

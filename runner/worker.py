@@ -30,6 +30,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from runner.backoff import Backoff
+from runner.constants import FREE_TEXT_CHARS, NAME_CHARS, WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
 from runner.db import first_line
 from runner.outbound import OutboundMessage, SendOutcome, Verdict
 from runner.senders import Sender
@@ -41,9 +42,9 @@ EXIT_HALTED = 2
 @dataclass
 class WorkerSettings:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
-    batch_size: int = 50
-    lease_seconds: float = 60.0
-    lanes: int = 4
+    batch_size: int = WORKER_BATCH_SIZE
+    lease_seconds: float = WORKER_LEASE_SECONDS
+    lanes: int = WORKER_LANES
     max_idle_seconds: float = 30.0
     heartbeat_seconds: float = 15.0
     metrics_port: int | None = None
@@ -285,7 +286,7 @@ class ReminderWorker:
             # The sender is broken, not the message: give the row back without burning an attempt.
             await conn.execute(
                 "SELECT scheduling.release_reminder(%s, %s, NULL, %s)",
-                (message.reminder_id, message.attempt_token, f"sender halted: {_clip(outcome.error_code, 200)}"),
+                (message.reminder_id, message.attempt_token, f"sender halted: {_clip(outcome.error_code, NAME_CHARS)}"),
             )
             self.counts.released += 1
         else:
@@ -299,8 +300,8 @@ class ReminderWorker:
                 (
                     message.reminder_id,
                     message.attempt_token,
-                    _clip(outcome.error_code, 200),  # the database refuses longer ones (SK034)
-                    _clip(outcome.error_message, 2000),
+                    _clip(outcome.error_code, NAME_CHARS),  # the database refuses longer ones (SK034)
+                    _clip(outcome.error_message, FREE_TEXT_CHARS),
                     retryable,
                 ),
             )

@@ -43,7 +43,7 @@ BEGIN
                 AND s.status = 'scheduled'
                 AND s.deleted_at IS NULL
                 AND s.starts_at > p_now
-                AND (s.capacity = 0 OR s.current_attendees < s.capacity)
+                AND NOT scheduling_internal.session_is_full(s.capacity, s.current_attendees)
                 AND NOT EXISTS (
                     SELECT 1
                     FROM scheduling.bookings AS b
@@ -54,7 +54,7 @@ BEGIN
             SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = v_candidate FOR UPDATE;
             CONTINUE WHEN v_session.status <> 'scheduled' OR v_session.deleted_at IS NOT NULL
                 OR v_session.starts_at <= p_now
-                OR (v_session.capacity > 0 AND v_session.current_attendees >= v_session.capacity);
+                OR scheduling_internal.session_is_full(v_session.capacity, v_session.current_attendees);
 
             v_booking_id := scheduling.create_booking(v_session.id, p_person_id, p_order_reference, p_actor, p_now);
             IF p_order_reference IS NOT NULL THEN

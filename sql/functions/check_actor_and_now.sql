@@ -6,7 +6,7 @@ AS $function$
 BEGIN
     -- Called first by the action functions, before any row is locked or written (nor a sequence value used).
     PERFORM scheduling_internal.check_now(p_function, p_now);
-    PERFORM scheduling_internal.check_text_length(p_function || ': p_actor', p_actor, 200);
+    PERFORM scheduling_internal.check_text_length(p_function || ': p_actor', p_actor, 'name');
 END;
 $function$;
 

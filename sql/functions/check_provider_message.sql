@@ -9,7 +9,7 @@ LANGUAGE plpgsql
 STABLE
 AS $function$
 DECLARE
-    c_max_id_length CONSTANT integer := 200;
+    c_max_id_length CONSTANT integer := scheduling_internal.text_limit('name');
 BEGIN
     PERFORM scheduling_internal.check_now(p_function, p_now);
     IF p_provider IS NULL OR p_provider NOT IN ('whatsapp', 'twilio') THEN

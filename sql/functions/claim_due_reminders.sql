@@ -45,7 +45,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('claim_due_reminders: p_lease must be positive, not %s', p_lease);
     END IF;
-    PERFORM scheduling_internal.check_text_length('claim_due_reminders: p_worker', p_worker, 200);
+    PERFORM scheduling_internal.check_text_length('claim_due_reminders: p_worker', p_worker, 'name');
 
     -- The worker_settings row is written by migration 0004; without it, its default.
     v_spacing := coalesce(

@@ -26,13 +26,13 @@ DECLARE
     v_new_end timestamptz;
 BEGIN
     PERFORM scheduling_internal.check_now('clone_workshop_sessions', p_now);
-    PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 200);
+    PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 'name');
     SELECT w.* INTO v_workshop FROM scheduling.workshops AS w WHERE w.id = p_workshop_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK028', MESSAGE = format('workshop %s not found', coalesce(p_workshop_id::text, 'NULL'));
     END IF;
-    IF p_new_start_date IS NULL OR p_now IS NULL THEN
+    IF p_new_start_date IS NULL THEN -- p_now: check_now above
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'clone_workshop_sessions: a start date and p_now are needed';
     END IF;
 

@@ -20,7 +20,7 @@ DECLARE
     v_session_id uuid;
 BEGIN
     PERFORM scheduling_internal.check_now('create_appointment', p_now);
-    PERFORM scheduling_internal.check_text_length('create_appointment: p_reminder_policy', p_reminder_policy, 200);
+    PERFORM scheduling_internal.check_text_length('create_appointment: p_reminder_policy', p_reminder_policy, 'name');
     -- The person first: the session is created before the booking, and a failed booking would leave nothing
     -- but a used history id behind.
     IF NOT EXISTS (SELECT FROM scheduling.people AS p WHERE p.id = p_person_id AND p.deleted_at IS NULL) THEN

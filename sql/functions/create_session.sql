@@ -21,7 +21,7 @@ DECLARE
     v_session_id uuid;
 BEGIN
     PERFORM scheduling_internal.check_now('create_session', coalesce(p_now, now()));
-    PERFORM scheduling_internal.check_text_length('create_session: p_actor', p_actor, 200);
+    PERFORM scheduling_internal.check_text_length('create_session: p_actor', p_actor, 'name');
     -- Validation (SK004, SK005, SK007, SK009) is done by trigger sessions_validate; a NULL time zone
     -- becomes the host's there.
     INSERT INTO scheduling.sessions (

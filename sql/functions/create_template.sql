@@ -25,7 +25,7 @@ DECLARE
     v_template_id uuid;
 BEGIN
     PERFORM scheduling_internal.check_now('create_template', coalesce(p_now, now()));
-    PERFORM scheduling_internal.check_text_length('create_template: p_reminder_policy', p_reminder_policy, 200);
+    PERFORM scheduling_internal.check_text_length('create_template: p_reminder_policy', p_reminder_policy, 'name');
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
         IF NOT FOUND THEN

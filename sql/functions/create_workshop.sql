@@ -23,10 +23,10 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'workshop title must not be blank';
     END IF;
     PERFORM
-        scheduling_internal.check_text_length('workshop title', p_title, 200),
-        scheduling_internal.check_text_length('workshop time zone', p_time_zone, 200),
-        scheduling_internal.check_text_length('workshop reminder policy', p_reminder_policy, 200),
-        scheduling_internal.check_text_length('workshop description', p_description, 2000);
+        scheduling_internal.check_text_length('workshop title', p_title, 'name'),
+        scheduling_internal.check_text_length('workshop time zone', p_time_zone, 'name'),
+        scheduling_internal.check_text_length('workshop reminder policy', p_reminder_policy, 'name'),
+        scheduling_internal.check_text_length('workshop description', p_description, 'free_text');
     IF p_default_capacity IS NULL OR p_default_capacity < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',

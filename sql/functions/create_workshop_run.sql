@@ -20,7 +20,7 @@ BEGIN
     IF p_run_name IS NULL OR btrim(p_run_name) = '' OR p_start_date IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'a workshop run needs a name and a start date';
     END IF;
-    PERFORM scheduling_internal.check_text_length('workshop run name', p_run_name, 200);
+    PERFORM scheduling_internal.check_text_length('workshop run name', p_run_name, 'name');
     IF NOT (p_start_date >= DATE '1900-01-01' AND p_start_date < DATE '10000-01-01') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009', MESSAGE = format('run start date %s is outside the years 1900 to 9999', p_start_date);

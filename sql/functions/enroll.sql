@@ -22,7 +22,7 @@ DECLARE
     v_entry_id bigint;
 BEGIN
     PERFORM scheduling_internal.check_actor_and_now('enroll', p_actor, p_now);
-    PERFORM scheduling_internal.check_text_length('enroll: p_order_reference', p_order_reference, 200);
+    PERFORM scheduling_internal.check_text_length('enroll: p_order_reference', p_order_reference, 'name');
     SELECT s.* INTO v_first FROM scheduling.sessions AS s WHERE s.id = p_session_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION USING
@@ -88,7 +88,7 @@ BEGIN
 
         v_booking_id := NULL;
         v_entry_id := NULL;
-        IF v_session.capacity > 0 AND v_session.current_attendees >= v_session.capacity THEN
+        IF scheduling_internal.session_is_full(v_session.capacity, v_session.current_attendees) THEN
             IF NOT coalesce(p_waitlist, TRUE) THEN
                 RAISE EXCEPTION USING
                     ERRCODE = 'SK012',

@@ -27,9 +27,7 @@ BEGIN
         RAISE EXCEPTION USING
             ERRCODE = 'SK017', MESSAGE = format('health: p_max_due_age must be positive, not %s', p_max_due_age);
     END IF;
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'health: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling_internal.check_now_given('health', p_now);
 
     SELECT count(*)::integer
     INTO v_alive

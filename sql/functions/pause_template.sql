@@ -16,8 +16,8 @@ DECLARE
 BEGIN
     PERFORM scheduling_internal.check_now('pause_template', p_now);
     PERFORM
-        scheduling_internal.check_text_length('pause_template: p_actor', p_actor, 200),
-        scheduling_internal.check_text_length('pause_template: p_reason', p_reason, 2000);
+        scheduling_internal.check_text_length('pause_template: p_actor', p_actor, 'name'),
+        scheduling_internal.check_text_length('pause_template: p_reason', p_reason, 'free_text');
     v_template := scheduling_internal.lock_template_for_action(p_template_id, 'pause');
     IF v_template.status <> 'active' THEN
         RAISE EXCEPTION USING

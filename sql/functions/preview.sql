@@ -22,8 +22,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
-    -- What the nightly generation job passes (sql/cron/generate_recurring.sql).
-    c_days_ahead CONSTANT integer := 30;
+    -- What the nightly generation job uses (sql/cron/generate_recurring.sql).
+    c_days_ahead CONSTANT integer := scheduling_internal.default_generation_days();
 BEGIN
     IF p_at IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'preview: p_at must be a finite time, not NULL';

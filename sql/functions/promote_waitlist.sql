@@ -25,7 +25,7 @@ BEGIN
 
     LOOP
         SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = p_session_id;
-        EXIT WHEN v_session.capacity > 0 AND v_session.current_attendees >= v_session.capacity;
+        EXIT WHEN scheduling_internal.session_is_full(v_session.capacity, v_session.current_attendees);
 
         SELECT w.*
         INTO v_entry

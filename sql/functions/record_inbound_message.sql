@@ -15,7 +15,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
-    c_max_id_length CONSTANT integer := 200;
+    c_max_id_length CONSTANT integer := scheduling_internal.text_limit('name');
     -- WhatsApp's own limit on a text message.
     c_max_body_length CONSTANT integer := 4096;
     c_cancel_reason CONSTANT text := 'cancelled by WhatsApp reply';

@@ -25,8 +25,8 @@ DECLARE
 BEGIN
     PERFORM scheduling_internal.check_now('record_reminder_failure', p_now);
     PERFORM
-        scheduling_internal.check_text_length('record_reminder_failure: p_error_code', p_error_code, 200),
-        scheduling_internal.check_text_length('record_reminder_failure: p_error_message', p_error_message, 2000);
+        scheduling_internal.check_text_length('record_reminder_failure: p_error_code', p_error_code, 'name'),
+        scheduling_internal.check_text_length('record_reminder_failure: p_error_message', p_error_message, 'free_text');
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record a failure of');
 
     IF v_reminder.state IN ('pending', 'sent', 'failed') THEN

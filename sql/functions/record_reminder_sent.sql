@@ -12,7 +12,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
-    c_max_id_length CONSTANT integer := 200;
+    c_max_id_length CONSTANT integer := scheduling_internal.text_limit('name');
     v_reminder scheduling.reminders;
 BEGIN
     PERFORM scheduling_internal.check_now('record_reminder_sent', p_now);

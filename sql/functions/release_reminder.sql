@@ -18,7 +18,7 @@ DECLARE
     v_state scheduling.reminder_state;
 BEGIN
     PERFORM scheduling_internal.check_now('release_reminder', p_now);
-    PERFORM scheduling_internal.check_text_length('release_reminder: p_reason', p_reason, 2000);
+    PERFORM scheduling_internal.check_text_length('release_reminder: p_reason', p_reason, 'free_text');
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'release');
 
     IF v_reminder.state IN ('cancelled', 'skipped', 'expired') THEN

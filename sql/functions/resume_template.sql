@@ -17,7 +17,7 @@ DECLARE
 BEGIN
     PERFORM scheduling_internal.check_now('resume_template', p_now);
     -- p_actor is accepted for symmetry with the other template actions; generation logs carry session_user.
-    PERFORM scheduling_internal.check_text_length('resume_template: p_actor', p_actor, 200);
+    PERFORM scheduling_internal.check_text_length('resume_template: p_actor', p_actor, 'name');
     v_template := scheduling_internal.lock_template_for_action(p_template_id, 'resume');
     IF v_template.status <> 'paused' THEN
         RAISE EXCEPTION USING

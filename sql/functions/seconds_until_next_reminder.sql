@@ -10,9 +10,7 @@ AS $function$
 DECLARE
     v_next timestamptz;
 BEGIN
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'seconds_until_next_reminder: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling_internal.check_now_given('seconds_until_next_reminder', p_now);
 
     -- Something due now whose recipient is not paced: a claim would find it (index range scans, stops at the
     -- first hit).

@@ -27,9 +27,7 @@ BEGIN
                 'seconds_until_send_tokens: p_wanted must be 0 or more, not %s', coalesce(p_wanted::text, 'NULL')
             );
     END IF;
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'seconds_until_send_tokens: p_now must not be NULL';
-    END IF;
+    PERFORM scheduling_internal.check_now_given('seconds_until_send_tokens', p_now);
 
     SELECT l.*
     INTO v_limit

@@ -19,8 +19,8 @@ DECLARE
 BEGIN
     PERFORM scheduling_internal.check_now('skip_template_occurrence', p_now);
     PERFORM
-        scheduling_internal.check_text_length('skip_template_occurrence: p_actor', p_actor, 200),
-        scheduling_internal.check_text_length('skip_template_occurrence: p_reason', p_reason, 2000);
+        scheduling_internal.check_text_length('skip_template_occurrence: p_actor', p_actor, 'name'),
+        scheduling_internal.check_text_length('skip_template_occurrence: p_reason', p_reason, 'free_text');
     v_template := scheduling_internal.lock_template_for_action(p_template_id, 'skip a date of');
     IF NOT EXISTS (
         SELECT 1 FROM scheduling.template_occurrences(v_template.id, p_occurrence_date, p_occurrence_date)

@@ -21,7 +21,7 @@ BEGIN
             MESSAGE = format('take_send_tokens: p_wanted must be 0 or more, not %s', coalesce(p_wanted::text, 'NULL'));
     END IF;
 
-    PERFORM scheduling_internal.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 200);
+    PERFORM scheduling_internal.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 'name');
     v_limit := scheduling_internal.lock_send_rate_limit(p_sending_number, p_now);
     v_granted := floor(least(p_wanted::numeric, v_limit.tokens))::integer;
 

@@ -27,7 +27,7 @@ DECLARE
     v_created integer := 0;
 BEGIN
     PERFORM scheduling_internal.check_now('update_template', p_now);
-    PERFORM scheduling_internal.check_text_length('update_template: p_actor', p_actor, 200);
+    PERFORM scheduling_internal.check_text_length('update_template: p_actor', p_actor, 'name');
     v_template := scheduling_internal.lock_template_for_action(p_template_id, 'update');
     IF v_template.status = 'ended' THEN
         RAISE EXCEPTION USING
@@ -35,7 +35,7 @@ BEGIN
     END IF;
 
     v_policy_id := v_template.reminder_policy_id;
-    PERFORM scheduling_internal.check_text_length('update_template: p_reminder_policy', p_reminder_policy, 200);
+    PERFORM scheduling_internal.check_text_length('update_template: p_reminder_policy', p_reminder_policy, 'name');
     IF p_reminder_policy IS NOT NULL THEN
         SELECT rp.id INTO v_policy_id FROM scheduling.reminder_policies AS rp WHERE rp.name = p_reminder_policy;
         IF NOT FOUND THEN

@@ -23,8 +23,8 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'worker_heartbeat: p_sender must not be blank';
     END IF;
     PERFORM
-        scheduling_internal.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 200),
-        scheduling_internal.check_text_length('worker_heartbeat: p_sender', p_sender, 200);
+        scheduling_internal.check_text_length('worker_heartbeat: p_worker_id', p_worker_id, 'name'),
+        scheduling_internal.check_text_length('worker_heartbeat: p_sender', p_sender, 'name');
     IF p_counts IS NULL OR jsonb_typeof(p_counts) <> 'object' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',

@@ -8,8 +8,8 @@ DECLARE
     v_taken integer;
 BEGIN
     PERFORM
-        scheduling_internal.check_text_length('booking order_reference', NEW.order_reference, 200),
-        scheduling_internal.check_text_length('booking cancel_reason', NEW.cancel_reason, 2000);
+        scheduling_internal.check_text_length('booking order_reference', NEW.order_reference, 'name'),
+        scheduling_internal.check_text_length('booking cancel_reason', NEW.cancel_reason, 'free_text');
 
     IF TG_OP = 'UPDATE' THEN
         IF NEW.session_id IS DISTINCT FROM OLD.session_id
@@ -81,13 +81,13 @@ BEGIN
             MESSAGE = format('person %s already has a booking in session %s', NEW.person_id, NEW.session_id);
     END IF;
 
-    IF v_session.capacity > 0 THEN
+    IF v_session.capacity > 0 THEN -- unlimited: nothing to count
         SELECT count(*)::integer
         INTO v_taken
         FROM scheduling.bookings AS b
         WHERE b.session_id = NEW.session_id AND b.status <> 'cancelled';
 
-        IF v_taken >= v_session.capacity THEN
+        IF scheduling_internal.session_is_full(v_session.capacity, v_taken) THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'SK012',
                 MESSAGE = format(

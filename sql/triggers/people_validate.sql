@@ -9,9 +9,9 @@ BEGIN
             MESSAGE = 'person full_name must not be blank';
     END IF;
     PERFORM
-        scheduling_internal.check_text_length('person full_name', NEW.full_name, 200),
-        scheduling_internal.check_text_length('person phone', NEW.phone, 200),
-        scheduling_internal.check_text_length('person time_zone', NEW.time_zone, 200);
+        scheduling_internal.check_text_length('person full_name', NEW.full_name, 'name'),
+        scheduling_internal.check_text_length('person phone', NEW.phone, 'name'),
+        scheduling_internal.check_text_length('person time_zone', NEW.time_zone, 'name');
 
     IF NEW.phone IS NOT NULL AND NEW.phone !~ '^\+[1-9][0-9]{6,14}$' THEN
         RAISE EXCEPTION USING

@@ -16,11 +16,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template title must not be blank';
     END IF;
     PERFORM
-        scheduling_internal.check_text_length('template title', NEW.title, 200),
-        scheduling_internal.check_text_length('template time_zone', NEW.time_zone, 200),
-        scheduling_internal.check_text_length('template rrule', NEW.rrule, 500),
-        scheduling_internal.check_text_length('template created_by', NEW.created_by, 200),
-        scheduling_internal.check_text_length('template metadata', NEW.metadata::text, 10000);
+        scheduling_internal.check_text_length('template title', NEW.title, 'name'),
+        scheduling_internal.check_text_length('template time_zone', NEW.time_zone, 'name'),
+        scheduling_internal.check_text_length('template rrule', NEW.rrule, 'rrule'),
+        scheduling_internal.check_text_length('template created_by', NEW.created_by, 'name'),
+        scheduling_internal.check_text_length('template metadata', NEW.metadata::text, 'metadata');
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',

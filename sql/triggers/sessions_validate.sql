@@ -16,11 +16,11 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session title must not be blank';
     END IF;
     PERFORM
-        scheduling_internal.check_text_length('session title', NEW.title, 200),
-        scheduling_internal.check_text_length('session time_zone', NEW.time_zone, 200),
-        scheduling_internal.check_text_length('session cancel_reason', NEW.cancel_reason, 2000),
-        scheduling_internal.check_text_length('session deleted_reason', NEW.deleted_reason, 2000),
-        scheduling_internal.check_text_length('session metadata', NEW.metadata::text, 10000);
+        scheduling_internal.check_text_length('session title', NEW.title, 'name'),
+        scheduling_internal.check_text_length('session time_zone', NEW.time_zone, 'name'),
+        scheduling_internal.check_text_length('session cancel_reason', NEW.cancel_reason, 'free_text'),
+        scheduling_internal.check_text_length('session deleted_reason', NEW.deleted_reason, 'free_text'),
+        scheduling_internal.check_text_length('session metadata', NEW.metadata::text, 'metadata');
 
     IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
         RAISE EXCEPTION USING

@@ -14,6 +14,8 @@ SELECT
     s.status::text AS session_status,
     s.capacity,
     s.current_attendees,
+    -- scheduling_internal.session_is_full's rule, spelled out: a view's reader may not execute that schema's
+    -- functions (pgTAP 047_shared_rules checks the two agree).
     CASE WHEN s.capacity = 0 THEN NULL ELSE greatest(s.capacity - s.current_attendees, 0) END AS seats_left,
     (
         SELECT count(*)::integer

@@ -15,6 +15,8 @@ WHERE
     AND s.deleted_at IS NULL
     AND s.status = 'scheduled'
     AND s.starts_at > now()
+    -- not full: scheduling_internal.session_is_full's rule, spelled out (a view's reader may not execute that
+    -- schema's functions)
     AND (s.capacity = 0 OR s.current_attendees < s.capacity)
 GROUP BY w.id;
 
