@@ -65,7 +65,8 @@ BEGIN
             delayed_since = CASE
                 WHEN d.old_status = 'scheduled' AND d.next_is_delayed THEN s.starts_at ELSE s.delayed_since
             END,
-            completed_at = CASE WHEN d.next_status = 'completed' THEN s.ends_at ELSE s.completed_at END
+            completed_at = CASE WHEN d.next_status = 'completed' THEN s.ends_at ELSE s.completed_at END,
+            changed_at = p_now
         FROM due AS d
         WHERE s.id = d.id
         RETURNING

@@ -30,7 +30,8 @@ BEGIN
     SET
         status = 'cancelled',
         cancelled_at = p_now,
-        cancel_reason = p_reason
+        cancel_reason = p_reason,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 

@@ -26,7 +26,8 @@ BEGIN
     UPDATE scheduling.sessions AS s
     SET
         status = 'completed',
-        completed_at = p_now
+        completed_at = p_now,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 

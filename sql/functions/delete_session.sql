@@ -24,7 +24,8 @@ BEGIN
         status = 'deleted',
         deleted_from_status = v_from,
         deleted_at = p_now,
-        deleted_reason = p_reason
+        deleted_reason = p_reason,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 

@@ -34,7 +34,9 @@ BEGIN
     END IF;
 
     UPDATE scheduling.sessions AS s
-    SET status = 'no_show'
+    SET
+        status = 'no_show',
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 

@@ -94,7 +94,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.promote_waitlist(uuid, timestamptz) IS
-'Internal (trigger bookings_track_attendees): while the session (scheduled, not deleted, not started at '
+'Internal (trigger bookings_waitlist_promote): while the session (scheduled, not deleted, not started at '
 'p_now) has a free seat, books the first waiting person of its waitlist through create_booking (actor '
 '''waitlist'', reminders planned), marks the entry promoted and queues the WhatsApp message ''waitlist_promoted'' '
 '(key {booking_id}-waitlist-promoted, due at p_now). Entries of deleted or already booked people are '

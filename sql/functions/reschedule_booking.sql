@@ -45,7 +45,7 @@ BEGIN
             || 'another session.';
     END IF;
 
-    -- The session's own reschedule replans the reminders (trigger session_status_history_replan).
+    -- The session's own reschedule replans the reminders (trigger sessions_replan_reminders).
     v_new := scheduling.reschedule_session(v_old.id, p_new_starts_at, p_new_ends_at, p_actor, p_now);
 
     UPDATE scheduling.bookings AS b

@@ -53,7 +53,8 @@ BEGIN
         completed_at = NULL,
         cancelled_at = NULL,
         cancel_reason = NULL,
-        slot_version = s.slot_version + 1
+        slot_version = s.slot_version + 1,
+        changed_at = p_now
     WHERE s.id = v_old.id
     RETURNING s.* INTO v_session;
 

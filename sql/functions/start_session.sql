@@ -41,7 +41,8 @@ BEGIN
     SET
         status = 'in_progress',
         is_delayed = FALSE,
-        started_at = p_now
+        started_at = p_now,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
