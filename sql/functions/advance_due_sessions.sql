@@ -112,4 +112,7 @@ COMMENT ON FUNCTION scheduling_internal.advance_due_sessions(timestamptz, uuid) 
 'host_started mode, then delayed_since = starts_at and started_at stays NULL; otherwise started_at = starts_at), '
 'in_progress (not delayed) -> completed at ends_at (completed_at = ends_at), scheduled -> completed when an '
 'automatic session''s whole slot passed (two history rows). Returns one row per moved session (first and '
-'final status). Does not take the tick lock; call tick() instead.';
+'final status). Does not take the tick lock; call tick() instead.'
+' Side effects: updates scheduling.sessions (changed_at = p_now) and inserts session_status_history rows (reason '
+'automatic); trigger sessions_replan_reminders expires the moved sessions'' open reminders. No NOTIFY (the '
+'callers send it).';

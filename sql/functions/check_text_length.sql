@@ -16,4 +16,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.check_text_length(text, text, integer) IS
 'Internal input check: raises SK034 (text too long) when p_value has more than p_max characters; NULL passes. '
 'Limits used: names, titles, actors, order references, worker ids, error codes 200; reasons, descriptions, error '
-'messages 2000; recurrence rules 500; metadata 10000 (as JSON text).';
+'messages 2000; recurrence rules 500; metadata 10000 (as JSON text).'
+' Side effects: none.';

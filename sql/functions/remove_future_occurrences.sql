@@ -107,4 +107,7 @@ COMMENT ON FUNCTION scheduling_internal.remove_future_occurrences(uuid, text, te
 '(starts_at > p_now) scheduled sessions that nobody booked and nobody moved by hand (status deleted, deleted_at, '
 'deleted_reason, deleted_from_status scheduled), detaching them from their occurrence date, with a history row '
 '(scheduled -> deleted) and a removed log row each; booked and moved ones are '
-'kept, logged as kept and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.';
+'kept, logged as kept and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.'
+' Side effects: updates scheduling.sessions (soft delete, changed_at = p_now), inserts session_status_history and'
+' recurring_session_logs rows; trigger sessions_replan_reminders cancels the removed sessions'' open reminders. '
+'No NOTIFY.';
