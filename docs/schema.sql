@@ -246,6 +246,7 @@ CREATE TABLE scheduling.sessions (
     current_attendees integer DEFAULT 0 NOT NULL,
     deleted_from_status scheduling.session_status,
     delayed_since timestamp with time zone,
+    changed_at timestamp with time zone,
     CONSTRAINT sessions_cancelled_has_cancelled_at CHECK (((status = 'deleted'::scheduling.session_status) OR ((status = 'cancelled'::scheduling.session_status) = (cancelled_at IS NOT NULL)))),
     CONSTRAINT sessions_capacity_not_exceeded CHECK (((capacity = 0) OR (current_attendees <= capacity))),
     CONSTRAINT sessions_capacity_not_negative CHECK ((capacity >= 0)),
@@ -334,6 +335,12 @@ COMMENT ON COLUMN scheduling.sessions.deleted_from_status IS 'The status a delet
 --
 
 COMMENT ON COLUMN scheduling.sessions.delayed_since IS 'When a host_started session nobody had started went in_progress with is_delayed (its starts_at, the logical time of that tick step); kept after a late start_session or a completion, as a record. NULL for a session never delayed.';
+
+--
+-- Name: COLUMN sessions.changed_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sessions.changed_at IS 'Logical time (p_now) of the latest change of the session''s status, slot or deletion, set by the scheduling function that made it; trigger sessions_replan_reminders cancels and plans reminders as of this time. NULL when no function changed the session yet (the trigger then uses now()). A direct UPDATE that changes status, slot_version or deleted_at should set it too, else the replanning uses the previous change''s time.';
 
 --
 -- Name: CONSTRAINT sessions_capacity_not_exceeded ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1095,7 +1102,8 @@ CREATE TABLE scheduling.sessions_archive (
     day_number integer,
     current_attendees integer DEFAULT 0 NOT NULL,
     deleted_from_status scheduling.session_status,
-    delayed_since timestamp with time zone
+    delayed_since timestamp with time zone,
+    changed_at timestamp with time zone
 );
 
 --
@@ -1740,7 +1748,7 @@ CREATE TRIGGER bookings_track_attendees AFTER INSERT OR UPDATE OF status ON sche
 -- Name: TRIGGER bookings_track_attendees ON bookings; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TRIGGER bookings_track_attendees ON scheduling.bookings IS 'Drives sessions.current_attendees from the bookings and promotes the waitlist when a seat frees.';
+COMMENT ON TRIGGER bookings_track_attendees ON scheduling.bookings IS 'Drives sessions.current_attendees from the bookings.';
 
 --
 -- Name: bookings bookings_validate; Type: TRIGGER; Schema: scheduling; Owner: -
@@ -1753,6 +1761,18 @@ CREATE TRIGGER bookings_validate BEFORE INSERT OR UPDATE ON scheduling.bookings 
 --
 
 COMMENT ON TRIGGER bookings_validate ON scheduling.bookings IS 'Validates every written booking so that direct writes and the booking functions raise the same SQLSTATE.';
+
+--
+-- Name: bookings bookings_waitlist_promote; Type: TRIGGER; Schema: scheduling; Owner: -
+--
+
+CREATE TRIGGER bookings_waitlist_promote AFTER UPDATE OF status ON scheduling.bookings FOR EACH ROW WHEN (((old.status = 'confirmed'::scheduling.booking_status) AND (new.status <> 'confirmed'::scheduling.booking_status))) EXECUTE FUNCTION scheduling_internal.bookings_waitlist_promote();
+
+--
+-- Name: TRIGGER bookings_waitlist_promote ON bookings; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TRIGGER bookings_waitlist_promote ON scheduling.bookings IS 'Promotes the waitlist of the session when one of its confirmed bookings is cancelled.';
 
 --
 -- Name: message_templates message_templates_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
@@ -1839,18 +1859,6 @@ CREATE TRIGGER reminders_history AFTER INSERT OR UPDATE ON scheduling.reminders 
 COMMENT ON TRIGGER reminders_history ON scheduling.reminders IS 'History of every state change of an outbox row, and the wake-up NOTIFY for rows due now.';
 
 --
--- Name: session_status_history session_status_history_replan; Type: TRIGGER; Schema: scheduling; Owner: -
---
-
-CREATE TRIGGER session_status_history_replan AFTER INSERT ON scheduling.session_status_history FOR EACH ROW WHEN ((new.reason = ANY (ARRAY['manual'::scheduling.status_change_reason, 'automatic'::scheduling.status_change_reason]))) EXECUTE FUNCTION scheduling_internal.session_status_history_replan();
-
---
--- Name: TRIGGER session_status_history_replan ON session_status_history; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TRIGGER session_status_history_replan ON scheduling.session_status_history IS 'Replans reminder rows on every session change (reschedule, cancel, no-show, delete, start, completion).';
-
---
 -- Name: session_templates session_templates_validate; Type: TRIGGER; Schema: scheduling; Owner: -
 --
 
@@ -1861,6 +1869,18 @@ CREATE TRIGGER session_templates_validate BEFORE INSERT OR UPDATE ON scheduling.
 --
 
 COMMENT ON TRIGGER session_templates_validate ON scheduling.session_templates IS 'Validates every written template so that direct writes and the template functions raise the same SQLSTATE.';
+
+--
+-- Name: sessions sessions_replan_reminders; Type: TRIGGER; Schema: scheduling; Owner: -
+--
+
+CREATE TRIGGER sessions_replan_reminders AFTER UPDATE OF status, slot_version, deleted_at ON scheduling.sessions FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.slot_version IS DISTINCT FROM new.slot_version) OR (old.deleted_at IS DISTINCT FROM new.deleted_at))) EXECUTE FUNCTION scheduling_internal.sessions_replan_reminders();
+
+--
+-- Name: TRIGGER sessions_replan_reminders ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TRIGGER sessions_replan_reminders ON scheduling.sessions IS 'Cancels, expires and replans reminder rows whenever a session is cancelled, marked no-show, rescheduled, deleted, started or completed, by a function, tick or a direct UPDATE: no reminder goes out for a slot that is no longer on.';
 
 --
 -- Name: sessions sessions_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -

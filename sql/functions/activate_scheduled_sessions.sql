@@ -37,6 +37,8 @@ COMMENT ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) IS
 'deleted session whose visible_from (the start of its date in its own zone, for generated sessions) has passed, '
 'and returns them. Rows locked by another transaction wait for the next run. Does not change status: the '
 'lifecycle stays tick''s.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (is_visible; the status is not touched, so reminders are not '
+'replanned).';
 
 GRANT EXECUTE ON FUNCTION scheduling.activate_scheduled_sessions(timestamptz) TO sessionkeeper_cron;

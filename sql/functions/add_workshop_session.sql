@@ -81,7 +81,9 @@ COMMENT ON FUNCTION scheduling.add_workshop_session(
 'or not positive, and create_session''s (SK004 end not after start, SK009 negative capacity, ...).'
 ' Input limits: SK034 metadata over 10000 as JSON text or p_actor over 200 characters; SK009 a time outside the '
 'years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts the session and its creation history row (create_session); updates its run, day and '
+'reminder policy in scheduling.sessions and the run''s start_date and end_date in scheduling.workshop_runs.';
 
 GRANT EXECUTE ON FUNCTION scheduling.add_workshop_session(
     uuid, integer, timestamptz, timestamptz, integer, jsonb, text, timestamptz

@@ -65,7 +65,8 @@ BEGIN
             delayed_since = CASE
                 WHEN d.old_status = 'scheduled' AND d.next_is_delayed THEN s.starts_at ELSE s.delayed_since
             END,
-            completed_at = CASE WHEN d.next_status = 'completed' THEN s.ends_at ELSE s.completed_at END
+            completed_at = CASE WHEN d.next_status = 'completed' THEN s.ends_at ELSE s.completed_at END,
+            changed_at = p_now
         FROM due AS d
         WHERE s.id = d.id
         RETURNING
@@ -111,4 +112,7 @@ COMMENT ON FUNCTION scheduling_internal.advance_due_sessions(timestamptz, uuid) 
 'host_started mode, then delayed_since = starts_at and started_at stays NULL; otherwise started_at = starts_at), '
 'in_progress (not delayed) -> completed at ends_at (completed_at = ends_at), scheduled -> completed when an '
 'automatic session''s whole slot passed (two history rows). Returns one row per moved session (first and '
-'final status). Does not take the tick lock; call tick() instead.';
+'final status). Does not take the tick lock; call tick() instead.'
+' Side effects: updates scheduling.sessions (changed_at = p_now) and inserts session_status_history rows (reason '
+'automatic); trigger sessions_replan_reminders expires the moved sessions'' open reminders. No NOTIFY (the '
+'callers send it).';

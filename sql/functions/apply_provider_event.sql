@@ -68,4 +68,6 @@ COMMENT ON FUNCTION scheduling_internal.apply_provider_event(bigint, uuid) IS
 'delivery error code and message. delivered_at and read_at are filled from their own events in any order. The '
 'outbox state is never changed. Marks the event matched; returns applied (the status moved) or stale (a later '
 'status was there already; its delivered_at or read_at may still be filled). SK019 unknown reminder, SK009 '
-'unknown event.';
+'unknown event.'
+' Side effects: updates the reminder''s delivery columns in scheduling.reminders (not its state: no history row) '
+'and the event''s reminder_id and outcome in scheduling.provider_events.';

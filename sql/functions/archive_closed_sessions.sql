@@ -91,6 +91,9 @@ COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timest
 'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
 'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
 'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts into sessions_archive, session_status_history_archive, bookings_archive, '
+'booking_status_history_archive, reminders_archive and reminder_state_history_archive and deletes the same rows '
+'from their live tables.';
 
 GRANT EXECUTE ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) TO sessionkeeper_cron;

@@ -69,6 +69,9 @@ COMMENT ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) IS
 'it also starts sessions whose start passed, and sends NOTIFY scheduling_session_status (source auto_close). '
 'Returns the sessions it completed (session_id, from_status, to_status).'
 ' SK009 when p_now is NULL or infinite.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: takes tick''s advisory lock; updates scheduling.sessions and inserts session_status_history rows '
+'(advance_due_sessions), whose open reminders trigger sessions_replan_reminders expires; NOTIFY '
+'scheduling_session_status when a session moved.';
 
 GRANT EXECUTE ON FUNCTION scheduling.auto_close_expired_sessions(timestamptz) TO sessionkeeper_cron;

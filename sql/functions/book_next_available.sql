@@ -93,6 +93,8 @@ COMMENT ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, times
 'callers never overbook. Returns the booking and its session. Errors: SK028 unknown workshop, SK007 unknown '
 'person, SK032 none left.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: those of create_booking (booking and booking_status_history rows, reminders planned, '
+'sessions.current_attendees + 1); inserts a scheduling.order_items row when p_order_reference is given.';
 
 GRANT EXECUTE ON FUNCTION scheduling.book_next_available(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

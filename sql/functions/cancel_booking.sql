@@ -58,6 +58,11 @@ COMMENT ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) IS
 'session is still scheduled and ahead, the cancellation message is queued. Errors: SK010 unknown booking, '
 'SK013 already cancelled. Writes history; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.bookings and inserts a booking_status_history row; then, by trigger: '
+'bookings_plan_reminders cancels the booking''s open reminders and queues the cancellation message, '
+'bookings_track_attendees lowers sessions.current_attendees, bookings_waitlist_promote books waiting people into '
+'the freed seat (promote_waitlist); the reminder rows are logged in reminder_state_history by trigger '
+'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_booking(uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -46,4 +46,5 @@ COMMENT ON FUNCTION scheduling_internal.cancel_open_reminders(
 ) IS
 'Internal: closes the pending and leased reminder rows (kind reminder; cancellation messages are kept) of a '
 'booking and/or a session, except those of slot p_keep_slot_version, as p_state (cancelled, expired or '
-'skipped) with p_reason. Sent rows are never touched. Returns the number of rows closed.';
+'skipped) with p_reason. Sent rows are never touched. Returns the number of rows closed.'
+' Side effects: updates scheduling.reminders, each logged in reminder_state_history by trigger reminders_history.';

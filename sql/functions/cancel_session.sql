@@ -30,7 +30,8 @@ BEGIN
     SET
         status = 'cancelled',
         cancelled_at = p_now,
-        cancel_reason = p_reason
+        cancel_reason = p_reason,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
@@ -49,6 +50,11 @@ COMMENT ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) IS
 'time-driven steps are skipped with a trace. Errors: SK001 not found, SK002 deleted, SK003 other status. '
 'Writes history and NOTIFY; returns the row. reschedule_session() can reopen it in a new slot.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); trigger sessions_replan_reminders cancels the '
+'session''s open reminders and, when it was scheduled and its start is ahead, queues a cancellation message per '
+'confirmed booking (each logged in reminder_state_history by trigger reminders_history, which also sends NOTIFY '
+'scheduling_reminders_due for a row due within a minute). Bookings stay confirmed.';
 
 GRANT EXECUTE ON FUNCTION scheduling.cancel_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

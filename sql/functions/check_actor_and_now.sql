@@ -13,4 +13,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.check_actor_and_now(text, text, timestamptz) IS
 'Internal input check of the action functions (p_function names the caller in the message): SK009 when p_now is '
 'NULL or infinite, SK038 when p_now is in the future and simulated time is off (see check_now), SK034 when '
-'p_actor is longer than 200 characters.';
+'p_actor is longer than 200 characters.'
+' Side effects: none.';

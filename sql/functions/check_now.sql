@@ -35,4 +35,5 @@ COMMENT ON FUNCTION scheduling_internal.check_now(text, timestamptz) IS
 'Internal input check of every function that writes and takes p_now (p_function names the caller in the '
 'message): SK009 when p_now is NULL or infinite; SK038 when p_now is more than 5 minutes after '
 'transaction_timestamp() and the setting sessionkeeper.simulated_time is not on (on, true, yes or 1, any case; '
-'unset, empty or anything else is off). A p_now in the past always passes.';
+'unset, empty or anything else is off). A p_now in the past always passes.'
+' Side effects: none.';

@@ -14,4 +14,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.check_now_given(text, timestamptz) IS
 'Internal input check of the functions that read at p_now without writing (p_function names the caller in the '
-'message): SK009 when p_now is NULL. Unlike check_now, an infinite or future p_now passes. No side effects.';
+'message): SK009 when p_now is NULL. Unlike check_now, an infinite or future p_now passes.'
+' Side effects: none.';

@@ -31,4 +31,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.check_provider_message(text, text, text, timestamptz) IS
 'Internal input check of the webhook''s functions (p_function names the caller in the message): SK009 NULL '
 'or infinite p_now, SK038 p_now in the future with simulated time off (see check_now), SK035 provider other '
-'than whatsapp or twilio, SK036 provider message id NULL, blank or over 200 characters.';
+'than whatsapp or twilio, SK036 provider message id NULL, blank or over 200 characters.'
+' Side effects: none.';

@@ -17,4 +17,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.check_text_length(text, text, text) IS
 'Internal input check: raises SK034 (text too long) when p_value has more than text_limit(p_kind) characters; '
-'NULL passes. Kinds and limits: see scheduling_internal.text_limit.';
+'NULL passes. Kinds and limits: see scheduling_internal.text_limit.'
+' Side effects: none.';

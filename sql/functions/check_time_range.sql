@@ -15,4 +15,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.check_time_range(text, timestamptz) IS
 'Internal input check: raises SK009 when p_value (a stored time or date) is infinite or outside the years 1900 to '
-'9999 (UTC); NULL passes.';
+'9999 (UTC); NULL passes.'
+' Side effects: none.';

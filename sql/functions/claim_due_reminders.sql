@@ -214,6 +214,9 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
 'p_limit < 1; SK017 lease not positive.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.reminders (claimed rows leased; rows failing the re-check skipped or expired),'
+' each logged in reminder_state_history by trigger reminders_history; inserts or updates '
+'scheduling.recipient_pacing for every person claimed.';
 
 GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

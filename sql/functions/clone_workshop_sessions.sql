@@ -131,7 +131,9 @@ COMMENT ON FUNCTION scheduling.clone_workshop_sessions(uuid, date, text, timesta
 'workshop, SK030 no sessions to clone, SK031 start date before today in the '
 'workshop''s zone, or a cloned session starting at or before p_now.'
 ' Input limits: SK034 p_run_name over 200 characters; SK009 sessions outside the years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts a scheduling.workshop_runs row and, per cloned day, those of add_workshop_session (a '
+'session with its history row; the run''s dates updated).';
 
 GRANT EXECUTE ON FUNCTION scheduling.clone_workshop_sessions(
     uuid, date, text, timestamptz, uuid, text

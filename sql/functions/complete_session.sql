@@ -26,7 +26,8 @@ BEGIN
     UPDATE scheduling.sessions AS s
     SET
         status = 'completed',
-        completed_at = p_now
+        completed_at = p_now,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
@@ -45,6 +46,9 @@ COMMENT ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) IS
 'record). Errors: SK001 not found, SK002 deleted, SK003 not in_progress. Writes history and NOTIFY; returns '
 'the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); trigger sessions_replan_reminders expires any '
+'reminder of the session still open.';
 
 GRANT EXECUTE ON FUNCTION scheduling.complete_session(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -61,7 +61,10 @@ IS
 'SK016 unknown policy. Nothing is written when any of them fails.'
 ' Input limits: SK034 service, policy name or p_actor over 200 characters; SK009 a time outside the years 1900 to '
 '9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: those of create_session (session and history row) and create_booking (booking and '
+'booking_status_history rows, reminders planned, sessions.current_attendees + 1); sets the session''s '
+'reminder_policy_id when p_reminder_policy is given.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_appointment(
     uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz

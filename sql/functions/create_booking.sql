@@ -41,6 +41,10 @@ COMMENT ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestampt
 'a booking in it, SK012 session full (capacity 0 = unlimited). Concurrent bookings are serialised on the '
 'session row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 order reference or p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts scheduling.bookings and booking_status_history rows; the booking''s triggers lock the '
+'session row (bookings_validate), plan its reminders (bookings_plan_reminders: reminder rows, logged in '
+'reminder_state_history by trigger reminders_history, which also sends NOTIFY scheduling_reminders_due for a row '
+'due within a minute) and raise sessions.current_attendees (bookings_track_attendees).';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestamptz) TO sessionkeeper_app;

@@ -51,4 +51,7 @@ COMMENT ON FUNCTION scheduling.create_demo_data(timestamptz) IS
 '15, 30 and 45 seconds after p_now (default policy: one hour before), and a cancelled appointment whose '
 'cancellation message is due at once. Phone numbers are fictional (+1 555 555 01xx). Returns '
 '{host, bookings: [...]}.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts people (create_person), sessions, bookings, their history rows and reminders '
+'(create_appointment), and cancels one booking (cancel_booking: its reminders cancelled, a cancellation message '
+'queued, NOTIFY scheduling_reminders_due).';

@@ -27,6 +27,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.create_person(text, text, text, boolean) IS
 'Creates a person (host or attendee) and returns its id. p_phone must be E.164 (e.g. +34600123456) or NULL '
 '(SK006); p_time_zone an IANA name (SK005); p_full_name not blank (SK009).'
-' Input limits: SK034 full name over 200 characters.';
+' Input limits: SK034 full name over 200 characters.'
+' Side effects: inserts a scheduling.people row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_person(text, text, text, boolean) TO sessionkeeper_app;

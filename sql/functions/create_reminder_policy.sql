@@ -32,4 +32,5 @@ COMMENT ON FUNCTION scheduling.create_reminder_policy(text, interval [], interva
 'Creates a reminder policy and returns its id: reminders at each of p_offsets before the start and/or every '
 'p_repeat_every from the booking time, quiet hours [p_quiet_start, p_quiet_end) in the recipient''s zone. '
 'Errors: SK017 offset not positive or repeat under 1 minute, SK015 unknown template, SK009 blank name or bad '
-'quiet hours, unique violation (23505) for a name in use.';
+'quiet hours, unique violation (23505) for a name in use.'
+' Side effects: inserts a scheduling.reminder_policies row.';

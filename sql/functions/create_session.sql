@@ -54,7 +54,9 @@ COMMENT ON FUNCTION scheduling.create_session(
 'SK005 unknown time zone, SK009 blank title / negative capacity (0 = unlimited) / metadata not an object.'
 ' Input limits: SK034 title or p_actor over 200 characters, metadata over 10000 as JSON text; SK009 a start or '
 'end outside the years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts scheduling.sessions and session_status_history rows (no NOTIFY; no reminders, nobody is '
+'booked yet).';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_session(
     uuid, text, timestamptz, timestamptz, text, scheduling.session_start_mode, integer, jsonb, text, timestamptz

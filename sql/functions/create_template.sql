@@ -61,7 +61,8 @@ COMMENT ON FUNCTION scheduling.create_template(
 'SK016 unknown reminder policy, SK009 blank title / negative capacity.'
 ' Input limits: SK034 title, policy name or p_actor over 200 characters, rule over 500, metadata over 10000 as JSON '
 'text; SK009 a first date outside the years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts a scheduling.session_templates row (no session yet).';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_template(
     uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, jsonb, text, timestamptz

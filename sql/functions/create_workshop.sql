@@ -64,6 +64,7 @@ COMMENT ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, 
 'Creates an active workshop; returns its id. p_default_capacity: seats of each session (0 = unlimited); '
 'p_time_zone defaults to the host''s; p_reminder_policy by name (NULL = ''default''). Errors: SK009 blank '
 'title or negative capacity, SK007 unknown or deleted host, SK005 unknown time zone, SK016 unknown policy.'
-' Input limits: SK034 title, time zone or policy name over 200 characters, description over 2000.';
+' Input limits: SK034 title, time zone or policy name over 200 characters, description over 2000.'
+' Side effects: inserts a scheduling.workshops row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_workshop(uuid, text, integer, text, text, text) TO sessionkeeper_app;

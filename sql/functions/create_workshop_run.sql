@@ -36,6 +36,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.create_workshop_run(uuid, text, date) IS
 'Creates an empty run of a workshop (add its days with add_workshop_session); returns its id. Errors: SK028 '
 'unknown workshop, SK009 blank name or no start date.'
-' Input limits: SK034 run name over 200 characters, SK009 a start date outside the years 1900 to 9999.';
+' Input limits: SK034 run name over 200 characters, SK009 a start date outside the years 1900 to 9999.'
+' Side effects: inserts a scheduling.workshop_runs row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_workshop_run(uuid, text, date) TO sessionkeeper_app;

@@ -12,4 +12,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.default_generation_days() IS
 'Internal: the default horizon of recurring generation, in days (30): what the nightly job and preview use, and '
 'the p_days_ahead DEFAULT of generate_recurring_sessions, generate_all_recurring_sessions and resume_template. '
-'No side effects, no errors.';
+'No errors.'
+' Side effects: none.';

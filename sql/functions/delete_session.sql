@@ -24,7 +24,8 @@ BEGIN
         status = 'deleted',
         deleted_from_status = v_from,
         deleted_at = p_now,
-        deleted_reason = p_reason
+        deleted_reason = p_reason,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
@@ -44,6 +45,10 @@ COMMENT ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) IS
 'skipped with a trace. Errors: SK001 not found, SK002 already deleted. Writes a history row (old status -> '
 'deleted, action deleted), cancels its open reminders, sends NOTIFY; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_reason over 2000 characters or p_actor over 200.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); trigger sessions_replan_reminders cancels the '
+'session''s open reminders (each logged in reminder_state_history by trigger reminders_history). Bookings are not'
+' changed.';
 
 GRANT EXECUTE ON FUNCTION scheduling.delete_session(uuid, text, text, timestamptz) TO sessionkeeper_app;

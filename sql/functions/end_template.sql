@@ -39,6 +39,9 @@ COMMENT ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) IS
 'soft-deleted, booked and hand-moved ones kept and reported. Returns {template_id, status, removed, kept}. '
 'Errors: SK022 unknown template, SK026 already ended.'
 ' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters or p_actor over 200.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.session_templates, then those of remove_future_occurrences'' (unbooked future '
+'sessions soft-deleted with session_status_history and recurring_session_logs rows; trigger '
+'sessions_replan_reminders cancels their open reminders).';
 
 GRANT EXECUTE ON FUNCTION scheduling.end_template(uuid, text, text, timestamptz) TO sessionkeeper_app;

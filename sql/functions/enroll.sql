@@ -150,7 +150,10 @@ COMMENT ON FUNCTION scheduling.enroll(uuid, uuid, text, boolean, boolean, text, 
 'scheduled (cancelled, completed), SK008 already started at p_now, SK011 already booked or waitlisted, SK012 '
 'full, SK007 unknown person. All or nothing.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_order_reference or p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: per session, create_booking''s (booking and booking_status_history rows, reminders planned, '
+'sessions.current_attendees + 1) or a scheduling.waitlist_entries row; a scheduling.order_items row per session '
+'when p_order_reference is given.';
 
 GRANT EXECUTE ON FUNCTION scheduling.enroll(
     uuid, uuid, text, boolean, boolean, text, timestamptz

@@ -18,4 +18,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.format_local_time(timestamptz, text) IS
 'A moment as the recipient reads it, in their time zone: ''Monday 23 November 2026, 10:00 (Europe/Berlin)''. '
-'NULL zone = UTC.';
+'NULL zone = UTC.'
+' Side effects: none.';

@@ -68,6 +68,8 @@ COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestam
 'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
 '[{template_id, sqlstate, message}] (first 50)}.'
 ' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: those of generate_recurring_sessions for every active template; a template that fails gets a '
+'scheduling.recurring_session_logs row (action failed) and its own writes are rolled back.';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) TO sessionkeeper_cron;

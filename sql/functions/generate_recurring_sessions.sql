@@ -112,6 +112,8 @@ COMMENT ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timest
 'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. A paused or '
 'ended template generates nothing. Errors: SK022 unknown template, SK009 p_days_ahead outside 0..3660 or NULL '
 'p_now.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts scheduling.sessions with their session_status_history rows (reason automatic) and '
+'recurring_session_logs rows (generated); updates session_templates.generated_until.';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timestamptz) TO sessionkeeper_app;

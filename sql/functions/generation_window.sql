@@ -19,4 +19,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.generation_window(scheduling.session_templates, integer, timestamptz) IS
 'Internal (generate_recurring_sessions, occurrences_to_generate): the local dates generation looks at for the '
 'template at p_now: from the later of today in its zone, its first date and the day after its watermark '
-'generated_until, to today + p_days_ahead (the new watermark). Empty when from_date is after to_date.';
+'generated_until, to today + p_days_ahead (the new watermark). Empty when from_date is after to_date.'
+' Side effects: none.';

@@ -77,7 +77,8 @@ COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
 '"oldest_due_age_seconds" (NULL when nothing is due), "failed_last_hour"} at p_now. Not ok when no worker that '
 'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
 'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
-'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.';
+'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.'
+' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.health(
     interval, interval, timestamptz

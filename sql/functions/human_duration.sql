@@ -39,4 +39,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.human_duration(interval) IS
 'A duration as an English phrase rounded to the minute, for the {time_until} placeholder: '
-'''2 hours'', ''1 hour 30 minutes'', ''1 day 2 hours''; ''less than a minute'' for under 30 seconds or negative.';
+'''2 hours'', ''1 hour 30 minutes'', ''1 day 2 hours''; ''less than a minute'' for under 30 seconds or negative.'
+' Side effects: none.';

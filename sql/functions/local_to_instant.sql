@@ -39,4 +39,5 @@ COMMENT ON FUNCTION scheduling_internal.local_to_instant(timestamp, text) IS
 'The instant at which the wall clock in p_time_zone reads p_local. A local time in a spring-forward gap '
 'moves forward by the length of the gap (the offset before the gap is used: 02:30 Europe/Berlin on the '
 'last Sunday of March is 03:30 CEST); an ambiguous one in a fall-back overlap takes the first, earlier instant '
-'(02:30 CEST, not 02:30 CET). Unlike timestamp AT TIME ZONE, which takes the later instant.';
+'(02:30 CEST, not 02:30 CET). Unlike timestamp AT TIME ZONE, which takes the later instant.'
+' Side effects: none.';

@@ -39,4 +39,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.lock_reminder_for_worker(uuid, uuid, text) IS
 'Internal helper of record_reminder_sent, record_reminder_failure and release_reminder: locks the outbox row '
 'and returns it. SK019 when it does not exist, SK018 when p_attempt_token is not its current attempt token '
-'(stale after a re-claim, cleared by a release or a retry, or wrong).';
+'(stale after a re-claim, cleared by a release or a retry, or wrong).'
+' Side effects: locks the reminder row (FOR UPDATE); writes nothing.';

@@ -48,4 +48,6 @@ COMMENT ON FUNCTION scheduling_internal.lock_send_rate_limit(text, timestamptz) 
 'Internal helper of take_send_tokens and set_send_rate: locks the token bucket of p_sending_number (creating it '
 'full, at the default rate, on first use) and returns it refilled to p_now (elapsed seconds x '
 'messages_per_second, never above the capacity greatest(messages_per_second, 1); nothing when p_now is not '
-'after refilled_at). The caller writes tokens and refilled_at back. Errors: SK009 blank number, NULL p_now.';
+'after refilled_at). The caller writes tokens and refilled_at back. Errors: SK009 blank number, NULL p_now.'
+' Side effects: inserts the number''s scheduling.send_rate_limits row on first use and locks it (the refill is '
+'returned to the caller, not written).';

@@ -35,4 +35,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.lock_session_for_action(uuid, text) IS
 'Internal helper of the manual actions: locks the session row (SELECT ... FOR UPDATE) and returns it. '
 'Raises SK001 when it does not exist and SK002 when it is soft-deleted; p_action names the action in '
-'the message.';
+'the message.'
+' Side effects: locks the session row (FOR UPDATE); writes nothing.';

@@ -21,4 +21,5 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.lock_template_for_action(uuid, text) IS
-'Locks a recurring template row (FOR UPDATE) for the named action and returns it. Errors: SK022 not found.';
+'Locks a recurring template row (FOR UPDATE) for the named action and returns it. Errors: SK022 not found.'
+' Side effects: locks the template row (FOR UPDATE); writes nothing.';

@@ -34,7 +34,9 @@ BEGIN
     END IF;
 
     UPDATE scheduling.sessions AS s
-    SET status = 'no_show'
+    SET
+        status = 'no_show',
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
@@ -52,6 +54,9 @@ COMMENT ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) IS
 'Marks a scheduled or in_progress session no_show, only once starts_at has passed (SK008 before). '
 'Errors: SK001 not found, SK002 deleted, SK003 other status. Writes history and NOTIFY; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); trigger sessions_replan_reminders cancels the '
+'session''s open reminders (each logged in reminder_state_history by trigger reminders_history).';
 
 GRANT EXECUTE ON FUNCTION scheduling.mark_no_show(uuid, text, timestamptz) TO sessionkeeper_app;

@@ -31,6 +31,7 @@ COMMENT ON FUNCTION scheduling.mark_reminder_uncertain(uuid, uuid) IS
 'out, before record_reminder_failure, since the provider may have accepted the message. A flag, not a state '
 'change: no history row, updated_at kept; marking twice is harmless. Also works on a row closed (cancelled, '
 'skipped, expired) while the worker held it. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
-'token, or the row is not leased or closed (changes nothing).';
+'token, or the row is not leased or closed (changes nothing).'
+' Side effects: updates scheduling.reminders.uncertain (no state change, no history row).';
 
 GRANT EXECUTE ON FUNCTION scheduling.mark_reminder_uncertain(uuid, uuid) TO sessionkeeper_worker;

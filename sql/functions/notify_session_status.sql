@@ -57,4 +57,5 @@ COMMENT ON FUNCTION scheduling_internal.notify_session_status(jsonb) IS
 'pass their history row''s), else what session_change_action says of a tick step from, to, is_delayed (started, '
 'delayed, completed). At most 50 updates are listed (about 4 kB, under the 8000-byte '
 'NOTIFY limit); when more happened the payload also has "truncated": true and "total": n. p_event may carry '
-'"total" when its own updates list was already capped. Shared by tick() and the manual actions.';
+'"total" when its own updates list was already capped. Shared by tick() and the manual actions.'
+' Side effects: NOTIFY scheduling_session_status.';

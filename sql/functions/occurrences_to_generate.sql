@@ -45,4 +45,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.occurrences_to_generate(scheduling.session_templates, integer, timestamptz) IS
 'Internal (generate_recurring_sessions and preview): the occurrences generation would create for the template at '
 'p_now, before the unique key drops those that exist: its dates in generation_window, starting after p_now, '
-'not an exception date; with visible_from (the start of the local date). Does not look at the template''s status.';
+'not an exception date; with visible_from (the start of the local date). Does not look at the template''s status.'
+' Side effects: none.';

@@ -150,4 +150,5 @@ COMMENT ON FUNCTION scheduling_internal.parse_rrule(text) IS
 'FREQ=DAILY|WEEKLY|MONTHLY (required), INTERVAL (1..9999, default 1), BYDAY (MO..SU; ordinals 1..5 and -1..-5 '
 'with MONTHLY only), BYMONTHDAY (1..31, -31..-1; not with WEEKLY), COUNT (1..999999), UNTIL (YYYYMMDD or '
 'YYYYMMDDTHHMMSSZ), WKST=MO. Returns one row: freq, rule_interval, by_day, by_month_day, rule_count, until_date, '
-'until_at. Errors: SK023 invalid rule (unknown or repeated part, bad value), SK024 both COUNT and UNTIL.';
+'until_at. Errors: SK023 invalid rule (unknown or repeated part, bad value), SK024 both COUNT and UNTIL.'
+' Side effects: none.';

@@ -151,4 +151,6 @@ COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz
 'after a reschedule); a time in quiet hours moves to their end, or is written skipped with the reason when '
 'that end is not before the start; two times moved to the same end keep the first, the other is skipped. '
 'ON CONFLICT DO NOTHING: planning twice never duplicates. At most 1000 times per slot. Returns rows written. '
-'Errors: SK010 unknown booking, SK016 no policy.';
+'Errors: SK010 unknown booking, SK016 no policy.'
+' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
+'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

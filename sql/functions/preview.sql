@@ -172,7 +172,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.preview(timestamptz) IS
 'What would happen by p_at if tick and the scheduled jobs ran then, one row per change, without doing it. '
-'Side effects: none (reads only). kind session: each step tick (and auto_close_expired_sessions, the same step) '
+'kind session: each step tick (and auto_close_expired_sessions, the same step) '
 'would make: id, title, from_state -> to_state, is_delayed, happens_at (starts_at or ends_at), detail as the '
 'history row would say it; a scheduled automatic session whose whole slot passed gives two rows. kind reminder: '
 'each pending row due by p_at (or leased with its lease expired) that claim_due_reminders would claim (to_state '
@@ -180,6 +180,7 @@ COMMENT ON FUNCTION scheduling.preview(timestamptz) IS
 'claimable, due_at its planned time, detail the reason; recipient pacing may spread the claims over several '
 'calls. kind generated: each session the nightly generation (30 days ahead of p_at) would create that does not '
 'exist: id and title of the template, occurrence_date, happens_at its starts_at. Ordered by kind, then time.'
-' SK009 when p_at is NULL, infinite or outside the years 1900 to 9999.';
+' SK009 when p_at is NULL, infinite or outside the years 1900 to 9999.'
+' Side effects: none (reads only).';
 
 GRANT EXECUTE ON FUNCTION scheduling.preview(timestamptz) TO sessionkeeper_app, sessionkeeper_cron;

@@ -94,9 +94,14 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.promote_waitlist(uuid, timestamptz) IS
-'Internal (trigger bookings_track_attendees): while the session (scheduled, not deleted, not started at '
+'Internal (trigger bookings_waitlist_promote): while the session (scheduled, not deleted, not started at '
 'p_now) has a free seat, books the first waiting person of its waitlist through create_booking (actor '
 '''waitlist'', reminders planned), marks the entry promoted and queues the WhatsApp message ''waitlist_promoted'' '
 '(key {booking_id}-waitlist-promoted, due at p_now). Entries of deleted or already booked people are '
 'cancelled. Returns how many were booked.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: locks the session row; per person promoted, create_booking''s (booking and booking_status_history'
+' rows, reminders planned, sessions.current_attendees + 1), the waitlist entry marked promoted (entries of '
+'deleted or already booked people cancelled), order_items linked to the booking and a waitlist_promoted message '
+'inserted in scheduling.reminders (each logged in reminder_state_history by trigger reminders_history, which also'
+' sends NOTIFY scheduling_reminders_due for a row due within a minute).';

@@ -66,4 +66,6 @@ COMMENT ON FUNCTION scheduling_internal.queue_cancellation_message(uuid, text, t
 'Internal: queues the cancellation message of a booking for its session''s current slot (key '
 '{booking_id}-cancellation-{slot_version}, template = the policy''s cancellation_template), due at p_now, '
 'deadline p_now + 24 h. At most one per booking and slot (ON CONFLICT DO NOTHING): cancelling the booking '
-'after its session adds nothing. Returns rows written (0 or 1). SK010 unknown booking.';
+'after its session adds nothing. Returns rows written (0 or 1). SK010 unknown booking.'
+' Side effects: inserts a cancellation row in scheduling.reminders, each logged in reminder_state_history by '
+'trigger reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

@@ -42,4 +42,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.quiet_hours_end(timestamptz, text, time, time) IS
 'NULL when p_at is outside the quiet hours [p_quiet_start, p_quiet_end) of zone p_time_zone (or no quiet '
 'hours: NULL or equal bounds), else the moment they end, as wall-clock time in that zone: a start after the '
-'end crosses midnight; the offset of the end day is used, so 07:00 stays 07:00 across a DST change.';
+'end crosses midnight; the offset of the end day is used, so 07:00 stays 07:00 across a DST change.'
+' Side effects: none.';

@@ -91,7 +91,10 @@ COMMENT ON FUNCTION scheduling.record_delivery_status(text, text, text, timestam
 'are kept to 100 and 1000 characters. Errors, nothing written: '
 'SK035 unknown provider, SK036 message id missing, blank or over 200 characters, SK037 unknown status word, '
 'SK009 NULL p_now.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: takes the message''s advisory lock; inserts a scheduling.provider_events row and, when a reminder'
+' has that message id, updates its delivery columns in scheduling.reminders and marks the event matched '
+'(apply_provider_event; the outbox state and its history are not touched).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_delivery_status(
     text, text, text, timestamptz, text, text, timestamptz

@@ -157,7 +157,10 @@ COMMENT ON FUNCTION scheduling.record_inbound_message(text, text, text, text, te
 'stored returns its stored outcome with duplicate true and changes nothing. Errors, nothing written: SK035 '
 'unknown provider, SK036 message id missing, blank or over 200 characters, SK006 sender not a phone number, '
 'SK009 NULL p_now.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts and updates a scheduling.inbound_messages row; a CANCEL reply cancels a booking through '
+'cancel_booking (booking history, reminders cancelled, cancellation message queued, seat freed, waitlist '
+'promoted).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_inbound_message(
     text, text, text, text, text, timestamptz, timestamptz

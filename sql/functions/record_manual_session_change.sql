@@ -39,4 +39,6 @@ COMMENT ON FUNCTION scheduling_internal.record_manual_session_change(
 ) IS
 'Internal step shared by the manual session actions: after the row p_session was updated, writes its history '
 'row (from p_from to its new status, reason manual, with actor and detail; its action is generated) and sends the '
-'NOTIFY on scheduling_session_status with one update {id, from, to, action} (source = the function).';
+'NOTIFY on scheduling_session_status with one update {id, from, to, action} (source = the function).'
+' Side effects: inserts a session_status_history row; NOTIFY scheduling_session_status. (The reminders follow the'
+' session update itself: trigger sessions_replan_reminders.)';

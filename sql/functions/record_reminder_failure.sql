@@ -90,7 +90,9 @@ COMMENT ON FUNCTION scheduling.record_reminder_failure(uuid, uuid, text, text, b
 'closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
 'token, or the row is not leased (changes nothing).'
 ' Input limits: SK009 NULL p_now, SK034 p_error_code over 200 characters or p_error_message over 2000.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.reminders (attempts, error, state pending again, failed or expired), with a '
+'reminder_state_history row when the state changes (trigger reminders_history).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_failure(
     uuid, uuid, text, text, boolean, timestamptz

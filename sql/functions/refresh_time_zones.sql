@@ -30,4 +30,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.refresh_time_zones() IS
 'Re-syncs scheduling.time_zones with pg_timezone_names (run after a tzdata upgrade). Adds new IANA names, '
-'removes vanished ones that nothing uses; returns {"added": n, "removed": n}.';
+'removes vanished ones that nothing uses; returns {"added": n, "removed": n}.'
+' Side effects: inserts and deletes scheduling.time_zones rows.';

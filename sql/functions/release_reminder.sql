@@ -58,7 +58,9 @@ COMMENT ON FUNCTION scheduling.release_reminder(uuid, uuid, timestamptz, text, t
 'is at or past its deadline. A row closed meanwhile returns its state unchanged. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token (changes nothing).'
 ' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.reminders (pending again or expired), with a reminder_state_history row '
+'(trigger reminders_history).';
 
 GRANT EXECUTE ON FUNCTION scheduling.release_reminder(
     uuid, uuid, timestamptz, text, timestamptz

@@ -49,4 +49,5 @@ COMMENT ON FUNCTION scheduling_internal.reminder_block_reason(
 'The claim-time re-check: NULL when the row may be sent at p_now, else why not. Any kind: deadline '
 'passed (the row expires), recipient deleted, without phone, without WhatsApp consent. A reminder also: '
 'session deleted, not scheduled, rescheduled (slot_version changed), booking not confirmed. A cancellation '
-'message is sent although its booking or session is cancelled: that is its point.';
+'message is sent although its booking or session is cancelled: that is its point.'
+' Side effects: none.';

@@ -24,4 +24,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.reminder_parameters(text, text, text, timestamptz, text, timestamptz) IS
 'The values of every placeholder a message template may use, as a JSON object: customer_name, service '
 '(session title), host_name, date_time (the slot start in the recipient''s zone) and time_until (from p_now '
-'to the start, as a phrase). Called by claim_due_reminders at claim time.';
+'to the start, as a phrase). Called by claim_due_reminders at claim time.'
+' Side effects: none.';

@@ -25,4 +25,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.reminder_policy_of_session(uuid) IS
 'The reminder policy that applies to a session: its reminder_policy_id, or the policy named ''default''. '
-'SK016 when there is none.';
+'SK016 when there is none.'
+' Side effects: none.';

@@ -45,7 +45,8 @@ BEGIN
             deleted_from_status = s.status,
             deleted_at = p_now,
             deleted_reason = p_reason,
-            occurrence_date = NULL
+            occurrence_date = NULL,
+            changed_at = p_now
         FROM future AS f
         WHERE s.id = f.id AND f.keep_reason IS NULL
         RETURNING s.id AS removed_id, f.occ_date AS removed_date, s.deleted_from_status AS removed_status,
@@ -105,5 +106,8 @@ COMMENT ON FUNCTION scheduling_internal.remove_future_occurrences(uuid, text, te
 'Internal step of update_template, pause_template and end_template: soft-deletes the template''s future '
 '(starts_at > p_now) scheduled sessions that nobody booked and nobody moved by hand (status deleted, deleted_at, '
 'deleted_reason, deleted_from_status scheduled), detaching them from their occurrence date, with a history row '
-'(scheduled -> deleted, which cancels their open reminders) and a removed log row each; booked and moved ones are '
-'kept, logged as kept and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.';
+'(scheduled -> deleted) and a removed log row each; booked and moved ones are '
+'kept, logged as kept and returned. Returns {removed: n, kept: [{session_id, occurrence_date, starts_at, reason}]}.'
+' Side effects: updates scheduling.sessions (soft delete, changed_at = p_now), inserts session_status_history and'
+' recurring_session_logs rows; trigger sessions_replan_reminders cancels the removed sessions'' open reminders. '
+'No NOTIFY.';

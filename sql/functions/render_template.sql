@@ -20,4 +20,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.render_template(text, jsonb) IS
 'Fills the {named} placeholders of a template body with the values of p_parameters (a JSON object); '
-'placeholders without a value stay as they are. Used for the console sender''s rendered_text.';
+'placeholders without a value stay as they are. Used for the console sender''s rendered_text.'
+' Side effects: none.';

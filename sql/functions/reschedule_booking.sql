@@ -45,7 +45,7 @@ BEGIN
             || 'another session.';
     END IF;
 
-    -- The session's own reschedule replans the reminders (trigger session_status_history_replan).
+    -- The session's own reschedule replans the reminders (trigger sessions_replan_reminders).
     v_new := scheduling.reschedule_session(v_old.id, p_new_starts_at, p_new_ends_at, p_actor, p_now);
 
     UPDATE scheduling.bookings AS b
@@ -75,7 +75,10 @@ COMMENT ON FUNCTION scheduling.reschedule_booking(uuid, timestamptz, timestamptz
 'SK004, SK008). Writes booking history; returns the booking.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
 'years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: those of reschedule_session (session moved, history row, NOTIFY scheduling_session_status; '
+'trigger sessions_replan_reminders cancels the old slot''s open reminders and plans the new slot''s); updates '
+'bookings.updated_at and inserts a booking_status_history row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_booking(
     uuid, timestamptz, timestamptz, text, timestamptz

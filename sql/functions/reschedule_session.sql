@@ -53,7 +53,8 @@ BEGIN
         completed_at = NULL,
         cancelled_at = NULL,
         cancel_reason = NULL,
-        slot_version = s.slot_version + 1
+        slot_version = s.slot_version + 1,
+        changed_at = p_now
     WHERE s.id = v_old.id
     RETURNING s.* INTO v_session;
 
@@ -77,7 +78,12 @@ COMMENT ON FUNCTION scheduling.reschedule_session(uuid, timestamptz, timestamptz
 'Errors: SK001, SK002, SK003 other status, SK004 new end not after new start, SK008 new slot already ended.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters, SK009 a new slot outside the '
 'years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); trigger sessions_replan_reminders cancels the '
+'open reminders of older slots and plans the new slot''s for every confirmed booking (each logged in '
+'reminder_state_history by trigger reminders_history, which also sends NOTIFY scheduling_reminders_due for a row '
+'due within a minute).';
 
 GRANT EXECUTE ON FUNCTION scheduling.reschedule_session(
     uuid, timestamptz, timestamptz, text, timestamptz

@@ -40,6 +40,8 @@ COMMENT ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz)
 'Makes a paused template active again and generates its next p_days_ahead days at once. Returns {template_id, '
 'status, created}. Errors: SK022 unknown template, SK026 not paused, SK009 bad p_days_ahead.'
 ' Input limits: SK009 NULL p_now, SK034 p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.session_templates, then those of generate_recurring_sessions'' (sessions '
+'inserted with session_status_history and recurring_session_logs rows, generated_until raised).';
 
 GRANT EXECUTE ON FUNCTION scheduling.resume_template(uuid, integer, text, timestamptz) TO sessionkeeper_app;

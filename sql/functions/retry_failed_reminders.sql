@@ -65,4 +65,6 @@ COMMENT ON FUNCTION scheduling.retry_failed_reminders(timestamptz, text, text, t
 'ones not counted). Rows whose booking, session or recipient changed meanwhile are re-queued too: the claim''s '
 're-check skips them with the reason. Sends NOTIFY scheduling_reminders_due when something was re-queued. '
 'Errors: SK009 blank actor, NULL p_now.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.reminders (failed -> pending or expired), each logged in '
+'reminder_state_history by trigger reminders_history; NOTIFY scheduling_reminders_due when a row was re-queued.';

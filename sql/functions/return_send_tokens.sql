@@ -34,6 +34,7 @@ $function$;
 COMMENT ON FUNCTION scheduling.return_send_tokens(text, integer) IS
 'Gives back p_unused tokens that take_send_tokens granted but the claim did not use, never filling the bucket '
 'above its capacity (greatest(messages_per_second, 1)). Leaves refilled_at alone. Errors: SK009 p_unused NULL '
-'or negative, SK021 a sending number that never took tokens.';
+'or negative, SK021 a sending number that never took tokens.'
+' Side effects: updates scheduling.send_rate_limits (tokens).';
 
 GRANT EXECUTE ON FUNCTION scheduling.return_send_tokens(text, integer) TO sessionkeeper_worker;

@@ -157,4 +157,5 @@ COMMENT ON FUNCTION scheduling_internal.rrule_dates(
 'BYMONTHDAY filter the days of each period (both given: both must match; ordinals count within the month); '
 'without them a week uses the first date''s weekday and a month the first date''s day of month (months without '
 'that day are skipped). Dates before p_first_date never occur; COUNT counts from p_first_date; UNTIL is '
-'inclusive. Pure computation, no time of day.';
+'inclusive. Pure computation, no time of day.'
+' Side effects: none.';

@@ -70,6 +70,7 @@ COMMENT ON FUNCTION scheduling.seconds_until_next_reminder(timestamptz) IS
 'is paced (recipient_pacing) counts at its next_allowed_at. 0 when something is claimable now, NULL when '
 'nothing is pending or leased. A row due later whose recipient will then still be paced counts at its due '
 'time (an early wake-up, never a late one). Uses the partial indexes on pending and leased rows. Errors: SK009 '
-'NULL p_now.';
+'NULL p_now.'
+' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.seconds_until_next_reminder(timestamptz) TO sessionkeeper_worker;

@@ -60,6 +60,7 @@ COMMENT ON FUNCTION scheduling.seconds_until_send_tokens(text, integer, timestam
 'Seconds from p_now until take_send_tokens(p_sending_number, p_wanted) could grant p_wanted tokens: 0 when it '
 'could now (or the number has no bucket yet: the first take gets a full one). p_wanted above the capacity '
 'counts as a full bucket. Reads only: the worker''s idle sleep while rate-limited. Errors: SK009 blank number, '
-'p_wanted NULL or negative, NULL p_now.';
+'p_wanted NULL or negative, NULL p_now.'
+' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.seconds_until_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

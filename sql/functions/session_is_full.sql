@@ -10,4 +10,5 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.session_is_full(integer, integer) IS
 'Internal: whether a session with p_capacity seats (0 = unlimited) and p_attendees confirmed bookings is full, '
-'i.e. capacity > 0 and attendees >= capacity. NULL when either is NULL. No side effects, no errors.';
+'i.e. capacity > 0 and attendees >= capacity. NULL when either is NULL. No errors.'
+' Side effects: none.';

@@ -35,4 +35,5 @@ COMMENT ON FUNCTION scheduling_internal.session_step_due(
 'status, start mode and slot moves to at p_now, or NULLs when nothing is due. scheduled -> in_progress once '
 'starts_at passed (is_delayed for host_started mode); automatic sessions whose ends_at passed too go straight to '
 'completed; in_progress, not delayed -> completed once ends_at passed. A deleted session (status deleted) has '
-'nothing due. The new started_at or delayed_since is the caller''s to set (advance_due_sessions).';
+'nothing due. The new started_at or delayed_since is the caller''s to set (advance_due_sessions).'
+' Side effects: none.';

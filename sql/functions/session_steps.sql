@@ -52,4 +52,5 @@ COMMENT ON FUNCTION scheduling_internal.session_steps(
 'Internal (advance_due_sessions and preview): the history steps of one tick move from p_from to p_to, in order, '
 'each with its from and to status, is_delayed, the time it happens (starts_at or ends_at) and the history '
 'detail. A scheduled session going straight to completed gives two steps (scheduled -> in_progress -> '
-'completed); every other move one.';
+'completed); every other move one.'
+' Side effects: none.';

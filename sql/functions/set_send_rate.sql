@@ -36,4 +36,5 @@ COMMENT ON FUNCTION scheduling.set_send_rate(text, numeric, timestamptz) IS
 'processes at once. The bucket is refilled at the old rate up to p_now, then capped at the new capacity '
 'greatest(rate, 1); an unknown number gets a full bucket. Errors: SK020 rate NULL, not above 0 or above 1000; '
 'SK009 blank number.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts (first use) or updates the number''s scheduling.send_rate_limits row.';

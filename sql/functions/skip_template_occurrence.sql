@@ -81,7 +81,10 @@ COMMENT ON FUNCTION scheduling.skip_template_occurrence(uuid, date, text, text, 
 'outcome says so. Returns {template_id, occurrence_date, session_id, outcome}. Errors: SK022 unknown template, '
 'SK027 the date is not an occurrence of the rule.'
 ' Input limits: SK009 NULL p_now or date, SK034 p_reason over 2000 characters or p_actor over 200.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts or updates a scheduling.template_exceptions row and inserts a recurring_session_logs row;'
+' an unbooked generated session of that date is soft-deleted through delete_session (history row, NOTIFY '
+'scheduling_session_status, open reminders cancelled by trigger sessions_replan_reminders).';
 
 GRANT EXECUTE ON FUNCTION scheduling.skip_template_occurrence(
     uuid, date, text, text, timestamptz

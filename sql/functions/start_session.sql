@@ -41,7 +41,8 @@ BEGIN
     SET
         status = 'in_progress',
         is_delayed = FALSE,
-        started_at = p_now
+        started_at = p_now,
+        changed_at = p_now
     WHERE s.id = v_session.id
     RETURNING s.* INTO v_session;
 
@@ -65,6 +66,9 @@ COMMENT ON FUNCTION scheduling.start_session(uuid, text, timestamptz) IS
 'Errors: SK001 not found, SK002 deleted, SK003 neither scheduled nor delayed and unstarted. Writes history '
 '(action started) and NOTIFY; returns the row.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_actor over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.sessions (changed_at = p_now), inserts a session_status_history row and sends '
+'NOTIFY scheduling_session_status (record_manual_session_change); when it leaves scheduled, trigger '
+'sessions_replan_reminders expires the session''s open reminders.';
 
 GRANT EXECUTE ON FUNCTION scheduling.start_session(uuid, text, timestamptz) TO sessionkeeper_app;

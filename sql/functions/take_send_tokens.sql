@@ -42,6 +42,7 @@ COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
 'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
 'SK009 blank number, p_wanted NULL or negative, NULL p_now.'
 ' Input limits: SK034 p_sending_number over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts (first use) or updates the number''s scheduling.send_rate_limits row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

@@ -55,6 +55,7 @@ COMMENT ON FUNCTION scheduling.template_occurrences(uuid, date, date) IS
 'local_start on that date (see local_to_instant: a time in a DST gap moves forward by the gap, an ambiguous one '
 'takes the earlier instant); ends_at is starts_at plus the duration as elapsed time. A UTC UNTIL keeps '
 'occurrences starting at or before it. Errors: SK022 unknown template, SK009 NULL bounds.'
-' SK009 also when the bounds lie outside the years 1900 to 9999 or more than 3661 days apart.';
+' SK009 also when the bounds lie outside the years 1900 to 9999 or more than 3661 days apart.'
+' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.template_occurrences(uuid, date, date) TO sessionkeeper_app;

@@ -24,4 +24,5 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.text_limit(text) IS
 'Internal: the longest text, in characters, accepted for input of kind p_kind: name 200 (names, titles, actors, '
 'time zones, policy names, phones, identifiers, references, codes), free_text 2000 (reasons, descriptions, error '
-'messages), rrule 500, metadata 10000 (as JSON text). No side effects. Errors: SK009 an unknown kind or NULL.';
+'messages), rrule 500, metadata 10000 (as JSON text). Errors: SK009 an unknown kind or NULL.'
+' Side effects: none.';

@@ -245,6 +245,9 @@ COMMENT ON FUNCTION scheduling.tick(timestamptz) IS
 'Returns {started, delayed, completed, skipped, failed, updates: [{id, from, to, is_delayed}] (first 100), '
 'truncated, total} and sends one NOTIFY scheduling_session_status when a session moved.'
 ' SK009 when p_now is NULL or infinite.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: takes its advisory lock; updates scheduling.sessions and inserts session_status_history rows '
+'(moves, skipped traces, failures); trigger sessions_replan_reminders expires the open reminders of the sessions '
+'that moved; updates scheduling.tick_state; NOTIFY scheduling_session_status when a session moved.';
 
 GRANT EXECUTE ON FUNCTION scheduling.tick(timestamptz) TO sessionkeeper_cron;

@@ -88,7 +88,12 @@ COMMENT ON FUNCTION scheduling.update_template(
 'of create_template (SK005, SK009, SK023, SK024, SK025); on error nothing is written.'
 ' Input limits: SK034 title, policy name or p_actor over 200 characters, rule over 500; SK009 a first date outside '
 'the years 1900 to 9999.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: updates scheduling.session_templates, then those of remove_future_occurrences'' (unbooked future '
+'sessions soft-deleted with session_status_history and recurring_session_logs rows; trigger '
+'sessions_replan_reminders cancels their open reminders) and, for an active template, '
+'generate_recurring_sessions'' (sessions inserted with session_status_history and recurring_session_logs rows, '
+'generated_until raised).';
 
 GRANT EXECUTE ON FUNCTION scheduling.update_template(
     uuid, text, text, date, time, interval, text, integer, scheduling.session_start_mode, text, text, timestamptz

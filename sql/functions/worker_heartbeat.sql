@@ -77,6 +77,7 @@ COMMENT ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, time
 'same id starts a new run (started_at = p_now). Errors: SK009 blank worker id or sender, NULL p_now, counts '
 'not a JSON object or a counter not a whole number >= 0.'
 ' Input limits: SK034 p_worker_id or p_sender over 200 characters.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.';
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' Side effects: inserts or updates the worker''s scheduling.worker_heartbeats row.';
 
 GRANT EXECUTE ON FUNCTION scheduling.worker_heartbeat(text, text, jsonb, boolean, timestamptz) TO sessionkeeper_worker;

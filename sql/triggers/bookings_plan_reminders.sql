@@ -29,7 +29,10 @@ COMMENT ON FUNCTION scheduling_internal.bookings_plan_reminders() IS
 'Trigger function, after a booking is written, in the same transaction: a new booking gets its reminders '
 'planned (p_now = created_at); a booking going confirmed -> cancelled gets its pending and leased reminders '
 'cancelled with the reason and, when its session is still scheduled and ahead, a cancellation message '
-'queued (p_now = cancelled_at).';
+'queued (p_now = cancelled_at).'
+' Side effects: inserts reminder rows (plan_booking_reminders, queue_cancellation_message) or closes them '
+'(cancel_open_reminders) in scheduling.reminders, each logged in reminder_state_history by trigger '
+'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';
 
 CREATE OR REPLACE TRIGGER bookings_plan_reminders
 AFTER INSERT OR UPDATE OF status ON scheduling.bookings

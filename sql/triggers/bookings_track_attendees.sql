@@ -24,22 +24,19 @@ BEGIN
     UPDATE scheduling.sessions AS s
     SET current_attendees = greatest(s.current_attendees + v_delta, 0)
     WHERE s.id = NEW.session_id AND s.deleted_at IS NULL;
-
-    IF v_delta < 0 THEN
-        PERFORM scheduling_internal.promote_waitlist(NEW.session_id, coalesce(NEW.cancelled_at, NEW.updated_at));
-    END IF;
     RETURN NULL;
 END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.bookings_track_attendees() IS
 'Trigger function, after a booking is written: keeps sessions.current_attendees equal to the confirmed '
-'bookings of the session (+1 on a confirmed insert, -1 when one is cancelled) and, when a seat frees, books '
-'the first people of the waitlist (promote_waitlist, p_now = cancelled_at).';
+'bookings of the session (+1 on a confirmed insert, -1 when one is cancelled; a deleted session keeps its count). '
+'The freed seat then goes to the waitlist through trigger bookings_waitlist_promote. '
+'Side effects: updates scheduling.sessions.current_attendees.';
 
 CREATE OR REPLACE TRIGGER bookings_track_attendees
 AFTER INSERT OR UPDATE OF status ON scheduling.bookings
 FOR EACH ROW EXECUTE FUNCTION scheduling_internal.bookings_track_attendees();
 
 COMMENT ON TRIGGER bookings_track_attendees ON scheduling.bookings IS
-'Drives sessions.current_attendees from the bookings and promotes the waitlist when a seat frees.';
+'Drives sessions.current_attendees from the bookings.';

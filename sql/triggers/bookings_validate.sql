@@ -109,7 +109,9 @@ COMMENT ON FUNCTION scheduling_internal.bookings_validate() IS
 'scheduled), SK007 (person unknown or deleted), SK011 (the person already holds a booking in it), SK012 '
 '(full; capacity 0 = unlimited), SK009 (not confirmed); it records booked_slot_version. On UPDATE: SK009 '
 '(session, person or created_at changed), SK013 (a cancelled booking changes status). Both: SK034 (order_reference '
-'over 200 characters, cancel_reason over 2000).';
+'over 200 characters, cancel_reason over 2000).'
+' Side effects: on INSERT locks the session row (FOR UPDATE); fills the row''s booked_slot_version, created_at '
+'and updated_at; writes nothing else.';
 
 CREATE OR REPLACE TRIGGER bookings_validate
 BEFORE INSERT OR UPDATE ON scheduling.bookings

@@ -43,7 +43,8 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.message_templates_validate() IS
 'Trigger function: validates a message template before INSERT/UPDATE: name, language, body and '
 'whatsapp_template_name not blank, and every {placeholder} of the body listed once in parameter_names and '
-'vice versa (SK009).';
+'vice versa (SK009).'
+' Side effects: none.';
 
 CREATE OR REPLACE TRIGGER message_templates_validate
 BEFORE INSERT OR UPDATE ON scheduling.message_templates

@@ -35,7 +35,8 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.people_validate() IS
 'Trigger function: validates a person before INSERT/UPDATE. Raises SK009 (blank full_name), SK034 (full_name, '
-'phone or time_zone over 200 characters), SK006 (phone not E.164), SK005 (time zone not in scheduling.time_zones).';
+'phone or time_zone over 200 characters), SK006 (phone not E.164), SK005 (time zone not in scheduling.time_zones).'
+' Side effects: none.';
 
 CREATE OR REPLACE TRIGGER people_validate
 BEFORE INSERT OR UPDATE ON scheduling.people

@@ -64,7 +64,8 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.reminder_policies_validate() IS
 'Trigger function: validates a reminder policy before INSERT/UPDATE. SK017: an offset not positive, or '
 'repeat_every under 1 minute (zero, negative). SK015: reminder or cancellation template unknown in the '
-'policy''s language. SK009: blank name, quiet hours with one bound or equal bounds.';
+'policy''s language. SK009: blank name, quiet hours with one bound or equal bounds.'
+' Side effects: none beyond the row itself (NULL offsets become an empty array).';
 
 CREATE OR REPLACE TRIGGER reminder_policies_validate
 BEFORE INSERT OR UPDATE ON scheduling.reminder_policies

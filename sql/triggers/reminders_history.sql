@@ -32,7 +32,8 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.reminders_history() IS
 'Trigger function: writes a reminder_state_history row for every planned row and every state change '
 '(happened_at = the row''s updated_at, the p_now of the change), and sends NOTIFY scheduling_reminders_due '
-'(payload: the due time as text) when a pending row is planned due within a minute of its planning time.';
+'(payload: the due time as text) when a pending row is planned due within a minute of its planning time.'
+' Side effects: inserts scheduling.reminder_state_history rows; NOTIFY scheduling_reminders_due.';
 
 CREATE OR REPLACE TRIGGER reminders_history
 AFTER INSERT OR UPDATE ON scheduling.reminders

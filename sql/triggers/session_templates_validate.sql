@@ -94,7 +94,8 @@ COMMENT ON FUNCTION scheduling_internal.session_templates_validate() IS
 'negative capacity, NULL first date/local start/start mode, first date outside the years 1900 to 9999, metadata not '
 'an object), SK034 (title, time_zone or created_by over 200 characters, rrule over 500, metadata over 10000 as JSON '
 'text), SK025 (duration not positive), SK007 (host missing or deleted), SK005 (unknown time zone), SK023/SK024 '
-'(invalid rule, see parse_rrule).';
+'(invalid rule, see parse_rrule).'
+' Side effects: none beyond the row itself (time_zone and the rule_* columns filled).';
 
 CREATE OR REPLACE TRIGGER session_templates_validate
 BEFORE INSERT OR UPDATE ON scheduling.session_templates

@@ -99,7 +99,8 @@ COMMENT ON FUNCTION scheduling_internal.sessions_validate() IS
 '2000, metadata over 10000 as JSON text), SK004 (end not after start), SK007 (host missing or deleted), SK005 '
 '(unknown time zone), SK003 (status change outside the lifecycle: scheduled -> '
 'in_progress/completed/cancelled/no_show, in_progress -> completed/cancelled/no_show, cancelled/no_show -> '
-'scheduled, any -> deleted; a deleted row accepts no change at all).';
+'scheduled, any -> deleted; a deleted row accepts no change at all).'
+' Side effects: none beyond the row itself (time_zone filled from the host).';
 
 CREATE OR REPLACE TRIGGER sessions_validate
 BEFORE INSERT OR UPDATE ON scheduling.sessions

@@ -9,7 +9,8 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.set_updated_at() IS
-'Trigger function: sets updated_at to the transaction time on every UPDATE of the row.';
+'Trigger function: sets updated_at to the transaction time on every UPDATE of the row.'
+' Side effects: none beyond the row itself (updated_at).';
 
 CREATE OR REPLACE TRIGGER people_set_updated_at
 BEFORE UPDATE ON scheduling.people

@@ -2,7 +2,7 @@
 -- DBAs call. Helpers and trigger functions live in scheduling_internal, which nobody but the owner may use. A new
 -- function in scheduling has to be added to the list below on purpose.
 BEGIN;
-SELECT plan(9);
+SELECT plan(14);
 
 SELECT is(
     (
@@ -50,6 +50,17 @@ SELECT is(
     ),
     NULL,
     'every function of scheduling and scheduling_internal has a COMMENT'
+);
+SELECT is(
+    (
+        SELECT array_agg(p.oid::regprocedure::text ORDER BY p.oid::regprocedure::text)
+        FROM pg_proc AS p
+        WHERE
+            p.pronamespace IN ('scheduling'::regnamespace, 'scheduling_internal'::regnamespace)
+            AND strpos(coalesce(obj_description(p.oid, 'pg_proc'), ''), 'Side effects:') = 0
+    ),
+    NULL,
+    'every function COMMENT says what else the function changes, queues or notifies (Side effects: ...)'
 );
 
 SELECT schema_owner_is(
@@ -106,6 +117,31 @@ SELECT cmp_ok(
     '>=',
     14,
     'the tables of scheduling do have their triggers'
+);
+
+
+-- What a session change sets off is visible on the table it changes: a trigger named for it, whoever writes the row.
+SELECT trigger_is(
+    'scheduling', 'sessions', 'sessions_replan_reminders', 'scheduling_internal', 'sessions_replan_reminders',
+    'reminders are cancelled and replanned by trigger sessions_replan_reminders on scheduling.sessions'
+);
+SELECT matches(
+    (
+        SELECT pg_get_triggerdef(t.oid)
+        FROM pg_trigger AS t
+        WHERE t.tgrelid = 'scheduling.sessions'::regclass AND t.tgname = 'sessions_replan_reminders'
+    ),
+    '^CREATE TRIGGER sessions_replan_reminders AFTER UPDATE OF status, slot_version, deleted_at '
+    || 'ON scheduling\.sessions FOR EACH ROW WHEN ',
+    'sessions_replan_reminders fires after each UPDATE of a session''s status, slot or deletion'
+);
+SELECT hasnt_trigger(
+    'scheduling', 'session_status_history', 'session_status_history_replan',
+    'the history table sets nothing off: writing a history row replans no reminder'
+);
+SELECT trigger_is(
+    'scheduling', 'bookings', 'bookings_waitlist_promote', 'scheduling_internal', 'bookings_waitlist_promote',
+    'a freed seat goes to the waitlist by trigger bookings_waitlist_promote on scheduling.bookings'
 );
 
 SELECT * FROM finish();

@@ -2,7 +2,7 @@
 -- (midnight, DST), replanning on reschedule and cancel with rows pending, leased and sent, cancellation
 -- messages, idempotency.
 BEGIN;
-SELECT plan(31);
+SELECT plan(33);
 
 CREATE FUNCTION pg_temp.rows_of(p_tag text) RETURNS TABLE (reminder_key text, due_at timestamptz, state text)
 LANGUAGE sql STABLE AS $$
@@ -299,6 +299,51 @@ SELECT results_eq(
     WHERE session_id = tap.sid('class') AND slot_version = 2$$,
     $$VALUES ('cancelled'::text, 'session deleted: duplicate'::text)$$,
     'session deleted: its open reminders are cancelled with the reason (and no message is queued)'
+);
+
+-- The rule holds for direct writes too: trigger sessions_replan_reminders sits on the sessions table itself, so a
+-- DBA's UPDATE that moves or cancels a session replans its reminders like reschedule_session and cancel_session.
+INSERT INTO tap.ids VALUES (
+    'direct', scheduling.create_appointment(
+        tap.sid('host'), tap.sid('cid'), 'Beard trim', '2031-06-01 10:00Z', '2031-06-01 10:30Z',
+        NULL, 'cid', '2031-05-01 00:00Z'
+    )
+);
+UPDATE scheduling.sessions
+SET
+    starts_at = '2031-06-02 10:00Z',
+    ends_at = '2031-06-02 10:30Z',
+    slot_version = slot_version + 1,
+    changed_at = '2031-05-02 00:00Z'
+WHERE id = (
+    SELECT b.session_id FROM scheduling.bookings AS b
+    WHERE b.id = tap.sid('direct')
+);
+SELECT results_eq(
+    $$SELECT * FROM pg_temp.rows_of('direct')$$,
+    $$VALUES
+        ('B-reminder-1', '2031-06-01 09:00Z'::timestamptz, 'cancelled'),
+        ('B-v2-reminder-1', '2031-06-02 09:00Z', 'pending')$$,
+    'a direct UPDATE that moves a session to a new slot cancels the old slot''s reminder and plans the new one'
+);
+UPDATE scheduling.sessions
+SET
+    status = 'cancelled',
+    cancelled_at = '2031-05-03 00:00Z',
+    cancel_reason = 'by hand',
+    changed_at = '2031-05-03 00:00Z'
+WHERE id = (
+    SELECT b.session_id FROM scheduling.bookings AS b
+    WHERE b.id = tap.sid('direct')
+);
+SELECT results_eq(
+    $$SELECT kind::text, state::text, state_reason, updated_at FROM scheduling.reminders
+    WHERE booking_id = tap.sid('direct') AND slot_version = 2 ORDER BY 1$$,
+    $$VALUES
+        ('cancellation'::text, 'pending'::text, 'session cancelled: by hand'::text, '2031-05-03 00:00Z'::timestamptz),
+        ('reminder', 'cancelled', 'session cancelled: by hand', '2031-05-03 00:00Z')$$,
+    'a direct UPDATE that cancels a session cancels its open reminders and queues the cancellation message, '
+    || 'as of changed_at'
 );
 
 SELECT * FROM finish();
