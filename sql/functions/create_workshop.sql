@@ -19,19 +19,12 @@ DECLARE
     v_policy_id uuid;
     v_id uuid;
 BEGIN
-    IF p_title IS NULL OR btrim(p_title) = '' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'workshop title must not be blank';
-    END IF;
     PERFORM
-        scheduling_internal.check_text_length('workshop title', p_title, 'name'),
+        scheduling_internal.check_title('workshop', p_title),
         scheduling_internal.check_text_length('workshop time zone', p_time_zone, 'name'),
         scheduling_internal.check_text_length('workshop reminder policy', p_reminder_policy, 'name'),
-        scheduling_internal.check_text_length('workshop description', p_description, 'free_text');
-    IF p_default_capacity IS NULL OR p_default_capacity < 0 THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format('workshop capacity must be 0 (unlimited) or more, not %s', p_default_capacity);
-    END IF;
+        scheduling_internal.check_text_length('workshop description', p_description, 'free_text'),
+        scheduling_internal.check_capacity('workshop', p_default_capacity);
 
     SELECT p.* INTO v_host FROM scheduling.people AS p WHERE p.id = p_host_id;
     IF NOT FOUND OR v_host.deleted_at IS NOT NULL THEN

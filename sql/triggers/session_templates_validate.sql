@@ -3,7 +3,6 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
 DECLARE
-    v_host_deleted_at timestamptz;
     v_host_time_zone text;
     v_rule record;
 BEGIN
@@ -12,20 +11,12 @@ BEGIN
             ERRCODE = 'SK026', MESSAGE = format('recurring template %s has ended; it cannot become %s', OLD.id, NEW.status);
     END IF;
 
-    IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template title must not be blank';
-    END IF;
     PERFORM
-        scheduling_internal.check_text_length('template title', NEW.title, 'name'),
+        scheduling_internal.check_title('template', NEW.title),
         scheduling_internal.check_text_length('template time_zone', NEW.time_zone, 'name'),
         scheduling_internal.check_text_length('template rrule', NEW.rrule, 'rrule'),
         scheduling_internal.check_text_length('template created_by', NEW.created_by, 'name'),
-        scheduling_internal.check_text_length('template metadata', NEW.metadata::text, 'metadata');
-    IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format('template capacity must be 0 (unlimited) or more, not %s', NEW.capacity);
-    END IF;
+        scheduling_internal.check_capacity('template', NEW.capacity);
     IF NEW.start_mode IS NULL OR NEW.first_date IS NULL OR NEW.local_start IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009', MESSAGE = 'template start_mode, first_date and local_start must not be NULL';
@@ -35,27 +26,15 @@ BEGIN
             ERRCODE = 'SK009',
             MESSAGE = format('template first_date %s is outside the years 1900 to 9999', NEW.first_date);
     END IF;
-    IF NEW.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'template metadata must be a JSON object';
-    END IF;
+    PERFORM scheduling_internal.check_metadata('template', NEW.metadata);
     IF NEW.duration IS NULL OR NEW.duration <= INTERVAL '0' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK025', MESSAGE = format('template duration must be more than zero, not %s', NEW.duration);
     END IF;
 
     IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
-        SELECT p.deleted_at, p.time_zone
-        INTO v_host_deleted_at, v_host_time_zone
-        FROM scheduling.people AS p
-        WHERE p.id = NEW.host_id;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'SK007', MESSAGE = format('host %s not found', coalesce(NEW.host_id::text, 'NULL'));
-        END IF;
-        IF v_host_deleted_at IS NOT NULL THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'SK007', MESSAGE = format('host %s is deleted (at %s)', NEW.host_id, v_host_deleted_at);
-        END IF;
+        -- The host must exist and not be deleted; its zone is the default.
+        v_host_time_zone := scheduling_internal.live_host_time_zone(NEW.host_id);
         NEW.time_zone := coalesce(NEW.time_zone, v_host_time_zone);
     END IF;
 

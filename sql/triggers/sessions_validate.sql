@@ -3,7 +3,6 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $function$
 DECLARE
-    v_host_deleted_at timestamptz;
     v_host_time_zone text;
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.deleted_at IS NOT NULL THEN
@@ -12,25 +11,13 @@ BEGIN
             MESSAGE = format('session %s is deleted (at %s); it cannot be changed', OLD.id, OLD.deleted_at);
     END IF;
 
-    IF NEW.title IS NULL OR btrim(NEW.title) = '' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session title must not be blank';
-    END IF;
     PERFORM
-        scheduling_internal.check_text_length('session title', NEW.title, 'name'),
+        scheduling_internal.check_title('session', NEW.title),
         scheduling_internal.check_text_length('session time_zone', NEW.time_zone, 'name'),
         scheduling_internal.check_text_length('session cancel_reason', NEW.cancel_reason, 'free_text'),
         scheduling_internal.check_text_length('session deleted_reason', NEW.deleted_reason, 'free_text'),
-        scheduling_internal.check_text_length('session metadata', NEW.metadata::text, 'metadata');
-
-    IF NEW.capacity IS NULL OR NEW.capacity < 0 THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'SK009',
-            MESSAGE = format('session capacity must be 0 (unlimited) or more, not %s', NEW.capacity);
-    END IF;
-
-    IF NEW.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
-        RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session metadata must be a JSON object';
-    END IF;
+        scheduling_internal.check_capacity('session', NEW.capacity),
+        scheduling_internal.check_metadata('session', NEW.metadata);
 
     IF NEW.start_mode IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'SK009', MESSAGE = 'session start_mode must not be null';
@@ -48,24 +35,8 @@ BEGIN
     END IF;
 
     IF TG_OP = 'INSERT' OR NEW.host_id IS DISTINCT FROM OLD.host_id THEN
-        SELECT p.deleted_at, p.time_zone
-        INTO v_host_deleted_at, v_host_time_zone
-        FROM scheduling.people AS p
-        WHERE p.id = NEW.host_id;
-
-        IF NOT FOUND THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'SK007',
-                MESSAGE = format('host %s not found', coalesce(NEW.host_id::text, 'NULL'));
-        END IF;
-
-        IF v_host_deleted_at IS NOT NULL THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'SK007',
-                MESSAGE = format('host %s is deleted (at %s)', NEW.host_id, v_host_deleted_at);
-        END IF;
-
-        -- Default time zone: the host's.
+        -- The host must exist and not be deleted; its zone is the default.
+        v_host_time_zone := scheduling_internal.live_host_time_zone(NEW.host_id);
         NEW.time_zone := coalesce(NEW.time_zone, v_host_time_zone);
     END IF;
 

@@ -2,7 +2,7 @@
 -- (session_is_full), the default generation horizon (default_generation_days) and the p_now check of the
 -- functions that only read (check_now_given).
 BEGIN;
-SELECT plan(17);
+SELECT plan(24);
 
 -- Views cannot call scheduling_internal (their readers may not execute its functions), so they spell the capacity
 -- rule out; three sessions, unlimited, full and not full, show they say what session_is_full says.
@@ -146,6 +146,36 @@ SELECT lives_ok(
             scheduling_internal.check_now_given('t', now() + interval '10 years')
     $$,
     'check_now_given lets an infinite or future p_now through (it is for functions that only read)'
+);
+
+-- The checks sessions, templates and workshops share, with the messages each had before.
+SELECT throws_ok(
+    $$SELECT scheduling_internal.check_title('workshop', '  ')$$,
+    'SK009', 'workshop title must not be blank', 'check_title: a blank title, named by what it titles'
+);
+SELECT throws_ok(
+    $$SELECT scheduling_internal.check_title('session', repeat('x', 201))$$,
+    'SK034', NULL, 'check_title: a title over the name limit'
+);
+SELECT throws_ok(
+    $$SELECT scheduling_internal.check_capacity('template', -1)$$,
+    'SK009', 'template capacity must be 0 (unlimited) or more, not -1', 'check_capacity: negative seats'
+);
+SELECT lives_ok(
+    $$SELECT scheduling_internal.check_capacity('session', 0)$$, 'check_capacity: 0 (unlimited) passes'
+);
+SELECT throws_ok(
+    $$SELECT scheduling_internal.check_metadata('session', '[1]'::jsonb)$$,
+    'SK009', 'session metadata must be a JSON object', 'check_metadata: not an object'
+);
+SELECT throws_ok(
+    $$SELECT scheduling_internal.live_host_time_zone('00000000-0000-0000-0000-000000000000')$$,
+    'SK007', 'host 00000000-0000-0000-0000-000000000000 not found', 'live_host_time_zone: an unknown host'
+);
+CREATE TEMP TABLE t_host AS SELECT scheduling.create_person('Hana Host', '+4915112340001', 'Asia/Kolkata') AS id;
+SELECT is(
+    scheduling_internal.live_host_time_zone((SELECT h.id FROM t_host AS h)),
+    'Asia/Kolkata', 'live_host_time_zone: the host''s zone'
 );
 
 SELECT * FROM finish();
