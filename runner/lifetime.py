@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from collections.abc import Callable
 from types import TracebackType
@@ -17,6 +18,9 @@ from types import TracebackType
 from runner import config, db
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# psycopg warns when it cannot roll back a connection whose query an interruption cut off mid-flight ("another
+# command is already in progress"); after Ctrl-C that is the interruption speaking, which run already reports.
+PSYCOPG_LOGGERS = ("psycopg", "psycopg.transaction")
 
 
 class RunLifetime:
@@ -33,6 +37,7 @@ class RunLifetime:
         self.interruptions: list[int] = []
         self.status = 0
         self.previous = {signum: signal.getsignal(signum) or signal.SIG_DFL for signum in SIGNALS}
+        self.quiet_once_interrupted = _QuietOnceInterrupted(self)
 
     def database_url(self) -> str:
         """The URL to use: the operator's, or the embedded cluster's, started first when it is not running."""
@@ -54,6 +59,8 @@ class RunLifetime:
 
     def __enter__(self) -> RunLifetime:
         self.catch_interruptions()
+        for name in PSYCOPG_LOGGERS:
+            logging.getLogger(name).addFilter(self.quiet_once_interrupted)
         return self
 
     def __exit__(
@@ -73,6 +80,8 @@ class RunLifetime:
         finally:
             for signum, handler in self.previous.items():
                 signal.signal(signum, handler)
+            for name in PSYCOPG_LOGGERS:
+                logging.getLogger(name).removeFilter(self.quiet_once_interrupted)
         return suppress
 
     def _leave_database(self) -> None:
@@ -84,3 +93,14 @@ class RunLifetime:
                 self.log("stopped the embedded database")
         elif self.cluster.running_pid() is not None:
             self.log("the embedded database keeps running: stop it with `sessionkeeper db down`")
+
+
+class _QuietOnceInterrupted(logging.Filter):
+    """Drops psycopg's warnings once run has been interrupted (see PSYCOPG_LOGGERS); lets them through before."""
+
+    def __init__(self, lifetime: RunLifetime) -> None:
+        super().__init__()
+        self.lifetime = lifetime
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.lifetime.interruptions

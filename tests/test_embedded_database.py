@@ -238,3 +238,18 @@ def test_ctrl_c_during_the_first_initdb_leaves_a_folder_the_next_start_initialis
     again = subprocess.run([str(SESSIONKEEPER), "db", "up"], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("started:")
+
+
+def test_psycopg_warnings_are_dropped_only_once_run_is_interrupted():
+    # A query cut off by Ctrl-C can leave psycopg unable to roll back; its warning is the interruption speaking.
+    import logging
+    import types
+
+    from runner.lifetime import _QuietOnceInterrupted
+
+    lifetime = types.SimpleNamespace(interruptions=[])
+    quiet = _QuietOnceInterrupted(lifetime)  # type: ignore[arg-type]
+    record = logging.LogRecord("psycopg", logging.WARNING, __file__, 1, "error ignored in rollback", None, None)
+    assert quiet.filter(record), "before an interruption psycopg's warnings are shown"
+    lifetime.interruptions.append(signal.SIGINT)
+    assert not quiet.filter(record), "after one they are not"
