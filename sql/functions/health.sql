@@ -17,6 +17,7 @@ DECLARE
     v_due_age double precision;
     v_failed integer;
     v_problems text[] := '{}'::text[];
+    v_halts jsonb;
 BEGIN
     IF p_max_heartbeat_age IS NULL OR p_max_heartbeat_age <= interval '0' THEN
         RAISE EXCEPTION USING
@@ -53,6 +54,24 @@ BEGIN
     FROM scheduling.reminders AS r
     WHERE r.state = 'failed' AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
 
+    -- Each standing halt is a problem of its own: nothing goes out as that number until a person lifts it.
+    SELECT
+        coalesce(array_agg(
+            format(
+                'sending number %s is halted since %s (code %s: %s); fix its credentials, restart the worker, then '
+                'run: sessionkeeper resume-sending %s',
+                h.sending_number, scheduling_internal.format_local_time(h.halted_at, 'UTC'), h.error_code,
+                coalesce(h.error_message, 'no message'), h.sending_number
+            ) ORDER BY h.sending_number
+        ), '{}'::text[]),
+        coalesce(jsonb_agg(
+            jsonb_build_object('sending_number', h.sending_number, 'error_code', h.error_code, 'halted_at', h.halted_at)
+            ORDER BY h.sending_number
+        ), '[]'::jsonb)
+    INTO v_problems, v_halts
+    FROM scheduling.sender_halts AS h
+    WHERE h.lifted_at IS NULL;
+
     IF v_alive = 0 THEN
         v_problems := v_problems || format('no worker has sent a heartbeat in the last %s', p_max_heartbeat_age);
     END IF;
@@ -67,14 +86,17 @@ BEGIN
         'problems', to_jsonb(v_problems),
         'workers_alive', v_alive,
         'oldest_due_age_seconds', v_due_age,
-        'failed_last_hour', v_failed
+        'failed_last_hour', v_failed,
+        'halted_senders', v_halts
     );
 END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
 'For monitors (sessionkeeper healthcheck): {"ok", "problems": [text], "workers_alive", '
-'"oldest_due_age_seconds" (NULL when nothing is due), "failed_last_hour"} at p_now. Not ok when no worker that '
+'"oldest_due_age_seconds" (NULL when nothing is due), "failed_last_hour", "halted_senders": [{"sending_number", '
+'"error_code", "halted_at"}]} at p_now. Not ok when a halt stands for a sending number (sender_halts: one problem '
+'each, naming the number, the code, since when and the resume-sending command), when no worker that '
 'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
 'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
 'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.'

@@ -29,6 +29,14 @@ BEGIN
     END IF;
     PERFORM scheduling_internal.check_now_given('seconds_until_send_tokens', p_now);
 
+    -- Waiting does not lift a halt: only resume_sending does (and its NOTIFY wakes the worker).
+    IF EXISTS (
+        SELECT FROM scheduling.sender_halts AS h
+        WHERE h.sending_number = p_sending_number AND h.lifted_at IS NULL
+    ) THEN
+        RETURN 'Infinity'::double precision;
+    END IF;
+
     SELECT l.*
     INTO v_limit
     FROM scheduling.send_rate_limits AS l
@@ -59,7 +67,9 @@ $function$;
 COMMENT ON FUNCTION scheduling.seconds_until_send_tokens(text, integer, timestamptz) IS
 'Seconds from p_now until take_send_tokens(p_sending_number, p_wanted) could grant p_wanted tokens: 0 when it '
 'could now (or the number has no bucket yet: the first take gets a full one). p_wanted above the capacity '
-'counts as a full bucket. Reads only: the worker''s idle sleep while rate-limited. Errors: SK009 blank number, '
+'counts as a full bucket. Infinity while a halt stands for the number (sender_halts): no wait makes tokens come '
+'back, only resume_sending, whose NOTIFY scheduling_reminders_due wakes the worker. Reads only: the worker''s '
+'idle sleep while rate-limited or halted. Errors: SK009 blank number, '
 'p_wanted NULL or negative, NULL p_now.'
 ' Side effects: none.';
 

@@ -22,6 +22,13 @@ BEGIN
     END IF;
 
     PERFORM scheduling_internal.check_text_length('take_send_tokens: p_sending_number', p_sending_number, 'name');
+    -- A halted number sends nothing until a person lifts the halt: no worker claims rows for it.
+    IF EXISTS (
+        SELECT FROM scheduling.sender_halts AS h
+        WHERE h.sending_number = p_sending_number AND h.lifted_at IS NULL
+    ) THEN
+        RETURN 0;
+    END IF;
     v_limit := scheduling_internal.lock_send_rate_limit(p_sending_number, p_now);
     v_granted := floor(least(p_wanted::numeric, v_limit.tokens))::integer;
 
@@ -39,10 +46,12 @@ COMMENT ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) IS
 'Takes up to p_wanted whole send tokens from the bucket of p_sending_number and returns how many it granted: '
 'floor(least(p_wanted, tokens)) after refilling to p_now (see send_rate_limits; the bucket is created full at '
 '80 messages/s on first use). The row lock makes all worker processes share one bucket exactly. The worker '
-'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). Errors: '
+'claims at most the granted number of rows, then gives back what it did not use (return_send_tokens). While a '
+'halt stands for the number (sender_halts, halt_sending) it grants 0 and leaves the bucket alone. Errors: '
 'SK009 blank number, p_wanted NULL or negative, NULL p_now.'
 ' Input limits: SK034 p_sending_number over 200 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
-' Side effects: inserts (first use) or updates the number''s scheduling.send_rate_limits row.';
+' Side effects: inserts (first use) or updates the number''s scheduling.send_rate_limits row; none while the '
+'number is halted.';
 
 GRANT EXECUTE ON FUNCTION scheduling.take_send_tokens(text, integer, timestamptz) TO sessionkeeper_worker;

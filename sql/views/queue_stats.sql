@@ -14,13 +14,19 @@ SELECT
             WHEN r.state = 'leased' AND r.lease_expires_at <= now() THEN r.lease_expires_at
         END
     ) AS oldest_due_age,
-    (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain
+    (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain,
+    (
+        SELECT coalesce(array_agg(h.sending_number ORDER BY h.sending_number), '{}'::text [])
+        FROM scheduling.sender_halts AS h WHERE h.lifted_at IS NULL
+    ) AS halted_senders
 FROM scheduling.reminders AS r;
 
 COMMENT ON VIEW scheduling.queue_stats IS
 'One row about the outbox at now() (queue statistics): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
-'(NULL when none), uncertain = rows that may have reached the provider more than once (any state).';
+'(NULL when none), uncertain = rows that may have reached the provider more than once (any state), '
+'halted_senders = the sending numbers with a standing halt (sender_halts; nothing is sent as them until '
+'resume_sending).';
 
 GRANT SELECT ON scheduling.queue_stats TO sessionkeeper_app;

@@ -27,7 +27,7 @@ SELECT set_eq(
         -- the reminder worker
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
-        'seconds_until_send_tokens', 'worker_heartbeat', 'health',
+        'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'halt_sending', 'sender_halt',
         -- the webhook
         'record_delivery_status', 'record_inbound_message',
         -- tick and the scheduled jobs
@@ -35,7 +35,7 @@ SELECT set_eq(
         'archive_closed_sessions',
         -- DBAs and the CLI
         'create_demo_data', 'create_reminder_policy', 'refresh_time_zones', 'retry_failed_reminders',
-        'set_send_rate'
+        'set_send_rate', 'resume_sending'
     ],
     'the functions of schema scheduling are exactly the public API'
 );

@@ -20,7 +20,7 @@ SELECT is(scheduling.seconds_until_next_reminder('2031-05-01 12:00Z'), NULL, 'no
 SELECT is(
     scheduling.health(p_now => '2031-05-01 12:00Z'),
     '{"ok": false, "problems": ["no worker has sent a heartbeat in the last 00:02:00"], "workers_alive": 0,
-      "failed_last_hour": 0, "oldest_due_age_seconds": null}'::jsonb,
+      "failed_last_hour": 0, "oldest_due_age_seconds": null, "halted_senders": []}'::jsonb,
     'no worker: not ok, and says why'
 );
 
@@ -39,7 +39,8 @@ SELECT is(
 );
 SELECT is(
     scheduling.health(p_now => '2031-05-01 12:00Z'),
-    '{"ok": true, "problems": [], "workers_alive": 1, "failed_last_hour": 0, "oldest_due_age_seconds": null}'::jsonb,
+    '{"ok": true, "problems": [], "workers_alive": 1, "failed_last_hour": 0, "oldest_due_age_seconds": null,
+      "halted_senders": []}'::jsonb,
     'a fresh beat, nothing due: ok'
 );
 SELECT is(
@@ -75,7 +76,7 @@ SELECT is(scheduling.seconds_until_next_reminder('2031-05-01 12:00Z'), 0::float8
 SELECT is(
     scheduling.health(p_now => '2031-05-01 12:01Z'),
     '{"ok": false, "problems": ["the oldest due reminder has waited 660 s (more than 00:05:00)"],
-      "workers_alive": 1, "failed_last_hour": 0, "oldest_due_age_seconds": 660}'::jsonb,
+      "workers_alive": 1, "failed_last_hour": 0, "oldest_due_age_seconds": 660, "halted_senders": []}'::jsonb,
     'a due row waiting longer than p_max_due_age: not ok, with its age'
 );
 SELECT is(
