@@ -349,7 +349,9 @@ def run(
 
 @cli.command(
     help="Send due reminders through WhatsApp (Cloud API, Twilio, or the console when neither is "
-    "configured) until Ctrl-C or SIGTERM. Exit 2 when the provider refuses the sender itself."
+    "configured) until Ctrl-C or SIGTERM. When the provider refuses the sender itself (expired token, locked "
+    "account) it halts the sending number for every worker and waits, sending nothing, until "
+    "`sessionkeeper resume-sending NUMBER`."
 )
 @worker_options
 def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None) -> None:
@@ -491,11 +493,12 @@ def cron_list() -> None:
 
 
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
+from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS]:
+for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS, *_HALT_COMMANDS]:
     cli.add_command(_command)
 
 

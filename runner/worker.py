@@ -8,8 +8,11 @@ time), the backoff, the deadline. The worker only moves bytes:
   outcomes, one call per row (so a refused stale token affects only its own row).
 * Idle lanes sleep until the next row falls due, or until NOTIFY scheduling_reminders_due wakes
   them (a reminder planned for right now), whichever comes first.
-* A HALT verdict (expired token, locked account) gives the batch back untouched (no attempt burned),
-  logs loudly and stops the worker with exit status 2: sending again needs a person.
+* A HALT verdict (expired token, locked account) records a halt for the sending number in the database
+  (scheduling.halt_sending), gives the batch back untouched (no attempt burned) and logs loudly once. The
+  worker keeps running, idle and heartbeating: while the halt stands the database grants no send tokens for
+  that number, so neither this worker nor any other sending as that number claims anything, and a restarted
+  worker sends nothing either. `sessionkeeper resume-sending NUMBER` lifts it; its NOTIFY wakes the lanes.
 * SIGTERM / Ctrl-C: lanes finish the batch in flight, record it, and the worker exits 0. Rows that a
   killed worker held come back when their lease expires.
 * A lost connection is logged and retried with backoff; it never kills the worker.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import socket
@@ -36,7 +40,6 @@ from runner.outbound import OutboundMessage, SendOutcome, Verdict
 from runner.senders import Sender
 
 DUE_CHANNEL = "scheduling_reminders_due"
-EXIT_HALTED = 2
 
 
 @dataclass
@@ -61,14 +64,6 @@ class WorkerCounts:
         return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "released": self.released}
 
 
-class SenderHalted(Exception):
-    """The provider refused the sender itself; nothing more can be sent until a person fixes it."""
-
-    def __init__(self, outcome: SendOutcome) -> None:
-        super().__init__(f"{outcome.error_code}: {outcome.error_message}")
-        self.outcome = outcome
-
-
 class ReminderWorker:
     def __init__(
         self,
@@ -86,12 +81,13 @@ class ReminderWorker:
         self.counts = WorkerCounts()
         self.stop = asyncio.Event()
         self.wake = asyncio.Event()
-        self.halted: SenderHalted | None = None
+        # The standing halt of our sending number as the database last said (scheduling.sender_halt), or None.
+        self.halt: dict | None = None
         self.rate_limited = False
 
     # ---- running -----------------------------------------------------------------------------
     async def run(self) -> int:
-        """Run until stopped; 0 after a clean stop, 2 when the sender was halted by the provider."""
+        """Run until stopped; 0 after a clean stop (a halted sender included: the halt lives in the database)."""
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             # Only possible in the main thread; tests running the worker in a thread stop it directly.
@@ -103,6 +99,7 @@ class ReminderWorker:
             f"worker {self.settings.worker_id} started: sender {self.sender.name}, "
             f"{self.settings.lanes} lanes x {self.settings.batch_size}"
         )
+        await self._look_for_halt()
         helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
         metrics = await self._start_metrics()
         lanes = [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
@@ -116,7 +113,7 @@ class ReminderWorker:
         if metrics is not None:
             await metrics.cleanup()
         self.log(f"worker {self.settings.worker_id} stopped: {self.counts.as_dict()}")
-        return EXIT_HALTED if self.halted else 0
+        return 0
 
     def request_stop(self) -> None:
         self.stop.set()
@@ -145,15 +142,44 @@ class ReminderWorker:
             await self._pause(self.settings.heartbeat_seconds)
 
     async def _beat(self, *, stopped: bool = False) -> None:
-        """Tell the database this worker is alive (for `sessionkeeper healthcheck`); never fatal."""
+        """Tell the database this worker is alive (for `sessionkeeper healthcheck`) and read whether our number is
+        halted (for the metrics); never fatal."""
         try:
             async with await self._connect() as conn:
                 await conn.execute(
                     "SELECT scheduling.worker_heartbeat(%s, %s, %s::jsonb, %s)",
                     (self.settings.worker_id, self.sender.name, json.dumps(self.counts.as_dict()), stopped),
                 )
+                if not stopped:
+                    await self._read_halt(conn)
         except psycopg.Error as problem:
             self.log(f"heartbeat not recorded: {first_line(problem)}")
+
+    async def _look_for_halt(self) -> None:
+        """At start: say at once when our number is halted (the lanes will then claim nothing)."""
+        try:
+            async with await self._connect() as conn:
+                await self._read_halt(conn)
+        except psycopg.Error:
+            pass  # the lanes log an unreachable database; the first heartbeat looks again
+
+    async def _read_halt(self, conn: psycopg.AsyncConnection) -> None:
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute("SELECT * FROM scheduling.sender_halt(%s)", (self.sender.sending_number,))
+            self._note_halt(await cursor.fetchone())
+
+    def _note_halt(self, halt: dict | None) -> None:
+        """Keep the database's word on our halt, logging each change once."""
+        number = self.sender.sending_number
+        if halt is not None and self.halt is None:
+            self.log(
+                f"sending number {number} is halted since {halt['halted_at']:%Y-%m-%d %H:%M:%S%z} "
+                f"(code {halt['error_code']}: {halt['error_message']}); sending nothing until a person fixes the "
+                f"sender and runs: sessionkeeper resume-sending {number}"
+            )
+        elif halt is None and self.halt is not None:
+            self.log(f"sending number {number}: the halt was lifted; sending again")
+        self.halt = halt
 
     async def _start_metrics(self):
         """Serve Prometheus text metrics on 127.0.0.1:metrics_port when one is configured."""
@@ -179,7 +205,7 @@ class ReminderWorker:
             lines.append(f"# TYPE sessionkeeper_reminders_{outcome}_total counter")
             lines.append(f'sessionkeeper_reminders_{outcome}_total{{worker="{worker}"}} {value}')
         lines.append("# TYPE sessionkeeper_worker_halted gauge")
-        lines.append(f'sessionkeeper_worker_halted{{worker="{worker}"}} {int(self.halted is not None)}')
+        lines.append(f'sessionkeeper_worker_halted{{worker="{worker}"}} {int(self.halt is not None)}')
         return "\n".join(lines) + "\n"
 
     async def _lane(self, number: int) -> None:
@@ -209,6 +235,8 @@ class ReminderWorker:
             query, args = "SELECT scheduling.seconds_until_next_reminder()", ()
         row = await (await conn.execute(query, args)).fetchone()
         seconds = row[0] if row and row[0] is not None else self.settings.max_idle_seconds
+        if self.rate_limited and seconds == math.inf and self.halt is None:
+            await self._read_halt(conn)  # halted (by another worker, or before we started): say so once
         self.wake.clear()
         await self._pause(min(max(seconds, 0.05), self.settings.max_idle_seconds), wake=True)
 
@@ -237,6 +265,8 @@ class ReminderWorker:
             self.rate_limited = True
             return []
         self.rate_limited = False
+        if self.halt is not None:
+            self._note_halt(None)  # tokens again: the halt was lifted
         async with conn.cursor(row_factory=dict_row) as cursor:
             await cursor.execute(
                 "SELECT * FROM scheduling.claim_due_reminders(%s, %s, make_interval(secs => %s))",
@@ -250,6 +280,9 @@ class ReminderWorker:
     async def deliver(self, conn: psycopg.AsyncConnection, batch: list[OutboundMessage]) -> None:
         outcomes = await asyncio.gather(*(self._send(message) for message in batch))
         halt = next((o for o in outcomes if o.verdict is Verdict.HALT), None)
+        if halt is not None:
+            # First, so that no worker claims the rows given back below for this number.
+            await self._halt(conn, halt)
         for message, outcome in zip(batch, outcomes, strict=True):
             try:
                 await self._record(conn, message, outcome, halted=halt is not None)
@@ -258,14 +291,29 @@ class ReminderWorker:
             except psycopg.Error as problem:
                 # Typically a refused attempt token: the lease expired and another worker owns the row.
                 self.log(f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})")
-        if halt is not None and self.halted is None:
-            self.halted = SenderHalted(halt)
+
+    async def _halt(self, conn: psycopg.AsyncConnection, outcome: SendOutcome) -> None:
+        """Record the halt of our number in the database (idempotent while one stands) and say so once."""
+        number = self.sender.sending_number
+        async with conn.cursor(row_factory=dict_row) as cursor:
+            await cursor.execute(
+                "SELECT * FROM scheduling.halt_sending(%s, %s, %s, %s)",
+                (
+                    number,
+                    _clip(outcome.error_code, NAME_CHARS) or "unknown",
+                    _clip(outcome.error_message, FREE_TEXT_CHARS),
+                    self.settings.worker_id,
+                ),
+            )
+            halt = await cursor.fetchone()
+        if self.halt is None:
             self.log(
                 f"SENDING STOPPED: {self.sender.name} refused the sender itself "
-                f"(code {halt.error_code}: {halt.error_message}). Rows were given back untouched; "
-                "fix the credentials or the account, then start the worker again."
+                f"(code {outcome.error_code}: {outcome.error_message}). Rows were given back untouched and "
+                f"sending number {number} is halted for every worker. Fix the credentials or the account, restart "
+                f"the worker, then run: sessionkeeper resume-sending {number}"
             )
-            self.stop.set()
+        self.halt = halt
 
     async def _send(self, message: OutboundMessage) -> SendOutcome:
         try:

@@ -2,7 +2,10 @@
 
 Success and error bodies follow the providers' documented shapes. Tests script the answers per
 recipient (an error code, an HTTP status, a delay) and read back every request it accepted, which
-is how "exactly once" is counted. It listens on 127.0.0.1 only.
+is how "exactly once" is counted; ``requests`` logs every request it received, accepted or not. The
+credentials checks of `resume-sending --probe` (Meta: GET the phone number; Twilio: GET the account) answer
+as the providers do, with their error bodies for an expired token or wrong credentials. It listens on
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class FakeProvider:
     cloud_token: str = CLOUD_TOKEN
     twilio_token: str = TWILIO_TOKEN
     accepted: list[Accepted] = field(default_factory=list)
+    # Every request received, in order: (method, path).
+    requests: list[tuple[str, str]] = field(default_factory=list)
     attempts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     scripts: dict[str, deque[Reply]] = field(default_factory=lambda: defaultdict(deque))
     default_delay: float = 0.0
@@ -68,10 +73,56 @@ class FakeProvider:
 
     # ---- serving -------------------------------------------------------------------------------
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._log_request])
         app.router.add_post("/{version}/{phone_number_id}/messages", self._cloud_api)
+        app.router.add_get("/{version}/{phone_number_id}", self._cloud_phone_number)
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
+        app.router.add_get("/2010-04-01/Accounts/{sid}.json", self._twilio_account)
         return app
+
+    @web.middleware
+    async def _log_request(self, request: web.Request, handler) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        return await handler(request)
+
+    async def _cloud_phone_number(self, request: web.Request) -> web.Response:
+        """GET /{version}/{phone-number-id}: the phone number's fields, as Graph API answers them."""
+        if request.headers.get("Authorization") != f"Bearer {self.cloud_token}":
+            return _cloud_error(401, 190, "Error validating access token: Session has expired.", subcode=463)
+        number_id = request.match_info["phone_number_id"]
+        if number_id != PHONE_NUMBER_ID:
+            return _cloud_error(
+                400,
+                100,
+                f"Unsupported get request. Object with ID '{number_id}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation.",
+                subcode=33,
+            )
+        return web.json_response(
+            {
+                "verified_name": "Sessionkeeper Test",
+                "code_verification_status": "VERIFIED",
+                "display_phone_number": "+1 555-010-0000",
+                "quality_rating": "GREEN",
+                "id": PHONE_NUMBER_ID,
+            }
+        )
+
+    async def _twilio_account(self, request: web.Request) -> web.Response:
+        """GET /2010-04-01/Accounts/{sid}.json: the account resource, as Twilio answers it."""
+        sid = request.match_info["sid"]
+        expected = "Basic " + base64.b64encode(f"{sid}:{self.twilio_token}".encode()).decode()
+        if request.headers.get("Authorization") != expected or sid != TWILIO_SID:
+            return _twilio_error(401, 20003, "Authenticate")
+        return web.json_response(
+            {
+                "sid": TWILIO_SID,
+                "friendly_name": "Sessionkeeper Test",
+                "status": "active",
+                "type": "Full",
+                "uri": f"/2010-04-01/Accounts/{TWILIO_SID}.json",
+            }
+        )
 
     async def _cloud_api(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {self.cloud_token}":

@@ -33,6 +33,10 @@ class Sender(Protocol):
 
     async def send(self, message: OutboundMessage) -> SendOutcome: ...
 
+    async def check_credentials(self) -> SendOutcome:
+        """A request that sends nothing: SENT when the provider accepts the credentials, else its refusal."""
+        ...
+
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
     for name in names:

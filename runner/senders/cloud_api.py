@@ -1,5 +1,7 @@
 """WhatsApp Cloud API (Meta): POST /{version}/{phone-number-id}/messages with a template message.
 
+The credentials check (`resume-sending --probe`) reads the phone number itself: GET /{version}/{phone-number-id}.
+
 Business-initiated messages outside the 24-hour customer-service window must be templates, so
 every reminder goes out as `type: template` with its body parameters in order.
 """
@@ -12,7 +14,7 @@ import aiohttp
 
 from runner.outbound import OutboundMessage, SendOutcome
 from runner.senders.classify import classify_cloud_api
-from runner.senders.http import post
+from runner.senders.http import request
 
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v21.0"
@@ -33,7 +35,8 @@ class CloudApiSender:
     ) -> None:
         self.session = session
         self._token = token
-        self.url = f"{base_url.rstrip('/')}/{api_version}/{phone_number_id}/messages"
+        self.number_url = f"{base_url.rstrip('/')}/{api_version}/{phone_number_id}"
+        self.url = f"{self.number_url}/messages"
         self.timeout = timeout
         # Rate limits are kept per sending number.
         self.sending_number = f"cloud_api:{phone_number_id}"
@@ -59,14 +62,28 @@ class CloudApiSender:
         }
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
-        return await post(
+        return await request(
             self.session,
+            "POST",
             self.url,
             timeout=self.timeout,
             success_id=_message_id,
             read_error=_error,
             classify=classify_cloud_api,
             json=self.request_body(message),
+            headers={"Authorization": f"Bearer {self._token}"},
+        )
+
+    async def check_credentials(self) -> SendOutcome:
+        """Sends nothing: SENT (with the phone number id) when Meta accepts the token for this phone number."""
+        return await request(
+            self.session,
+            "GET",
+            self.number_url,
+            timeout=self.timeout,
+            success_id=lambda body: body.get("id"),
+            read_error=_error,
+            classify=classify_cloud_api,
             headers={"Authorization": f"Bearer {self._token}"},
         )
 

@@ -19,3 +19,7 @@ class ConsoleSender:
         text = " ⏎ ".join(line.strip() for line in message.rendered_text.splitlines() if line.strip())
         self.say(f"[whatsapp → {message.recipient_phone} {message.recipient_name}] {text}")
         return SendOutcome.sent(f"console-{uuid4()}")
+
+    async def check_credentials(self) -> SendOutcome:
+        """The console has no credentials to check."""
+        return SendOutcome.sent("console")

@@ -1,4 +1,4 @@
-"""The part every HTTP sender shares: one POST, its failure modes, and a verdict.
+"""The part every HTTP sender shares: one request (a send, or a credentials check), its failure modes, and a verdict.
 
 Connection refused or reset before the request went out is a plain retry. A timeout or a
 disconnect after the request was written may mean the provider got it: still a retry, but marked
@@ -19,18 +19,19 @@ ErrorReader = Callable[[dict[str, Any]], tuple[int | None, str | None]]
 Classifier = Callable[[int, int | None], Verdict]
 
 
-async def post(
+async def request(
     session: aiohttp.ClientSession,
+    method: str,
     url: str,
     *,
     timeout: float,
     success_id: Callable[[dict[str, Any]], str | None],
     read_error: ErrorReader,
     classify: Classifier,
-    **request: Any,
+    **options: Any,
 ) -> SendOutcome:
     try:
-        async with session.post(url, timeout=aiohttp.ClientTimeout(total=timeout), **request) as response:
+        async with session.request(method, url, timeout=aiohttp.ClientTimeout(total=timeout), **options) as response:
             raw = await response.read()
             status = response.status
             retry_after = _retry_after(response.headers.get("Retry-After"))

@@ -1,6 +1,7 @@
 """Twilio WhatsApp: the Messages resource with a content template (ContentSid + ContentVariables).
 
-Reads WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN and WHATSAPP_FROM_NUMBER (or the TWILIO_* names).
+Reads WHATSAPP_ACCOUNT_SID, WHATSAPP_AUTH_TOKEN and WHATSAPP_FROM_NUMBER (or the TWILIO_* names). The
+credentials check (`resume-sending --probe`) reads the account: GET /2010-04-01/Accounts/{sid}.json.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import aiohttp
 
 from runner.outbound import OutboundMessage, SendOutcome
 from runner.senders.classify import classify_twilio
-from runner.senders.http import post
+from runner.senders.http import request
 
 DEFAULT_BASE_URL = "https://api.twilio.com"
 
@@ -34,7 +35,8 @@ class TwilioSender:
         self.session = session
         credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
         self._headers = {"Authorization": f"Basic {credentials}"}
-        self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self.account_url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}"
+        self.url = f"{self.account_url}/Messages.json"
         self.from_address = from_number if from_number.startswith("whatsapp:") else f"whatsapp:{from_number}"
         self.timeout = timeout
         self.sending_number = f"twilio:{self.from_address.removeprefix('whatsapp:')}"
@@ -51,14 +53,28 @@ class TwilioSender:
         return form
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
-        return await post(
+        return await request(
             self.session,
+            "POST",
             self.url,
             timeout=self.timeout,
             success_id=lambda body: body.get("sid"),
             read_error=_error,
             classify=classify_twilio,
             data=self.form(message),
+            headers=self._headers,
+        )
+
+    async def check_credentials(self) -> SendOutcome:
+        """Sends nothing: SENT (with the account SID) when Twilio accepts the credentials."""
+        return await request(
+            self.session,
+            "GET",
+            f"{self.account_url}.json",
+            timeout=self.timeout,
+            success_id=lambda body: body.get("sid"),
+            read_error=_error,
+            classify=classify_twilio,
             headers=self._headers,
         )
 
