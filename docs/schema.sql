@@ -349,6 +349,71 @@ COMMENT ON COLUMN scheduling.sessions.changed_at IS 'Logical time (p_now) of the
 COMMENT ON CONSTRAINT sessions_capacity_not_exceeded ON scheduling.sessions IS 'Never more confirmed bookings than seats (capacity 0 = unlimited); the booking functions refuse earlier with SK012 or a waitlist place, this is the backstop.';
 
 --
+-- Name: sender_halts; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.sender_halts (
+    id bigint NOT NULL,
+    sending_number text NOT NULL,
+    error_code text NOT NULL,
+    error_message text,
+    halted_at timestamp with time zone NOT NULL,
+    halted_by text NOT NULL,
+    lifted_at timestamp with time zone,
+    lifted_by text,
+    CONSTRAINT sender_halts_lifted_after_halted CHECK ((lifted_at >= halted_at)),
+    CONSTRAINT sender_halts_lifted_together CHECK (((lifted_at IS NULL) = (lifted_by IS NULL)))
+);
+
+--
+-- Name: TABLE sender_halts; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.sender_halts IS 'Halts of a sending number (the key of send_rate_limits, e.g. cloud_api:<phone-number-id> or twilio:+<number>): the provider refused the sender itself (expired or invalid token, locked or suspended account), so nothing can be sent as that number until a person fixes the credentials. A row whose lifted_at is NULL is a standing halt (at most one per number, index sender_halts_standing_idx): take_send_tokens grants no tokens for the number while it stands, so no worker claims rows for it. Recorded by halt_sending (the worker), lifted by resume_sending (`sessionkeeper resume-sending NUMBER`); lifted rows stay as history. Read with sender_halt, health and queue_stats.halted_senders.';
+
+--
+-- Name: COLUMN sender_halts.sending_number; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.sending_number IS 'The sending number halted, as the worker''s sender names it (cloud_api:<phone-number-id>, twilio:+<number>).';
+
+--
+-- Name: COLUMN sender_halts.error_code; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.error_code IS 'The provider''s error code that halted it (e.g. 190 expired token, 131031 locked account, Twilio 20003).';
+
+--
+-- Name: COLUMN sender_halts.error_message; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.error_message IS 'The provider''s error message, as the worker got it.';
+
+--
+-- Name: COLUMN sender_halts.halted_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.halted_at IS 'When the halt was recorded (the worker''s p_now).';
+
+--
+-- Name: COLUMN sender_halts.halted_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.halted_by IS 'The worker id that recorded the halt.';
+
+--
+-- Name: COLUMN sender_halts.lifted_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.lifted_at IS 'When the halt was lifted; NULL while it stands.';
+
+--
+-- Name: COLUMN sender_halts.lifted_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.lifted_by IS 'Who lifted the halt (resume_sending''s p_actor).';
+
+--
 -- Name: session_templates; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -927,6 +992,19 @@ CREATE TABLE scheduling.reminders_archive (
 COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation messages) of archived sessions.';
 
 --
+-- Name: sender_halts_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.sender_halts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.sender_halts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -1414,6 +1492,13 @@ ALTER TABLE ONLY scheduling.send_rate_limits
     ADD CONSTRAINT send_rate_limits_pkey PRIMARY KEY (sending_number);
 
 --
+-- Name: sender_halts sender_halts_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.sender_halts
+    ADD CONSTRAINT sender_halts_pkey PRIMARY KEY (id);
+
+--
 -- Name: session_status_history_archive session_status_history_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1641,6 +1726,12 @@ CREATE INDEX reminders_pending_due_idx ON scheduling.reminders USING btree (next
 --
 
 CREATE INDEX reminders_provider_message_id_idx ON scheduling.reminders USING btree (provider_message_id) WHERE (provider_message_id IS NOT NULL);
+
+--
+-- Name: sender_halts_standing_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE UNIQUE INDEX sender_halts_standing_idx ON scheduling.sender_halts USING btree (sending_number) WHERE (lifted_at IS NULL);
 
 --
 -- Name: session_status_history_archive_session_idx; Type: INDEX; Schema: scheduling; Owner: -

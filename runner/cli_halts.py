@@ -36,7 +36,9 @@ async def probe(number: str, env: Mapping[str, str]) -> str | None:
         outcome = await sender.check_credentials()
     if outcome.verdict is Verdict.SENT:
         return None
-    return f"{sender.name} still refuses the sender (code {outcome.error_code}: {outcome.error_message}); the halt stays"
+    return (
+        f"{sender.name} still refuses the sender (code {outcome.error_code}: {outcome.error_message}); the halt stays"
+    )
 
 
 @click.command(

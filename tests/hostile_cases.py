@@ -81,6 +81,8 @@ FUNCTIONS: dict[str, Fn] = {
     "seconds_until_send_tokens": Fn(WORKER, "'cloud_api:hostile', 5"),
     "seconds_until_next_reminder": Fn(WORKER, NOW),
     "worker_heartbeat": Fn(WORKER, "'worker-1', 'console', '{\"sent\": 1}'"),
+    "halt_sending": Fn(WORKER, "'cloud_api:hostile', '190', 'Session has expired', 'worker-1'"),
+    "sender_halt": Fn(WORKER, "'cloud_api:hostile'"),
     "health": Fn(WORKER, "'2 minutes', '5 minutes'", also=CRON),
     "tick": Fn(CRON, NOW),
     "activate_scheduled_sessions": Fn(CRON, NOW),
@@ -299,6 +301,8 @@ give_back = calls("return_send_tokens")
 wait_tokens = calls("seconds_until_send_tokens")
 wait_next = calls("seconds_until_next_reminder")
 heartbeat = calls("worker_heartbeat")
+halt = calls("halt_sending")
+read_halt = calls("sender_halt")
 health = calls("health")
 tick = calls("tick")
 activate = calls("activate_scheduled_sessions")
@@ -575,6 +579,16 @@ _HAND_WRITTEN: list[SqlCase] = [
     heartbeat("counts-negative", "a negative counter", "'w', 'console', '{\"sent\": -1}'", "SK009"),
     heartbeat("counts-sql", "SQL as a counter", f"'w', 'console', jsonb_build_object('sent', {INJECT})", "SK009"),
     heartbeat("null-now", "p_now NULL", "'w', 'console', '{}', false, NULL", "SK009"),
+    halt("blank-number", "sending number blank", "' ', '190', 'x', 'w'", "SK009"),
+    halt("huge-number", "sending number of 1 MB", f"{HUGE}, '190', 'x', 'w'", "SK034"),
+    halt("blank-code", "error code blank", f"{BUCKET}, '', 'x', 'w'", "SK009"),
+    halt("huge-code", "error code of 1 MB", f"{BUCKET}, {HUGE}, 'x', 'w'", "SK034"),
+    halt("huge-message", "error message of 1 MB", f"{BUCKET}, '190', {HUGE}, 'w'", "SK034"),
+    halt("null-worker", "worker id NULL", f"{BUCKET}, '190', 'x', NULL", "SK009"),
+    halt("null-now", "p_now NULL", f"{BUCKET}, '190', 'x', 'w', NULL", "SK009"),
+    read_halt("blank-number", "sending number blank", "''", "SK009"),
+    read_halt("null-number", "sending number NULL", "NULL", "SK009"),
+    read_halt("huge-number", "sending number of 1 MB", HUGE, "SK034"),
     health("zero-age", "heartbeat age 0", "'0 seconds'", "SK017"),
     health("negative-age", "due age negative", "'2 minutes', '-5 minutes'", "SK017"),
     health("null-now", "p_now NULL", "'2 minutes', '5 minutes', NULL", "SK009", CRON),
@@ -681,6 +695,7 @@ SQL_TEMPLATE = "error: '1;DROP TABLE x' is not a template id (a UUID)"
 NOT_A_BOOKING = "error: 'not-a-uuid' is not a booking id (a UUID)"
 EDITED_STATUS = "error: 1 applied migration(s) were edited; see above"
 NO_CRON = "error: no pg_cron jobs to show: pg_cron's database nodb does not exist on this server"
+NOT_HALTED = "error: sending number cloud_api:hostile is not halted: nothing to resume"
 
 CLI_CASES: list[CliCase] = [
     cli("tick", "now-garbage", "--now not a time", "tick --now garbage", 2, "'--now'"),
@@ -719,6 +734,19 @@ CLI_CASES: list[CliCase] = [
     cli("retry-failed", "since-garbage", "--since not a time", "retry-failed --since garbage", 2, "'--since'"),
     cli("retry-failed", "since-feb-30", "impossible date", "retry-failed --since 2026-02-30", 2, "'--since'"),
     cli("retry-failed", "as-app", "a login holding only sessionkeeper_app", "$APP_URL retry-failed", 1, DENIED),
+    cli(
+        "resume-sending", "not-halted", "a number that is not halted", "resume-sending cloud_api:hostile", 1, NOT_HALTED
+    ),
+    cli(
+        "resume-sending",
+        "probe-not-halted",
+        "--probe, not halted",
+        "resume-sending cloud_api:hostile --probe",
+        1,
+        NOT_HALTED,
+    ),
+    cli("resume-sending", "missing", "no number", "resume-sending", 2, "'NUMBER'"),
+    cli("resume-sending", "as-app", "a login holding only sessionkeeper_app", "$APP_URL resume-sending x", 1, DENIED),
     cli("worker", "concurrency", "an option that does not exist", "worker --concurrency 0", 2, "--concurrency"),
     cli("worker", "lanes-zero", "--lanes 0", "worker --lanes 0", 2, "'--lanes'"),
     cli("worker", "lease-one", "--lease 1 (below 5 s)", "worker --lease 1", 2, "'--lease'"),

@@ -17,7 +17,8 @@ SELECT
     (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain,
     (
         SELECT coalesce(array_agg(h.sending_number ORDER BY h.sending_number), '{}'::text [])
-        FROM scheduling.sender_halts AS h WHERE h.lifted_at IS NULL
+        FROM scheduling.sender_halts AS h
+        WHERE h.lifted_at IS NULL
     ) AS halted_senders
 FROM scheduling.reminders AS r;
 

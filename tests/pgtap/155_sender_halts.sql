@@ -43,12 +43,18 @@ SELECT is(
 
 -- While it stands: no tokens for A, and nothing written to its bucket; B goes on.
 SELECT is(
-    (SELECT row(l.tokens, l.refilled_at)::text FROM scheduling.send_rate_limits AS l WHERE l.sending_number = 'cloud_api:A'),
+    (
+        SELECT row(l.tokens, l.refilled_at)::text FROM scheduling.send_rate_limits AS l
+        WHERE l.sending_number = 'cloud_api:A'
+    ),
     '(70,"2031-01-01 00:00:00+00")', 'number A''s bucket before the refused take'
 );
 SELECT is(scheduling.take_send_tokens('cloud_api:A', 10, '2031-01-01 01:00Z'), 0, 'a halted number gets no tokens');
 SELECT is(
-    (SELECT row(l.tokens, l.refilled_at)::text FROM scheduling.send_rate_limits AS l WHERE l.sending_number = 'cloud_api:A'),
+    (
+        SELECT row(l.tokens, l.refilled_at)::text FROM scheduling.send_rate_limits AS l
+        WHERE l.sending_number = 'cloud_api:A'
+    ),
     '(70,"2031-01-01 00:00:00+00")', 'and its bucket is left alone'
 );
 SELECT is(scheduling.take_send_tokens('cloud_api:B', 10, '2031-01-01 01:00Z'), 10, 'another number still gets tokens');
@@ -56,18 +62,22 @@ SELECT is(
     scheduling.seconds_until_send_tokens('cloud_api:A', 1, '2031-01-01 01:00Z'), 'Infinity'::double precision,
     'waiting does not bring tokens back to a halted number'
 );
-SELECT is(scheduling.seconds_until_send_tokens('cloud_api:B', 1, '2031-01-01 01:00Z'), 0::double precision,
-    'another number: tokens now');
+SELECT is(
+    scheduling.seconds_until_send_tokens('cloud_api:B', 1, '2031-01-01 01:00Z'), 0::double precision,
+    'another number: tokens now'
+);
 SELECT is(
     (SELECT halted_senders FROM scheduling.queue_stats), ARRAY['cloud_api:A'], 'queue_stats names the halted number'
 );
 SELECT ok(
     (
-        SELECT NOT (h ->> 'ok')::boolean
-        AND h -> 'problems' ? (
-            'sending number cloud_api:A is halted since Wednesday 1 January 2031, 00:01 (UTC) (code 190: Session has '
-            || 'expired); fix its credentials, restart the worker, then run: sessionkeeper resume-sending cloud_api:A'
-        )
+        SELECT
+            NOT (h ->> 'ok')::boolean
+            AND h -> 'problems' ? (
+                'sending number cloud_api:A is halted since Wednesday 1 January 2031, 00:01 (UTC) '
+                || '(code 190: Session has expired); fix its credentials, restart the worker, then run: '
+                || 'sessionkeeper resume-sending cloud_api:A'
+            )
         FROM scheduling.health(p_now => '2031-01-01 01:00Z') AS h
     ),
     'health reports the halt as a problem: number, code, since when, the command'
