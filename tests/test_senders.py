@@ -194,3 +194,28 @@ def test_incomplete_configuration_names_what_is_missing(env, missing):
 
     with pytest.raises(SessionkeeperError, match=missing):
         asyncio.run(go())
+
+
+def probe_with(env: dict[str, str]):
+    async def go():
+        async with aiohttp.ClientSession() as session:
+            return await build_sender(session, env).check_credentials()
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("provider", "secret", "path", "refusal"),
+    [
+        ("cloud", "WHATSAPP_CLOUD_TOKEN", "/v21.0/1098765432101234", "190"),
+        ("twilio", "WHATSAPP_AUTH_TOKEN", f"/2010-04-01/Accounts/{'AC' + '0' * 32}.json", "20003"),
+    ],
+)
+def test_credentials_check_sends_nothing_and_tells_accepted_from_refused(fake, provider, secret, path, refusal):
+    env = fake.cloud_env() if provider == "cloud" else fake.twilio_env()
+    accepted = probe_with(env)
+    assert accepted.verdict is Verdict.SENT, accepted
+    refused = probe_with({**env, secret: "expired"})
+    assert (refused.verdict, refused.error_code) == (Verdict.HALT, refusal)
+    assert fake.requests == [("GET", path), ("GET", path)]
+    assert fake.accepted == [], "a credentials check sends no message"
