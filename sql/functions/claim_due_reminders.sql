@@ -117,9 +117,10 @@ BEGIN
         attempt_token = NULL,
         lease_expires_at = NULL,
         state_reason = format(
-            'lease expired %s times without an outcome being recorded: the message may crash the worker (last '
+            'lease expired %s %s without an outcome being recorded: the message may crash the worker (last '
             'claimed by %s, lease ran out %s); sessionkeeper retry-failed re-queues it',
             r.lease_expiries + 1,
+            CASE WHEN r.lease_expiries = 0 THEN 'time' ELSE 'times' END,
             r.leased_by,
             scheduling_internal.format_local_time(r.lease_expires_at, pz.time_zone)
         ),
