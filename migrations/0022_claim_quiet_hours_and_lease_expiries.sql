@@ -40,6 +40,16 @@ ALTER TABLE scheduling.reminders_archive DROP COLUMN archived_at_before_0022;
 
 ALTER TABLE scheduling.reminders_archive ALTER COLUMN archived_at SET NOT NULL;
 
+COMMENT ON TABLE scheduling.reminder_policies IS
+'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every '
+'repeat_every counted from the booking time (for example every two hours until the appointment), never at or '
+'after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross '
+'midnight): a reminder planned in them moves to their end if that is still before the start, else is skipped; '
+'and at claim time any row of the session (a reminder or cancellation message, first attempt or retry) due while the '
+'recipient is in them waits until they end, or expires when they end at or after its deadline. The policy named '
+'''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate '
+'(SK015, SK017).';
+
 ALTER TABLE scheduling.worker_settings ADD COLUMN max_lease_expiries integer NOT NULL DEFAULT 3;
 
 ALTER TABLE scheduling.worker_settings ADD CONSTRAINT worker_settings_max_lease_expiries_positive CHECK (

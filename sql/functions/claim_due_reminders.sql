@@ -335,8 +335,8 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: updates scheduling.reminders (claimed rows leased; rows failing the re-check skipped or expired;'
-' poison rows failed; rows in quiet hours moved to their end or expired; lease_expiries counted), each state change'
-' logged in reminder_state_history by trigger reminders_history; inserts or updates scheduling.recipient_pacing for every'
-' person claimed.';
+' poison rows failed; rows in quiet hours moved to their end or expired; lease_expiries counted), each state'
+' change logged in reminder_state_history by trigger reminders_history; inserts or updates'
+' scheduling.recipient_pacing for every person claimed.';
 
 GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

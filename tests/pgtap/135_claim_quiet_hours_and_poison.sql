@@ -67,7 +67,11 @@ SELECT results_eq(
     'quiet hours ending after the deadline (the 06:00 appointment): expired, and the reason says why'
 );
 SELECT is(
-    (SELECT to_state::text FROM scheduling.reminder_state_history WHERE reminder_id = tap.rid('bina') ORDER BY id DESC LIMIT 1),
+    (
+        SELECT to_state::text FROM scheduling.reminder_state_history
+        WHERE reminder_id = tap.rid('bina')
+        ORDER BY id DESC LIMIT 1
+    ),
     'expired', 'the expiry is in the history'
 );
 SELECT is(pg_temp.claim('2026-03-11 06:59 Asia/Kolkata'), '', 'at 06:59 local still nothing');
@@ -105,7 +109,9 @@ SELECT is(pg_temp.sent('dora', '2026-03-29 07:00:01 Europe/Berlin'), 'sent', 'se
 
 -- Berlin, the night the clocks go back (2026-10-25 03:00 CEST -> 02:00 CET): a retry falls due at 22:00:0x.
 SELECT pg_temp.book('emil', '+4915112345602', 'Europe/Berlin', 'quiet retry', '2026-10-25 10:00 Europe/Berlin');
-SELECT is(pg_temp.claim('2026-10-24 21:59 Europe/Berlin'), 'emil/reminder:1', 'setup: Emil''s reminder claimed at 21:59');
+SELECT is(
+    pg_temp.claim('2026-10-24 21:59 Europe/Berlin'), 'emil/reminder:1', 'setup: Emil''s reminder claimed at 21:59'
+);
 SELECT is(
     scheduling.record_reminder_failure(
         tap.rid('emil'), tap.token('emil'), '131000', 'try again', TRUE, '2026-10-24 21:59:58 Europe/Berlin'
@@ -133,7 +139,8 @@ SELECT is(
 SELECT is(pg_temp.sent('emil', '2026-10-25 07:00:01 Europe/Berlin'), 'sent', 'setup: Emil''s reminder sent');
 
 -- A cancellation message (the 'default' policy, for a session without one, given quiet hours here).
-UPDATE scheduling.reminder_policies SET quiet_start = '22:00', quiet_end = '07:00' WHERE name = 'default';
+UPDATE scheduling.reminder_policies SET quiet_start = '22:00', quiet_end = '07:00'
+WHERE name = 'default';
 SELECT pg_temp.book('farah', '+919812345604', 'Asia/Kolkata', NULL, '2026-06-20 12:00Z');
 SELECT lives_ok(
     $$SELECT scheduling.cancel_booking(tap.sid('farah'), 'ill', 'x', '2026-06-10 23:00 Asia/Kolkata')$$,
