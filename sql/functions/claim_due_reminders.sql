@@ -155,7 +155,7 @@ BEGIN
         WHERE
             (
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
-                OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
+                OR (r.state = 'leased' AND r.lease_expires_at <= p_now AND r.lease_expiries + 1 < v_max_lease_expiries)
             )
             AND pol.quiet_start IS NOT NULL
             AND q.ends_at IS NOT NULL
