@@ -33,6 +33,7 @@ DECLARE
     c_sweep_limit CONSTANT integer := 1000;
     v_spacing interval;
     v_max_lease_expiries integer;
+    v_any_quiet boolean;
 BEGIN
     PERFORM scheduling_internal.check_now('claim_due_reminders', p_now);
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
@@ -131,64 +132,73 @@ BEGIN
     -- 3. Quiet hours hold at send time too (a retry, or a row claimed late because no worker ran): a due row
     -- whose recipient is inside the quiet hours of its session's policy at p_now waits, pending, until they end
     -- (a leased row whose lease expired is released: one more lease expiry, uncertain), or expires when they
-    -- end at or after its deadline. No attempt is used and recipient_pacing is not touched.
-    WITH quiet AS (
-        SELECT
-            r.id,
-            q.ends_at,
-            p.time_zone,
-            format(
-                'quiet hours %s-%s (reminder policy %s) at %s',
-                to_char(pol.quiet_start, 'HH24:MI'),
-                to_char(pol.quiet_end, 'HH24:MI'),
-                pol.name,
-                scheduling_internal.format_local_time(p_now, p.time_zone)
-            ) AS why
-        FROM scheduling.reminders AS r
-        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
-        INNER JOIN scheduling.people AS p ON r.person_id = p.id
-        INNER JOIN scheduling.reminder_policies AS pol
-            ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
-        CROSS JOIN LATERAL (
-            SELECT scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end) AS ends_at
-        ) AS q
-        WHERE
-            (
-                (r.state = 'pending' AND r.next_attempt_at <= p_now)
-                OR (r.state = 'leased' AND r.lease_expires_at <= p_now AND r.lease_expiries + 1 < v_max_lease_expiries)
-            )
-            AND pol.quiet_start IS NOT NULL
-            AND q.ends_at IS NOT NULL
-        ORDER BY r.next_attempt_at, r.id
-        LIMIT c_sweep_limit
-        FOR UPDATE OF r SKIP LOCKED
-        FOR SHARE OF s, p SKIP LOCKED
-    )
-
-    UPDATE scheduling.reminders AS r
-    SET
-        state = (CASE WHEN qt.ends_at < r.deadline_at THEN 'pending' ELSE 'expired' END)::scheduling.reminder_state,
-        next_attempt_at = CASE WHEN qt.ends_at < r.deadline_at THEN qt.ends_at ELSE r.next_attempt_at END,
-        lease_expiries = r.lease_expiries + (r.state = 'leased')::integer,
-        uncertain = r.uncertain OR r.state = 'leased',
-        attempt_token = NULL,
-        lease_expires_at = NULL,
-        state_reason = CASE WHEN r.state = 'leased' THEN 'lease expired; ' ELSE '' END
-        || CASE
-            WHEN qt.ends_at < r.deadline_at
-                THEN format(
-                    '%s: held until %s', qt.why, scheduling_internal.format_local_time(qt.ends_at, qt.time_zone)
+    -- end at or after its deadline. No attempt is used and recipient_pacing is not touched. Skipped when no policy
+    -- has quiet hours (the join over every due row would find nothing).
+    v_any_quiet := EXISTS (SELECT 1 FROM scheduling.reminder_policies AS qp WHERE qp.quiet_start IS NOT NULL);
+    IF v_any_quiet THEN
+        WITH quiet AS (
+            SELECT
+                r.id,
+                q.ends_at,
+                p.time_zone,
+                format(
+                    'quiet hours %s-%s (reminder policy %s) at %s',
+                    to_char(pol.quiet_start, 'HH24:MI'),
+                    to_char(pol.quiet_end, 'HH24:MI'),
+                    pol.name,
+                    scheduling_internal.format_local_time(p_now, p.time_zone)
+                ) AS why
+            FROM scheduling.reminders AS r
+            INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+            INNER JOIN scheduling.people AS p ON r.person_id = p.id
+            INNER JOIN scheduling.reminder_policies AS pol
+                ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
+            CROSS JOIN LATERAL (
+                SELECT
+                    scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end)
+                    AS ends_at
+            ) AS q
+            WHERE
+                (
+                    (r.state = 'pending' AND r.next_attempt_at <= p_now)
+                    OR (
+                        r.state = 'leased' AND r.lease_expires_at <= p_now
+                        AND r.lease_expiries + 1 < v_max_lease_expiries
+                    )
                 )
-            ELSE format(
-                '%s: they end %s, not before the deadline %s',
-                qt.why,
-                scheduling_internal.format_local_time(qt.ends_at, qt.time_zone),
-                scheduling_internal.format_local_time(r.deadline_at, qt.time_zone)
-            )
-        END,
-        updated_at = p_now
-    FROM quiet AS qt
-    WHERE r.id = qt.id;
+                AND pol.quiet_start IS NOT NULL
+                AND q.ends_at IS NOT NULL
+            ORDER BY r.next_attempt_at, r.id
+            LIMIT c_sweep_limit
+            FOR UPDATE OF r SKIP LOCKED
+            FOR SHARE OF s, p SKIP LOCKED
+        )
+
+        UPDATE scheduling.reminders AS r
+        SET
+            state = (CASE WHEN qt.ends_at < r.deadline_at THEN 'pending' ELSE 'expired' END)::scheduling.reminder_state,
+            next_attempt_at = CASE WHEN qt.ends_at < r.deadline_at THEN qt.ends_at ELSE r.next_attempt_at END,
+            lease_expiries = r.lease_expiries + (r.state = 'leased')::integer,
+            uncertain = r.uncertain OR r.state = 'leased',
+            attempt_token = NULL,
+            lease_expires_at = NULL,
+            state_reason = CASE WHEN r.state = 'leased' THEN 'lease expired; ' ELSE '' END
+            || CASE
+                WHEN qt.ends_at < r.deadline_at
+                    THEN format(
+                        '%s: held until %s', qt.why, scheduling_internal.format_local_time(qt.ends_at, qt.time_zone)
+                    )
+                ELSE format(
+                    '%s: they end %s, not before the deadline %s',
+                    qt.why,
+                    scheduling_internal.format_local_time(qt.ends_at, qt.time_zone),
+                    scheduling_internal.format_local_time(r.deadline_at, qt.time_zone)
+                )
+            END,
+            updated_at = p_now
+        FROM quiet AS qt
+        WHERE r.id = qt.id;
+    END IF;
 
     -- 4. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
     -- recipient: none while recipient_pacing holds them back, else only the earliest due (one per call).
@@ -230,17 +240,21 @@ BEGIN
         INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
         INNER JOIN scheduling.people AS p ON r.person_id = p.id
         INNER JOIN scheduling.people AS h ON s.host_id = h.id
-        LEFT JOIN scheduling.reminder_policies AS pol
-            ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
         WHERE
             (
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
                 OR (r.state = 'leased' AND r.lease_expires_at <= p_now AND r.lease_expiries + 1 < v_max_lease_expiries)
             )
             AND scheduling_internal.reminder_block_reason(r, b, s, p, p_now) IS NULL
-            AND (
-                pol.quiet_start IS NULL
-                OR scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end) IS NULL
+            AND NOT (
+                v_any_quiet AND EXISTS (
+                    SELECT 1 FROM scheduling.reminder_policies AS pol
+                    WHERE
+                        (pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default'))
+                        AND scheduling_internal.quiet_hours_end(
+                            p_now, p.time_zone, pol.quiet_start, pol.quiet_end
+                        ) IS NOT NULL
+                )
             )
         ORDER BY r.due_at, r.id
         LIMIT p_limit
