@@ -499,7 +499,9 @@ CREATE TABLE scheduling.reminders (
     read_at timestamp with time zone,
     delivery_error_code text,
     delivery_error_message text,
+    lease_expiries integer DEFAULT 0 NOT NULL,
     CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT reminders_lease_expiries_not_negative CHECK ((lease_expiries >= 0)),
     CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
     CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
 );
@@ -514,7 +516,7 @@ COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp messa
 -- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
+COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was found with an expired lease (the worker that held it may have sent it before dying) and claimed again, released for quiet hours or failed for too many expiries, or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
 
 --
 -- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
@@ -527,6 +529,12 @@ COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery s
 --
 
 COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
+
+--
+-- Name: COLUMN reminders.lease_expiries; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.lease_expiries IS 'How many times claim_due_reminders found this row leased with an expired lease (claimed, no outcome recorded before the lease ran out), since it was planned or last re-queued by retry_failed_reminders. At worker_settings.max_lease_expiries the claim makes the row failed instead of handing it out again.';
 
 --
 -- Name: send_rate_limits; Type: TABLE; Schema: scheduling; Owner: -
@@ -593,7 +601,7 @@ CREATE TABLE scheduling.reminder_policies (
 -- Name: TABLE reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
+COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder planned in them moves to their end if that is still before the start, else is skipped; and at claim time any row of the session (a reminder or cancellation message, first attempt or retry) due while the recipient is in them waits until they end, or expires when they end at or after its deadline. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -
@@ -982,6 +990,7 @@ CREATE TABLE scheduling.reminders_archive (
     read_at timestamp with time zone,
     delivery_error_code text,
     delivery_error_message text,
+    lease_expiries integer DEFAULT 0 NOT NULL,
     archived_at timestamp with time zone NOT NULL
 );
 
@@ -1264,6 +1273,8 @@ COMMENT ON TABLE scheduling.worker_heartbeats IS 'One row per worker id, written
 CREATE TABLE scheduling.worker_settings (
     singleton boolean DEFAULT true NOT NULL,
     recipient_spacing interval DEFAULT '00:00:06'::interval NOT NULL,
+    max_lease_expiries integer DEFAULT 3 NOT NULL,
+    CONSTRAINT worker_settings_max_lease_expiries_positive CHECK ((max_lease_expiries >= 1)),
     CONSTRAINT worker_settings_recipient_spacing_not_negative CHECK ((recipient_spacing >= '00:00:00'::interval)),
     CONSTRAINT worker_settings_singleton CHECK (singleton)
 );
@@ -1272,7 +1283,7 @@ CREATE TABLE scheduling.worker_settings (
 -- Name: TABLE worker_settings; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing).';
+COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing). max_lease_expiries: how many times a row''s lease may expire without an outcome being recorded before the claim makes it failed instead of handing it out again (default 3, at least 1; set with scheduling.set_max_lease_expiries).';
 
 --
 -- Name: cron_jobs; Type: TABLE; Schema: sessionkeeper_meta; Owner: -

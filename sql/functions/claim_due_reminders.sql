@@ -32,6 +32,8 @@ DECLARE
     -- Rows that fail the re-check are closed at most this many per call (the rest on the next call).
     c_sweep_limit CONSTANT integer := 1000;
     v_spacing interval;
+    v_max_lease_expiries integer;
+    v_any_quiet boolean;
 BEGIN
     PERFORM scheduling_internal.check_now('claim_due_reminders', p_now);
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
@@ -47,11 +49,13 @@ BEGIN
     END IF;
     PERFORM scheduling_internal.check_text_length('claim_due_reminders: p_worker', p_worker, 'name');
 
-    -- The worker_settings row is written by migration 0004; without it, its default.
-    v_spacing := coalesce(
-        (SELECT ws.recipient_spacing FROM scheduling.worker_settings AS ws WHERE ws.singleton),
-        interval '6 seconds'
-    );
+    -- The worker_settings row is written by migration 0004; without it, the defaults.
+    SELECT ws.recipient_spacing, ws.max_lease_expiries
+    INTO v_spacing, v_max_lease_expiries
+    FROM scheduling.worker_settings AS ws
+    WHERE ws.singleton;
+    v_spacing := coalesce(v_spacing, interval '6 seconds');
+    v_max_lease_expiries := coalesce(v_max_lease_expiries, 3);
 
     -- Locks: the reminder FOR UPDATE, its booking, session and recipient FOR SHARE, all SKIP LOCKED. A
     -- cancel or reschedule in flight holds one of them, so its rows are skipped now and found closed later;
@@ -88,12 +92,121 @@ BEGIN
     FROM doomed AS d
     WHERE r.id = d.id;
 
-    -- 2. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
+    -- 2. Poison rows: leased with an expired lease for the max_lease_expiries-th time (claimed, never recorded:
+    -- perhaps a message that crashes the worker). Failed instead of handed out again; retry_failed_reminders
+    -- re-queues them. They may have been sent before the worker died: uncertain.
+    WITH poisoned AS (
+        SELECT
+            r.id,
+            p.time_zone
+        FROM scheduling.reminders AS r
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id
+        WHERE
+            r.state = 'leased'
+            AND r.lease_expires_at <= p_now
+            AND r.lease_expiries + 1 >= v_max_lease_expiries
+        ORDER BY r.lease_expires_at, r.id
+        LIMIT c_sweep_limit
+        FOR UPDATE OF r SKIP LOCKED
+    )
+
+    UPDATE scheduling.reminders AS r
+    SET
+        state = 'failed',
+        lease_expiries = r.lease_expiries + 1,
+        uncertain = TRUE,
+        attempt_token = NULL,
+        lease_expires_at = NULL,
+        state_reason = format(
+            'lease expired %s %s without an outcome being recorded: the message may crash the worker (last '
+            'claimed by %s, lease ran out %s); sessionkeeper retry-failed re-queues it',
+            r.lease_expiries + 1,
+            CASE WHEN r.lease_expiries = 0 THEN 'time' ELSE 'times' END,
+            r.leased_by,
+            scheduling_internal.format_local_time(r.lease_expires_at, pz.time_zone)
+        ),
+        updated_at = p_now
+    FROM poisoned AS pz
+    WHERE r.id = pz.id;
+
+    -- 3. Quiet hours hold at send time too (a retry, or a row claimed late because no worker ran): a due row
+    -- whose recipient is inside the quiet hours of its session's policy at p_now waits, pending, until they end
+    -- (a leased row whose lease expired is released: one more lease expiry, uncertain), or expires when they
+    -- end at or after its deadline. No attempt is used and recipient_pacing is not touched. Skipped when no policy
+    -- has quiet hours (the join over every due row would find nothing).
+    v_any_quiet := EXISTS (SELECT 1 FROM scheduling.reminder_policies AS qp WHERE qp.quiet_start IS NOT NULL);
+    IF v_any_quiet THEN
+        WITH quiet AS (
+            SELECT
+                r.id,
+                q.ends_at,
+                p.time_zone,
+                format(
+                    'quiet hours %s-%s (reminder policy %s) at %s',
+                    to_char(pol.quiet_start, 'HH24:MI'),
+                    to_char(pol.quiet_end, 'HH24:MI'),
+                    pol.name,
+                    scheduling_internal.format_local_time(p_now, p.time_zone)
+                ) AS why
+            FROM scheduling.reminders AS r
+            INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+            INNER JOIN scheduling.people AS p ON r.person_id = p.id
+            INNER JOIN scheduling.reminder_policies AS pol
+                ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
+            CROSS JOIN LATERAL (
+                SELECT
+                    scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end)
+                    AS ends_at
+            ) AS q
+            WHERE
+                (
+                    (r.state = 'pending' AND r.next_attempt_at <= p_now)
+                    OR (
+                        r.state = 'leased' AND r.lease_expires_at <= p_now
+                        AND r.lease_expiries + 1 < v_max_lease_expiries
+                    )
+                )
+                AND pol.quiet_start IS NOT NULL
+                AND q.ends_at IS NOT NULL
+            ORDER BY r.next_attempt_at, r.id
+            LIMIT c_sweep_limit
+            FOR UPDATE OF r SKIP LOCKED
+            FOR SHARE OF s, p SKIP LOCKED
+        )
+
+        UPDATE scheduling.reminders AS r
+        SET
+            state = (CASE WHEN qt.ends_at < r.deadline_at THEN 'pending' ELSE 'expired' END)::scheduling.reminder_state,
+            next_attempt_at = CASE WHEN qt.ends_at < r.deadline_at THEN qt.ends_at ELSE r.next_attempt_at END,
+            lease_expiries = r.lease_expiries + (r.state = 'leased')::integer,
+            uncertain = r.uncertain OR r.state = 'leased',
+            attempt_token = NULL,
+            lease_expires_at = NULL,
+            state_reason = CASE WHEN r.state = 'leased' THEN 'lease expired; ' ELSE '' END
+            || CASE
+                WHEN qt.ends_at < r.deadline_at
+                    THEN format(
+                        '%s: held until %s', qt.why, scheduling_internal.format_local_time(qt.ends_at, qt.time_zone)
+                    )
+                ELSE format(
+                    '%s: they end %s, not before the deadline %s',
+                    qt.why,
+                    scheduling_internal.format_local_time(qt.ends_at, qt.time_zone),
+                    scheduling_internal.format_local_time(r.deadline_at, qt.time_zone)
+                )
+            END,
+            updated_at = p_now
+        FROM quiet AS qt
+        WHERE r.id = qt.id;
+    END IF;
+
+    -- 4. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
     -- recipient: none while recipient_pacing holds them back, else only the earliest due (one per call).
     -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person is chosen
     -- first, without locks, and only those are locked, re-checked on their latest version, and limited. Rows
-    -- failing the re-check were closed by step 1; one it could not close (locked, or over its limit) that is
-    -- its person's earliest makes that person wait for the next call.
+    -- failing the re-check were closed by step 1, poison rows by step 2, rows in quiet hours moved by step 3;
+    -- one they could not reach (locked, or over their limit) is not claimed either, and if it is its person's
+    -- earliest, that person waits for the next call.
     RETURN QUERY
     WITH candidates AS (
         SELECT DISTINCT ON (r.person_id) r.id
@@ -130,9 +243,19 @@ BEGIN
         WHERE
             (
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
-                OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
+                OR (r.state = 'leased' AND r.lease_expires_at <= p_now AND r.lease_expiries + 1 < v_max_lease_expiries)
             )
             AND scheduling_internal.reminder_block_reason(r, b, s, p, p_now) IS NULL
+            AND NOT (
+                v_any_quiet AND EXISTS (
+                    SELECT 1 FROM scheduling.reminder_policies AS pol
+                    WHERE
+                        (pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default'))
+                        AND scheduling_internal.quiet_hours_end(
+                            p_now, p.time_zone, pol.quiet_start, pol.quiet_end
+                        ) IS NOT NULL
+                )
+            )
         ORDER BY r.due_at, r.id
         LIMIT p_limit
         FOR UPDATE OF r SKIP LOCKED
@@ -145,6 +268,7 @@ BEGIN
             state = 'leased',
             -- Re-claimed after its lease expired: the worker that held it may have sent it before dying.
             uncertain = r.uncertain OR r.state = 'leased',
+            lease_expiries = r.lease_expiries + (r.state = 'leased')::integer,
             attempt_token = gen_random_uuid(),
             leased_by = p_worker,
             lease_expires_at = p_now + p_lease,
@@ -205,18 +329,28 @@ COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, time
 'The worker''s way in: claims up to p_limit due rows (pending with next_attempt_at <= p_now, or leased with '
 'an expired lease), oldest due first, with FOR UPDATE SKIP LOCKED, leasing them to p_worker until p_now + '
 'p_lease under a new attempt_token. First re-checks every due row (reminder_block_reason): rows that fail move '
-'to skipped, or expired past their deadline, with the reason, and are not returned. Parameters are rendered '
-'now: body_parameters in the template''s parameter_names order, rendered_text for the console sender. '
-'attempt = this attempt''s number (attempts only counts recorded sends and failures). Per recipient (WhatsApp '
-'pair rate limit, error 131056): at most one row per person per call (the earliest due), none while the '
-'person''s recipient_pacing.next_allowed_at is after p_now (those stay pending, untouched, no attempt used), '
-'and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row re-claimed '
-'after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank worker, '
-'p_limit < 1; SK017 lease not positive.'
+'to skipped, or expired past their deadline, with the reason, and are not returned. Poison rows: a leased row '
+'found with an expired lease counts one more lease_expiries; at worker_settings.max_lease_expiries (default 3, '
+'set_max_lease_expiries) it becomes failed (uncertain, reason ''lease expired N times without an outcome being '
+'recorded ...'') instead of being handed out again, and retry_failed_reminders re-queues it. Quiet hours hold '
+'at claim time for every kind of row, first attempts, retries and late claims alike: a due row whose recipient '
+'is inside the quiet hours of its session''s reminder policy (the ''default'' one when the session has none) at '
+'p_now, in people.time_zone, is not returned: it becomes pending with next_attempt_at = the end of the quiet '
+'hours (quiet_hours_end: across midnight, DST-correct) when that is before its deadline_at, else expired; the '
+'reason names the quiet hours and their local end (format_local_time); a leased row is released (lease and '
+'token cleared, one more lease expiry, uncertain); no attempt is used and recipient_pacing is not touched. '
+'Parameters are rendered now: body_parameters in the template''s parameter_names order, rendered_text for the '
+'console sender. attempt = this attempt''s number (attempts only counts recorded sends and failures). Per '
+'recipient (WhatsApp pair rate limit, error 131056): at most one row per person per call (the earliest due), '
+'none while the person''s recipient_pacing.next_allowed_at is after p_now (those stay pending, untouched, no '
+'attempt used), and next_allowed_at = p_now + worker_settings.recipient_spacing for every person claimed. A row '
+'re-claimed after its lease expired is flagged uncertain (it may have been sent already). Errors: SK009 blank '
+'worker, p_limit < 1; SK017 lease not positive.'
 ' Input limits: SK009 p_now NULL or infinite, SK034 p_worker over 200 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
-' Side effects: updates scheduling.reminders (claimed rows leased; rows failing the re-check skipped or expired),'
-' each logged in reminder_state_history by trigger reminders_history; inserts or updates '
-'scheduling.recipient_pacing for every person claimed.';
+' Side effects: updates scheduling.reminders (claimed rows leased; rows failing the re-check skipped or expired;'
+' poison rows failed; rows in quiet hours moved to their end or expired; lease_expiries counted), each state'
+' change logged in reminder_state_history by trigger reminders_history; inserts or updates'
+' scheduling.recipient_pacing for every person claimed.';
 
 GRANT EXECUTE ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) TO sessionkeeper_worker;

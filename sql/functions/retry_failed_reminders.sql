@@ -30,6 +30,7 @@ BEGIN
         SET
             state = (CASE WHEN r.deadline_at <= p_now THEN 'expired' ELSE 'pending' END)::scheduling.reminder_state,
             attempts = CASE WHEN r.deadline_at <= p_now THEN r.attempts ELSE 0 END,
+            lease_expiries = CASE WHEN r.deadline_at <= p_now THEN r.lease_expiries ELSE 0 END,
             next_attempt_at = CASE WHEN r.deadline_at <= p_now THEN r.next_attempt_at ELSE p_now END,
             attempt_token = CASE WHEN r.deadline_at <= p_now THEN r.attempt_token END,
             lease_expires_at = NULL,
@@ -59,7 +60,8 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.retry_failed_reminders(timestamptz, text, text, timestamptz) IS
 'Retries failed sends: failed rows (that failed, by updated_at, at or after p_since when given; '
-'whose last_error_code is p_error_code when given) go back to pending, due at p_now, attempts reset to 0; the '
+'whose last_error_code is p_error_code when given) go back to pending, due at p_now, attempts and '
+'lease_expiries reset to 0 (so a row failed by the claim for too many lease expiries is handed out again); the '
 'history row (state_reason) names p_actor and the earlier failure; last_error_code and last_error_message are '
 'kept. Rows whose deadline has passed become expired instead. Returns the number re-queued only (expired '
 'ones not counted). Rows whose booking, session or recipient changed meanwhile are re-queued too: the claim''s '

@@ -35,7 +35,7 @@ SELECT set_eq(
         'archive_closed_sessions',
         -- DBAs and the CLI
         'create_demo_data', 'create_reminder_policy', 'refresh_time_zones', 'retry_failed_reminders',
-        'set_send_rate', 'resume_sending'
+        'set_send_rate', 'resume_sending', 'set_max_lease_expiries'
     ],
     'the functions of schema scheduling are exactly the public API'
 );
