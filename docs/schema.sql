@@ -449,7 +449,7 @@ COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp messa
 -- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
+COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the recipient more than once, or when it should not have: it was claimed again after a lease expired (the worker that held it may have sent it before dying), a send timed out (mark_reminder_uncertain), or it was sent by the worker that had claimed it after it was cancelled, skipped or expired (record_reminder_sent; state_reason says by whom and when). Never cleared; counted by queue_stats.uncertain.';
 
 --
 -- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
