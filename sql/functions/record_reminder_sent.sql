@@ -97,8 +97,8 @@ COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestampt
 'applied then (apply_delivery_events).'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: takes the provider message''s advisory lock; updates scheduling.reminders (sent, sent_at, '
-'provider_message_id, attempts; uncertain and state_reason of a closed row), with a reminder_state_history row when the state changes (trigger '
-'reminders_history); applies the delivery reports stored before (apply_delivery_events: reminder delivery '
-'columns, provider_events matched).';
+'provider_message_id, attempts; uncertain and state_reason of a closed row), with a reminder_state_history '
+'row when the state changes (trigger reminders_history); applies the delivery reports stored before '
+'(apply_delivery_events: reminder delivery columns, provider_events matched).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

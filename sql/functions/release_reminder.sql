@@ -61,8 +61,9 @@ $function$;
 COMMENT ON FUNCTION scheduling.release_reminder(uuid, uuid, timestamptz, text, timestamptz) IS
 'Gives a leased row back without burning an attempt (worker shutdown, rate limit, provider outage): pending '
 'with next_attempt_at = coalesce(p_retry_at, p_now), attempt token cleared, p_reason kept; expired when that '
-'is at or past its deadline (the reason names both times in the recipient''s local time). A row closed meanwhile returns its state unchanged. Errors: SK019 unknown '
-'reminder, SK018 stale or wrong attempt token (changes nothing).'
+'is at or past its deadline (the reason names both times in the recipient''s local time). A row closed '
+'meanwhile returns its state unchanged. Errors: SK019 unknown reminder, SK018 stale or wrong attempt token '
+'(changes nothing).'
 ' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: updates scheduling.reminders (pending again or expired), with a reminder_state_history row '

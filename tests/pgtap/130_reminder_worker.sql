@@ -261,7 +261,9 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT state::text, state_reason FROM scheduling.reminders WHERE id = tap.rid('stale')$$,
-    $$VALUES ('expired'::text, 'deadline Tuesday 1 December 2026, 10:50 (Europe/Berlin) passed before it could be sent'::text)$$,
+    $$VALUES (
+        'expired'::text, 'deadline Tuesday 1 December 2026, 10:50 (Europe/Berlin) passed before it could be sent'::text
+    )$$,
     'it is expired with the reason'
 );
 

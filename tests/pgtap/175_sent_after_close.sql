@@ -57,13 +57,21 @@ SELECT results_eq(
     $$VALUES ('cancelled'::scheduling.reminder_state, TRUE, 'Asia/Kolkata'::text)$$,
     'reminder_status shows it, with the recipient''s time zone'
 );
-CREATE TEMP TABLE t_kol AS SELECT r.* FROM scheduling.reminders AS r WHERE r.id = tap.rid('kol');
+CREATE TEMP TABLE t_kol AS
+SELECT to_jsonb(r.*) AS row_json
+FROM scheduling.reminders AS r
+WHERE r.id = tap.rid('kol');
 SELECT is(
     scheduling.record_reminder_sent(tap.rid('kol'), tap.token('kol'), 'wamid.late', '2026-11-23 03:32Z')::text,
     'cancelled', 'recording the same send again returns the state'
 );
 SELECT is(
-    (SELECT r::text FROM scheduling.reminders AS r WHERE r.id = tap.rid('kol')), (SELECT t::text FROM t_kol AS t),
+    (
+        SELECT to_jsonb(r.*)
+        FROM scheduling.reminders AS r
+        WHERE r.id = tap.rid('kol')
+    ),
+    (SELECT t.row_json FROM t_kol AS t),
     'and changes nothing (no second attempt, no second reason)'
 );
 SELECT throws_ok(
@@ -84,7 +92,9 @@ SELECT is(
 );
 SELECT scheduling.claim_due_reminders('w', 10, '5 minutes', '2026-11-25 03:30Z');
 SELECT is(
-    scheduling.release_reminder(tap.rid('rel'), tap.token('rel'), '2026-11-25 04:30Z', 'outage', '2026-11-25 03:31Z')::text,
+    scheduling.release_reminder(
+        tap.rid('rel'), tap.token('rel'), '2026-11-25 04:30Z', 'outage', '2026-11-25 03:31Z'
+    )::text,
     'expired', 'setup: released to the start: expired'
 );
 SELECT is(

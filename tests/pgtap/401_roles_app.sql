@@ -157,7 +157,10 @@ SELECT
 FROM t_filled_views AS v
 ORDER BY v.relname;
 SELECT is(
-    (SELECT DISTINCT recipient_time_zone FROM scheduling.reminder_status WHERE booking_id = tap.sid('ann_yoga')),
+    (
+        SELECT DISTINCT recipient_time_zone FROM scheduling.reminder_status
+        WHERE booking_id = tap.sid('ann_yoga')
+    ),
     'Europe/Berlin',
     'the app reads the recipient''s time zone from reminder_status (people itself stays closed to it)'
 );
