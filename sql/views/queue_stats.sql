@@ -21,6 +21,7 @@ COMMENT ON VIEW scheduling.queue_stats IS
 'One row about the outbox at now() (queue statistics): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
-'(NULL when none), uncertain = rows that may have reached the provider more than once (any state).';
+'(NULL when none), uncertain = rows that may have reached the provider more than once, or were sent after they '
+'were closed (any state).';
 
 GRANT SELECT ON scheduling.queue_stats TO sessionkeeper_app;
