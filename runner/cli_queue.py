@@ -11,7 +11,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from runner import config, db
+from runner import config, db, reminder_report
 from runner.errors import SessionkeeperError
 from runner.migrate import migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
@@ -56,8 +56,10 @@ def stats(as_json: bool, every: float | None) -> None:
 
 
 @click.command(
-    help="List the reminders of one booking (scheduling.reminder_status): key, state, when, "
-    "attempts, last error, provider message id."
+    help="List the outbox rows of one booking (scheduling.reminder_status), a block each: key, kind, state "
+    "and why, due time and next attempt, attempts, last error, provider message id, delivery report, and "
+    "UNCERTAIN when it may have reached the recipient more than once or after it was closed. Times in the "
+    "recipient's local time; --json gives ISO times."
 )
 @click.argument("booking_id")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")
@@ -80,15 +82,11 @@ def reminders(booking_id: str, as_json: bool) -> None:
         )
     if not rows:
         click.echo("no reminders planned for this booking")
-    for row in rows:
-        if as_json:
+    if as_json:
+        for row in rows:
             click.echo(json.dumps({key: _jsonable(value) for key, value in row.items()}))
-        else:
-            error = f"  last error: {row['last_error']}" if row.get("last_error") else ""
-            click.echo(
-                f"{row['reminder_key']:<58} {row['state']:<9} {_jsonable(row['due_at'])}  "
-                f"attempts={row['attempts']}{error}"
-            )
+    elif rows:
+        click.echo("\n\n".join(reminder_report.describe(row) for row in rows))
 
 
 @click.command(

@@ -4,7 +4,8 @@ CREATE OR REPLACE FUNCTION scheduling_internal.cancel_open_reminders(
     p_keep_slot_version integer,
     p_state scheduling.reminder_state,
     p_reason text,
-    p_now timestamptz DEFAULT now()
+    p_now timestamptz DEFAULT now(),
+    p_reason_at timestamptz DEFAULT NULL
 )
 RETURNS integer
 LANGUAGE plpgsql
@@ -26,7 +27,12 @@ BEGIN
     UPDATE scheduling.reminders AS r
     SET
         state = p_state,
-        state_reason = p_reason,
+        state_reason = p_reason || coalesce(
+            ' ' || scheduling_internal.format_local_time(
+                p_reason_at, (SELECT p.time_zone FROM scheduling.people AS p WHERE p.id = r.person_id)
+            ),
+            ''
+        ),
         lease_expires_at = NULL,
         updated_at = p_now
     WHERE
@@ -42,9 +48,10 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.cancel_open_reminders(
-    uuid, uuid, integer, scheduling.reminder_state, text, timestamptz
+    uuid, uuid, integer, scheduling.reminder_state, text, timestamptz, timestamptz
 ) IS
 'Internal: closes the pending and leased reminder rows (kind reminder; cancellation messages are kept) of a '
 'booking and/or a session, except those of slot p_keep_slot_version, as p_state (cancelled, expired or '
-'skipped) with p_reason. Sent rows are never touched. Returns the number of rows closed.'
+'skipped) with p_reason, followed by p_reason_at when given, in each row''s recipient''s local time '
+'(format_local_time). Sent rows are never touched. Returns the number of rows closed.'
 ' Side effects: updates scheduling.reminders, each logged in reminder_state_history by trigger reminders_history.';

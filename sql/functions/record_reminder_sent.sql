@@ -14,6 +14,7 @@ AS $function$
 DECLARE
     c_max_id_length CONSTANT integer := scheduling_internal.text_limit('name');
     v_reminder scheduling.reminders;
+    v_time_zone text;
 BEGIN
     PERFORM scheduling_internal.check_now('record_reminder_sent', p_now);
     IF char_length(p_provider_message_id) > c_max_id_length THEN
@@ -28,7 +29,8 @@ BEGIN
     PERFORM scheduling_internal.lock_provider_message(p_provider_message_id);
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
 
-    IF v_reminder.state = 'sent' THEN
+    -- sent_at is only ever set here: a row closed while its worker held it and then sent has it too.
+    IF v_reminder.state = 'sent' OR v_reminder.sent_at IS NOT NULL THEN
         IF v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
             RETURN v_reminder.state; -- the same record again: nothing to do
         END IF;
@@ -59,14 +61,19 @@ BEGIN
         WHERE r.id = v_reminder.id
         RETURNING r.* INTO v_reminder;
     ELSE
-        -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway. The facts are
-        -- kept, the state stays.
+        -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway, to a recipient who
+        -- should not have had it. The facts are kept, the state stays, and the row is flagged for the operator.
+        SELECT p.time_zone INTO v_time_zone FROM scheduling.people AS p WHERE p.id = v_reminder.person_id;
         UPDATE scheduling.reminders AS r
         SET
             attempts = r.attempts + 1,
             sent_at = p_now,
             provider_message_id = p_provider_message_id,
-            state_reason = coalesce(r.state_reason || '; ', '') || 'sent anyway by the worker that had claimed it',
+            uncertain = TRUE,
+            state_reason = coalesce(r.state_reason || '; ', '') || format(
+                'sent by %s at %s after it was %s',
+                coalesce(r.leased_by, 'a worker'), scheduling_internal.format_local_time(p_now, v_time_zone), r.state
+            ),
             updated_at = p_now
         WHERE r.id = v_reminder.id
         RETURNING r.* INTO v_reminder;
@@ -82,14 +89,16 @@ $function$;
 COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) IS
 'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
 'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
-'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
+'and returns it, with the send recorded, flagged uncertain (it reached the recipient when it should not have) and '
+'''sent by {worker} at {local time} after it was {state}'' added to state_reason. Recording the same send twice '
+'is harmless (a different provider id for a row already sent: SK018). Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token, SK036 provider id over 200 characters (both change nothing). '
 'Delivery reports of the provider message id that arrived first (record_delivery_status: unmatched) are '
 'applied then (apply_delivery_events).'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: takes the provider message''s advisory lock; updates scheduling.reminders (sent, sent_at, '
-'provider_message_id, attempts), with a reminder_state_history row when the state changes (trigger '
-'reminders_history); applies the delivery reports stored before (apply_delivery_events: reminder delivery '
-'columns, provider_events matched).';
+'provider_message_id, attempts; uncertain and state_reason of a closed row), with a reminder_state_history '
+'row when the state changes (trigger reminders_history); applies the delivery reports stored before '
+'(apply_delivery_events: reminder delivery columns, provider_events matched).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) TO sessionkeeper_worker;

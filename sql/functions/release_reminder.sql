@@ -16,6 +16,7 @@ DECLARE
     v_reminder scheduling.reminders;
     v_next timestamptz;
     v_state scheduling.reminder_state;
+    v_time_zone text;
 BEGIN
     PERFORM scheduling_internal.check_now('release_reminder', p_now);
     PERFORM scheduling_internal.check_text_length('release_reminder: p_reason', p_reason, 'free_text');
@@ -31,6 +32,7 @@ BEGIN
     END IF;
 
     v_next := coalesce(p_retry_at, p_now);
+    SELECT p.time_zone INTO v_time_zone FROM scheduling.people AS p WHERE p.id = v_reminder.person_id;
     v_state := (CASE WHEN v_next >= v_reminder.deadline_at THEN 'expired' ELSE 'pending' END)::scheduling.reminder_state;
 
     UPDATE scheduling.reminders AS r
@@ -41,7 +43,11 @@ BEGIN
         lease_expires_at = NULL,
         state_reason = CASE
             WHEN v_state = 'expired'
-                THEN format('released to %s, at or past the deadline %s', v_next, r.deadline_at)
+                THEN format(
+                    'released to %s, at or past the deadline %s',
+                    scheduling_internal.format_local_time(v_next, v_time_zone),
+                    scheduling_internal.format_local_time(r.deadline_at, v_time_zone)
+                )
                 || coalesce(': ' || p_reason, '')
             ELSE 'released' || coalesce(': ' || p_reason, '')
         END,
@@ -55,8 +61,9 @@ $function$;
 COMMENT ON FUNCTION scheduling.release_reminder(uuid, uuid, timestamptz, text, timestamptz) IS
 'Gives a leased row back without burning an attempt (worker shutdown, rate limit, provider outage): pending '
 'with next_attempt_at = coalesce(p_retry_at, p_now), attempt token cleared, p_reason kept; expired when that '
-'is at or past its deadline. A row closed meanwhile returns its state unchanged. Errors: SK019 unknown '
-'reminder, SK018 stale or wrong attempt token (changes nothing).'
+'is at or past its deadline (the reason names both times in the recipient''s local time). A row closed '
+'meanwhile returns its state unchanged. Errors: SK019 unknown reminder, SK018 stale or wrong attempt token '
+'(changes nothing).'
 ' Input limits: SK009 NULL p_now, SK034 p_reason over 2000 characters.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: updates scheduling.reminders (pending again or expired), with a reminder_state_history row '

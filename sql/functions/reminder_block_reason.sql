@@ -11,12 +11,17 @@ STABLE
 AS $function$
 BEGIN
     IF p_reminder.deadline_at <= p_now THEN
-        RETURN format('deadline %s passed before it could be sent', p_reminder.deadline_at);
+        RETURN format(
+            'deadline %s passed before it could be sent',
+            scheduling_internal.format_local_time(p_reminder.deadline_at, p_person.time_zone)
+        );
     END IF;
 
     IF p_reminder.kind = 'reminder' THEN
         IF p_session.deleted_at IS NOT NULL THEN
-            RETURN format('session was deleted at %s', p_session.deleted_at);
+            RETURN format(
+                'session was deleted at %s', scheduling_internal.format_local_time(p_session.deleted_at, p_person.time_zone)
+            );
         END IF;
         IF p_session.status <> 'scheduled' THEN
             RETURN format('session is %s', p_session.status);
@@ -30,7 +35,9 @@ BEGIN
     END IF;
 
     IF p_person.deleted_at IS NOT NULL THEN
-        RETURN format('recipient was deleted at %s', p_person.deleted_at);
+        RETURN format(
+            'recipient was deleted at %s', scheduling_internal.format_local_time(p_person.deleted_at, p_person.time_zone)
+        );
     END IF;
     IF p_person.phone IS NULL THEN
         RETURN 'recipient has no phone number';
@@ -49,5 +56,6 @@ COMMENT ON FUNCTION scheduling_internal.reminder_block_reason(
 'The claim-time re-check: NULL when the row may be sent at p_now, else why not. Any kind: deadline '
 'passed (the row expires), recipient deleted, without phone, without WhatsApp consent. A reminder also: '
 'session deleted, not scheduled, rescheduled (slot_version changed), booking not confirmed. A cancellation '
-'message is sent although its booking or session is cancelled: that is its point.'
+'message is sent although its booking or session is cancelled: that is its point. Times in the reason are in '
+'the recipient''s local time (format_local_time).'
 ' Side effects: none.';

@@ -16,8 +16,11 @@ BEGIN
     END IF;
 
     WITH chosen AS (
-        SELECT r.id
+        SELECT
+            r.id,
+            p.time_zone
         FROM scheduling.reminders AS r
+        LEFT JOIN scheduling.people AS p ON r.person_id = p.id
         WHERE
             r.state = 'failed'
             AND (p_since IS NULL OR r.updated_at >= p_since)
@@ -36,7 +39,10 @@ BEGIN
             lease_expires_at = NULL,
             state_reason = CASE
                 WHEN r.deadline_at <= p_now
-                    THEN format('retry requested by %s after the deadline %s', p_actor, r.deadline_at)
+                    THEN format(
+                        'retry requested by %s after the deadline %s', p_actor,
+                        scheduling_internal.format_local_time(r.deadline_at, c.time_zone)
+                    )
                 ELSE format('re-queued by %s (was failed: %s)', p_actor, coalesce(r.state_reason, 'no reason'))
             END,
             updated_at = p_now
@@ -63,7 +69,8 @@ COMMENT ON FUNCTION scheduling.retry_failed_reminders(timestamptz, text, text, t
 'whose last_error_code is p_error_code when given) go back to pending, due at p_now, attempts and '
 'lease_expiries reset to 0 (so a row failed by the claim for too many lease expiries is handed out again); the '
 'history row (state_reason) names p_actor and the earlier failure; last_error_code and last_error_message are '
-'kept. Rows whose deadline has passed become expired instead. Returns the number re-queued only (expired '
+'kept. Rows whose deadline has passed become expired instead (the reason names the deadline in the recipient''s '
+'local time). Returns the number re-queued only (expired '
 'ones not counted). Rows whose booking, session or recipient changed meanwhile are re-queued too: the claim''s '
 're-check skips them with the reason. Sends NOTIFY scheduling_reminders_due when something was re-queued. '
 'Errors: SK009 blank actor, NULL p_now.'

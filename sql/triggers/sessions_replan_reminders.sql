@@ -16,8 +16,7 @@ BEGIN
         -- Scheduled again: a new slot (reschedule). Rows of older slots go, the new slot gets its own.
         PERFORM scheduling_internal.cancel_open_reminders(
             NULL, NEW.id, NEW.slot_version, 'cancelled',
-            format('session rescheduled to %s (slot %s)', NEW.starts_at, NEW.slot_version),
-            v_now
+            format('session rescheduled (slot %s) to', NEW.slot_version), v_now, NEW.starts_at
         );
         FOR v_booking_id IN
             SELECT b.id

@@ -26,8 +26,8 @@ COMMENT ON VIEW scheduling.queue_stats IS
 'One row about the outbox at now() (queue statistics): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
-'(NULL when none), uncertain = rows that may have reached the provider more than once (any state), '
-'halted_senders = the sending numbers with a standing halt (sender_halts; nothing is sent as them until '
-'resume_sending).';
+'(NULL when none), uncertain = rows that may have reached the provider more than once, or were sent after they '
+'were closed (any state), halted_senders = the sending numbers with a standing halt (sender_halts; nothing is '
+'sent as them until resume_sending).';
 
 GRANT SELECT ON scheduling.queue_stats TO sessionkeeper_app;

@@ -26,15 +26,19 @@ SELECT
     r.delivery_status::text AS delivery_status,
     r.delivered_at,
     r.read_at,
-    r.delivery_error_code
+    r.delivery_error_code,
+    p.time_zone AS recipient_time_zone
 FROM scheduling.reminders AS r
+LEFT JOIN scheduling.people AS p ON r.person_id = p.id
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
 
 COMMENT ON VIEW scheduling.reminder_status IS
 'Every outbox row per booking: key, kind, state, due_at (the planned due time, as in reminders; '
 'next_attempt_at differs after a retry or release), attempts, last_error (code: message), '
-'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once), '
-'and what the provider reported: delivery_status (sent, delivered, read, failed; NULL before any report), '
-'delivered_at, read_at and delivery_error_code (of a failed report). Filter on booking_id.';
+'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once, or '
+'was sent after it was closed), what the provider reported: delivery_status (sent, delivered, read, failed; NULL '
+'before any report), delivered_at, read_at and delivery_error_code (of a failed report), and '
+'recipient_time_zone (the IANA zone to show its times in). Filter on booking_id. No errors.'
+' Side effects: none.';
 
 GRANT SELECT ON scheduling.reminder_status TO sessionkeeper_app;

@@ -206,8 +206,8 @@ SELECT is(
         SELECT DISTINCT state_reason FROM scheduling.reminders
         WHERE booking_id = tap.sid('appt') AND state = 'cancelled'
     ),
-    'session rescheduled to 2031-07-01 14:00:00+00 (slot 2)',
-    'the cancelled rows say why'
+    'session rescheduled (slot 2) to Tuesday 1 July 2031, 14:00 (UTC)',
+    'the cancelled rows say why, with the new start in the recipient''s time zone'
 );
 SELECT is(
     (

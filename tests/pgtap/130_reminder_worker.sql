@@ -246,11 +246,11 @@ SELECT results_eq(
     INNER JOIN tap.ids AS t ON r.booking_id = t.id
     WHERE t.tag IN ('b_nophone', 'b_noconsent', 'b_gone', 'deleted', 'moved', 'cancelled', 'stale') ORDER BY t.tag$$,
     $$VALUES
-        ('b_gone'::text, 'skipped'::text, 'recipient was deleted at 2026-11-30 00:00:00+00'::text),
+        ('b_gone'::text, 'skipped'::text, 'recipient was deleted at Monday 30 November 2026, 01:00 (Europe/Berlin)'::text),
         ('b_noconsent', 'skipped', 'recipient has not consented to WhatsApp messages'),
         ('b_nophone', 'skipped', 'recipient has no phone number'),
         ('cancelled', 'skipped', 'booking is cancelled'),
-        ('deleted', 'skipped', 'session was deleted at 2026-11-30 00:00:00+00'),
+        ('deleted', 'skipped', 'session was deleted at Monday 30 November 2026, 01:00 (Europe/Berlin)'),
         ('moved', 'skipped', 'session was rescheduled (slot 1, now 2)'),
         ('stale', 'pending', NULL)$$,
     'deleted session, rescheduled slot, cancelled booking, deleted recipient, no phone, no consent: skipped'
@@ -261,7 +261,9 @@ SELECT is(
 );
 SELECT results_eq(
     $$SELECT state::text, state_reason FROM scheduling.reminders WHERE id = tap.rid('stale')$$,
-    $$VALUES ('expired'::text, 'deadline 2026-12-01 09:50:00+00 passed before it could be sent'::text)$$,
+    $$VALUES (
+        'expired'::text, 'deadline Tuesday 1 December 2026, 10:50 (Europe/Berlin) passed before it could be sent'::text
+    )$$,
     'it is expired with the reason'
 );
 

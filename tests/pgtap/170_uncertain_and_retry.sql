@@ -112,7 +112,7 @@ SELECT results_eq(
         ('f2', 'failed', 1, '2031-03-01 09:00Z', tap.token('f2'), 'permanent error 132001'),
         ('f3', 'pending', 0, '2031-03-01 11:00Z', NULL, 're-queued by ops (was failed: permanent error 131026)'),
         ('f4', 'expired', 1, '2031-03-01 09:00Z', tap.token('f4'),
-            'retry requested by ops after the deadline 2031-03-01 10:00:00+00')$$,
+            'retry requested by ops after the deadline Saturday 1 March 2031, 11:00 (Europe/Berlin)')$$,
     'f1 (too early) and f2 (other code) stay failed; f3 pending now, attempts 0; f4 expired'
 );
 SELECT results_eq(

@@ -15,7 +15,7 @@ INSERT INTO t_filled_views VALUES
 GRANT SELECT ON t_filled_views TO sessionkeeper_app;
 
 SELECT plan(
-    50
+    51
     + (
         SELECT count(*)::integer FROM pg_class AS c
         WHERE c.relnamespace = 'scheduling'::regnamespace AND c.relkind = 'v'
@@ -156,6 +156,14 @@ SELECT
     )
 FROM t_filled_views AS v
 ORDER BY v.relname;
+SELECT is(
+    (
+        SELECT DISTINCT recipient_time_zone FROM scheduling.reminder_status
+        WHERE booking_id = tap.sid('ann_yoga')
+    ),
+    'Europe/Berlin',
+    'the app reads the recipient''s time zone from reminder_status (people itself stays closed to it)'
+);
 
 -- CANNOT: any table directly, not even current_attendees.
 SELECT throws_ok(
