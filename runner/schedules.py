@@ -338,8 +338,10 @@ def history_job(place: CronPlace, age: str) -> DeclaredJob:
     """The cron-history job: deletes the run rows of this application database's jobs (the history job's own
     included) that ended, or started when they have no end, more than ``age`` ago, oldest first, at most
     HISTORY_BATCH per run. Rows with neither time (pg_cron could not start the run) are kept."""
-    suffix = "strpos(j.jobname, '@') = 0" if place.local else (
-        f"substr(j.jobname, strpos(j.jobname, '@')) = {_literal('@' + place.app_database)}"
+    suffix = (
+        "strpos(j.jobname, '@') = 0"
+        if place.local
+        else (f"substr(j.jobname, strpos(j.jobname, '@')) = {_literal('@' + place.app_database)}")
     )
     command = (
         "DELETE FROM cron.job_run_details WHERE runid IN (SELECT d.runid FROM cron.job_run_details AS d "
