@@ -640,6 +640,31 @@ CREATE TABLE scheduling.inbound_messages (
 COMMENT ON TABLE scheduling.inbound_messages IS 'Messages people sent to our WhatsApp number, once per provider and provider message id (a replayed webhook returns the stored outcome). from_phone is E.164 with +; body is cut to 4096 characters (WhatsApp''s limit); in_reply_to is the provider message id the person replied to; received_at the provider''s time, recorded_at the p_now of the call. person_id: the sender (NULL when no person has that phone). action: cancelled_booking (booking_id is the booking a CANCEL cancelled), nothing_to_cancel, unknown_sender, stored (any other text). booking_id has no foreign key: bookings move to bookings_archive with their ids. Written by record_inbound_message only.';
 
 --
+-- Name: inbound_messages_archive; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.inbound_messages_archive (
+    id bigint NOT NULL,
+    provider text NOT NULL,
+    provider_message_id text NOT NULL,
+    from_phone text NOT NULL,
+    body text,
+    in_reply_to text,
+    received_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    person_id uuid,
+    action text NOT NULL,
+    booking_id uuid,
+    archived_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE inbound_messages_archive; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.inbound_messages_archive IS 'Replies whose booking_id names an archived booking, moved out of scheduling.inbound_messages by archive_closed_sessions together with that booking (same ids, archived_at = its p_now): a live inbound message never names a booking that is only in bookings_archive.';
+
+--
 -- Name: inbound_messages_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
 --
 
@@ -736,6 +761,31 @@ CREATE TABLE scheduling.provider_events (
 --
 
 COMMENT ON TABLE scheduling.provider_events IS 'Delivery reports from the webhook, as received: provider (whatsapp, twilio), the provider message id, status (normalised) and provider_status (the provider''s word), status_at (the provider''s time), error code and message, received_at (p_now of the call). One row per provider, message id and status: a redelivered webhook adds nothing. reminder_id is the outbox row it was applied to, NULL while no reminder has that message id (outcome unmatched); outcome applied moved the reminder''s delivery_status, stale did not (a later status was there). No foreign key: reminders move to reminders_archive with their ids. Written by record_delivery_status and apply_delivery_events only.';
+
+--
+-- Name: provider_events_archive; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.provider_events_archive (
+    id bigint NOT NULL,
+    provider text NOT NULL,
+    provider_message_id text NOT NULL,
+    status scheduling.delivery_status NOT NULL,
+    provider_status text NOT NULL,
+    status_at timestamp with time zone,
+    error_code text,
+    error_message text,
+    received_at timestamp with time zone NOT NULL,
+    reminder_id uuid,
+    outcome text NOT NULL,
+    archived_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE provider_events_archive; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.provider_events_archive IS 'Delivery reports of archived reminders, moved out of scheduling.provider_events by archive_closed_sessions together with their reminder (same ids, archived_at = its p_now): a live provider event never names a reminder that is only in reminders_archive.';
 
 --
 -- Name: provider_events_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -925,6 +975,23 @@ CREATE TABLE scheduling.reminders_archive (
 --
 
 COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation messages) of archived sessions.';
+
+--
+-- Name: retention_settings; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.retention_settings (
+    singleton boolean DEFAULT true NOT NULL,
+    older_than interval DEFAULT '7 days'::interval NOT NULL,
+    CONSTRAINT retention_settings_older_than_positive CHECK ((older_than > '00:00:00'::interval)),
+    CONSTRAINT retention_settings_singleton CHECK (singleton)
+);
+
+--
+-- Name: TABLE retention_settings; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.retention_settings IS 'One row: older_than, the age at which purge_old_records deletes provider events, inbound messages and the heartbeats of workers gone quiet, and at which pg_cron''s run history of sessionkeeper''s jobs is deleted (default 7 days, more than zero). Change it with set_retention_age.';
 
 --
 -- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
@@ -1288,6 +1355,13 @@ ALTER TABLE ONLY scheduling.bookings
     ADD CONSTRAINT bookings_pkey PRIMARY KEY (id);
 
 --
+-- Name: inbound_messages_archive inbound_messages_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.inbound_messages_archive
+    ADD CONSTRAINT inbound_messages_archive_pkey PRIMARY KEY (id);
+
+--
 -- Name: inbound_messages inbound_messages_key; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1321,6 +1395,13 @@ ALTER TABLE ONLY scheduling.order_items
 
 ALTER TABLE ONLY scheduling.people
     ADD CONSTRAINT people_pkey PRIMARY KEY (id);
+
+--
+-- Name: provider_events_archive provider_events_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.provider_events_archive
+    ADD CONSTRAINT provider_events_archive_pkey PRIMARY KEY (id);
 
 --
 -- Name: provider_events provider_events_key; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -1405,6 +1486,13 @@ ALTER TABLE ONLY scheduling.reminders
 
 ALTER TABLE ONLY scheduling.reminders
     ADD CONSTRAINT reminders_slot_seq_key UNIQUE (booking_id, kind, slot_version, seq);
+
+--
+-- Name: retention_settings retention_settings_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.retention_settings
+    ADD CONSTRAINT retention_settings_pkey PRIMARY KEY (singleton);
 
 --
 -- Name: send_rate_limits send_rate_limits_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -1571,10 +1659,28 @@ CREATE INDEX bookings_person_id_idx ON scheduling.bookings USING btree (person_i
 CREATE UNIQUE INDEX bookings_session_person_active_key ON scheduling.bookings USING btree (session_id, person_id) WHERE (status <> 'cancelled'::scheduling.booking_status);
 
 --
+-- Name: inbound_messages_archive_booking_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_archive_booking_idx ON scheduling.inbound_messages_archive USING btree (booking_id);
+
+--
+-- Name: inbound_messages_booking_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_booking_idx ON scheduling.inbound_messages USING btree (booking_id) WHERE (booking_id IS NOT NULL);
+
+--
 -- Name: inbound_messages_person_id_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
 CREATE INDEX inbound_messages_person_id_idx ON scheduling.inbound_messages USING btree (person_id, received_at) WHERE (person_id IS NOT NULL);
+
+--
+-- Name: inbound_messages_recorded_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_recorded_idx ON scheduling.inbound_messages USING btree (recorded_at);
 
 --
 -- Name: order_items_order_reference_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -1587,6 +1693,24 @@ CREATE INDEX order_items_order_reference_idx ON scheduling.order_items USING btr
 --
 
 CREATE INDEX people_phone_idx ON scheduling.people USING btree (phone) WHERE (deleted_at IS NULL);
+
+--
+-- Name: provider_events_archive_reminder_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_archive_reminder_idx ON scheduling.provider_events_archive USING btree (reminder_id);
+
+--
+-- Name: provider_events_received_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_received_idx ON scheduling.provider_events USING btree (received_at);
+
+--
+-- Name: provider_events_reminder_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_reminder_idx ON scheduling.provider_events USING btree (reminder_id) WHERE (reminder_id IS NOT NULL);
 
 --
 -- Name: provider_events_unmatched_idx; Type: INDEX; Schema: scheduling; Owner: -

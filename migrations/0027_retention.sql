@@ -8,9 +8,9 @@
 
 CREATE TABLE scheduling.retention_settings (
     singleton boolean PRIMARY KEY DEFAULT TRUE,
-    older_than interval NOT NULL DEFAULT INTERVAL '7 days',
+    older_than interval NOT NULL DEFAULT interval '7 days',
     CONSTRAINT retention_settings_singleton CHECK (singleton),
-    CONSTRAINT retention_settings_older_than_positive CHECK (older_than > INTERVAL '0')
+    CONSTRAINT retention_settings_older_than_positive CHECK (older_than > interval '0')
 );
 
 COMMENT ON TABLE scheduling.retention_settings IS

@@ -106,7 +106,7 @@ SELECT throws_ok(
 );
 SELECT is(tap.written(), (SELECT b.written FROM t_before AS b), 'the refused calls changed nothing');
 SELECT is(
-    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), INTERVAL '7 days', 'the age is still 7 days'
+    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), interval '7 days', 'the age is still 7 days'
 );
 
 -- The purge at the default age.
@@ -164,12 +164,12 @@ SELECT is(
 );
 SELECT is(pg_temp.left_in('provider_events'), NULL, 'at 1 day, every event is old enough');
 SELECT is(
-    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), INTERVAL '7 days',
+    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), interval '7 days',
     'the age given to a call is not stored'
 );
-SELECT is(scheduling.set_retention_age('3 days'), INTERVAL '7 days', 'set_retention_age returns the age it replaced');
+SELECT is(scheduling.set_retention_age('3 days'), interval '7 days', 'set_retention_age returns the age it replaced');
 SELECT is(
-    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), INTERVAL '3 days', 'the new age is stored'
+    (SELECT rs.older_than FROM scheduling.retention_settings AS rs), interval '3 days', 'the new age is stored'
 );
 SELECT pg_temp.event('ev-four-days', '2031-05-28 12:00Z');
 SELECT pg_temp.event('ev-two-days', '2031-05-30 12:00Z');
@@ -195,7 +195,10 @@ INSERT INTO scheduling.inbound_messages (
 );
 SELECT pg_temp.event('ev-unrelated', '2031-05-31 12:00Z');
 SELECT scheduling.cancel_session(
-    (SELECT b.session_id FROM scheduling.bookings AS b WHERE b.id = tap.sid('ann_old')), 'ill', 'x', '2031-01-02 00:00Z'
+    (
+        SELECT b.session_id FROM scheduling.bookings AS b
+        WHERE b.id = tap.sid('ann_old')
+    ), 'ill', 'x', '2031-01-02 00:00Z'
 );
 SELECT is(
     scheduling.archive_closed_sessions('90 days', 1000, '2031-06-01 12:00Z'), 1, 'the closed session is archived'
@@ -204,7 +207,7 @@ SELECT is(
     (
         SELECT array_agg(format('%s %s', e.provider_message_id, e.archived_at))
         FROM scheduling.provider_events_archive AS e
-        JOIN scheduling.reminders_archive AS r ON r.id = e.reminder_id
+        INNER JOIN scheduling.reminders_archive AS r ON e.reminder_id = r.id
         WHERE r.booking_id = tap.sid('ann_old')
     ),
     ARRAY['wamid.ARCHIVED 2031-06-01 12:00:00+00'],
@@ -215,13 +218,18 @@ SELECT is(
         SELECT count(*)::integer FROM scheduling.provider_events AS e
         WHERE
             e.reminder_id IS NOT NULL
-            AND NOT EXISTS (SELECT FROM scheduling.reminders AS r WHERE r.id = e.reminder_id)
+            AND NOT EXISTS (
+                SELECT FROM scheduling.reminders AS r
+                WHERE r.id = e.reminder_id
+            )
     ),
     0,
     'no live provider event names a reminder that is not in scheduling.reminders'
 );
 SELECT is(
-    pg_temp.left_in('provider_events'), ARRAY['ev-two-days', 'ev-unrelated'], 'the unmatched events stay where they were'
+    pg_temp.left_in('provider_events'),
+    ARRAY['ev-two-days', 'ev-unrelated'],
+    'the unmatched events stay where they were'
 );
 SELECT is(
     (
@@ -236,7 +244,10 @@ SELECT is(
         SELECT count(*)::integer FROM scheduling.inbound_messages AS m
         WHERE
             m.booking_id IS NOT NULL
-            AND NOT EXISTS (SELECT FROM scheduling.bookings AS b WHERE b.id = m.booking_id)
+            AND NOT EXISTS (
+                SELECT FROM scheduling.bookings AS b
+                WHERE b.id = m.booking_id
+            )
     ),
     0,
     'no live inbound message names a booking that is not in scheduling.bookings'
