@@ -269,6 +269,7 @@ def check_schedules(ctx: Context) -> list[Check]:
                 "see the pg_cron line",
             )
         ]
+    declared = schedules.wanted_jobs(conn, place)
     with schedules.cron_connection(conn, place) as cron:
         present: dict[str, list[schedules.PgCronJob]] = {}
         for job in schedules.read_pg_cron_jobs(cron, place):

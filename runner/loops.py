@@ -1,5 +1,8 @@
 """Long-running loops: keeping the system going, ticking without pg_cron, watching events.
 
+Without pg_cron, the tick loop also runs the retention purge (scheduling.purge_old_records) once an hour; a purge
+that fails is logged and tried again an hour later, and never stops the ticking.
+
 Each loop stops cleanly on Ctrl-C or SIGTERM, and survives a lost database connection by
 reconnecting with backoff (logged), because the database restarting is not a reason to die.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -19,6 +23,7 @@ from runner.backoff import Backoff
 from runner.errors import SessionkeeperError
 
 STATUS_CHANNEL = "scheduling_session_status"
+PURGE_EVERY_SECONDS = 3600.0  # as often as pg_cron's sessionkeeper-purge job
 
 
 class StopSignal:
@@ -59,6 +64,35 @@ def tick_once(conn: psycopg.Connection, at: datetime | None = None) -> dict:
     return row[0]
 
 
+class Purger:
+    """Runs scheduling.purge_old_records when due: at the first call, then ``every`` seconds after the last one."""
+
+    def __init__(self, every: float = PURGE_EVERY_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self.next_at: float | None = None
+
+    def run_if_due(self, conn: psycopg.Connection, say: Callable[[str], None]) -> dict | None:
+        """The purge's counts when it ran, else None. A lost connection is raised (the loop reconnects and the
+        purge stays due); any other failure is logged and waits for the next hour."""
+        if self.next_at is not None and self.clock() < self.next_at:
+            return None
+        try:
+            counts = conn.execute("SELECT scheduling.purge_old_records()").fetchone()[0]
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as problem:
+            self.next_at = self.clock() + self.every
+            state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
+            say(f"purge failed: {db.first_line(problem)}{state}; next try in {self.every:g} s")
+            return None
+        self.next_at = self.clock() + self.every
+        deleted = {k: v for k, v in counts.items() if isinstance(v, int) and v}
+        if deleted:
+            say(f"purge {json.dumps(deleted)}")
+        return counts
+
+
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -71,8 +105,12 @@ def run_forever(url: str, *, tick_interval: float | None, say: Callable[[str], N
     say("stopped")
 
 
-def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[str], None]) -> None:
-    """Call scheduling.tick every ``interval`` seconds until ``stop`` is set; survive a lost database."""
+def tick_loop(
+    url: str, interval: float, stop: threading.Event, say: Callable[[str], None], purger: Purger | None = None
+) -> None:
+    """Call scheduling.tick every ``interval`` seconds until ``stop`` is set, and the purge when it is due
+    (``purger``, hourly by default); survive a lost database."""
+    purger = purger or Purger()
     conn: psycopg.Connection | None = None
     backoff = Backoff()
     while not stop.is_set():
@@ -84,6 +122,7 @@ def tick_loop(url: str, interval: float, stop: threading.Event, say: Callable[[s
             changed = {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool) and v}
             if changed:
                 say(f"tick {json.dumps(changed)}")
+            purger.run_if_due(conn, say)
             stop.wait(interval)
         except (psycopg.OperationalError, SessionkeeperError) as problem:
             delay = backoff.next()

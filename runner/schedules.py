@@ -14,6 +14,15 @@ holds only that role's rights. A superuser keeps whichever login already owns a 
 itself and must be a member of sessionkeeper_cron. What only a superuser can grant is not attempted: it is returned
 as exact SQL (``Fix``) for the caller to print.
 
+One job is not declared but built here: the cron-history job (``sessionkeeper-cron-history``, hourly) deletes
+pg_cron's run rows (cron.job_run_details) of this application database's jobs older than the retention age
+(scheduling.retention_settings, default 7 days). Those rows live in pg_cron's database, and pg_cron lets a login
+that is not a superuser delete only the run rows of its own jobs (it grants DELETE to everyone, under the
+row-level security policy ``username = current_user``). The job therefore runs in pg_cron's database as the
+scheduling login itself, not as sessionkeeper_cron (which owns no job, so would see no row), and its command is a
+fixed DELETE written here, the age its only variable, never text read from a table. The age is copied into the
+command when migrate syncs: a changed age reaches pg_cron at the next migrate (doctor shows the difference).
+
 Where pg_cron lives: $SESSIONKEEPER_CRON_DATABASE when set ("none" turns scheduling off); else
 ``cron.database_name`` when this login may read it; else this database when pg_cron is created in it; else
 ``postgres`` when pg_cron is created there.
@@ -38,6 +47,10 @@ JOB_PREFIX = "sessionkeeper-"
 SCHEDULE_IN_DATABASE = "cron.schedule_in_database(text,text,text,text,text,boolean)"
 DECLARATIONS = "sessionkeeper_meta.cron_jobs"
 NO_SCHEDULER_HINT = "tick with `sessionkeeper tick --loop` or the systemd tick timer instead"
+HISTORY_JOB = "sessionkeeper-cron-history"
+HISTORY_SCHEDULE = "40 * * * *"
+HISTORY_BATCH = 10000  # run rows one history run deletes at most: a short delete, far more than an hour adds
+RETENTION_SETTINGS = "scheduling.retention_settings"
 
 
 @dataclass(frozen=True)
@@ -89,10 +102,11 @@ class DeclaredJob:
     command: str
     scheduled_as: str | None
     cron_database: str | None
+    in_cron_database: bool = False  # the cron-history job: runs in pg_cron's database as the scheduling login
 
     @property
     def pg_cron_command(self) -> str:
-        return f"SET ROLE {JOB_ROLE}; {self.command}"
+        return self.command if self.in_cron_database else f"SET ROLE {JOB_ROLE}; {self.command}"
 
 
 @dataclass(frozen=True)
@@ -310,13 +324,47 @@ def read_declared(conn: psycopg.Connection) -> list[DeclaredJob]:
     return [DeclaredJob(*row) for row in rows]
 
 
+def retention_age(conn: psycopg.Connection) -> str | None:
+    """The retention age as PostgreSQL writes it ('7 days'); None before migration 0027 or when this login may not
+    read it."""
+    if _one(conn, "SELECT to_regclass(%s)", (RETENTION_SETTINGS,)) is None:
+        return None
+    if not _one(conn, "SELECT has_table_privilege(%s, 'SELECT')", (RETENTION_SETTINGS,)):
+        return None
+    return _one(conn, f"SELECT older_than::text FROM {RETENTION_SETTINGS} WHERE singleton")  # type: ignore[return-value]
+
+
+def history_job(place: CronPlace, age: str) -> DeclaredJob:
+    """The cron-history job: deletes the run rows of this application database's jobs (the history job's own
+    included) that ended, or started when they have no end, more than ``age`` ago, oldest first, at most
+    HISTORY_BATCH per run. Rows with neither time (pg_cron could not start the run) are kept."""
+    suffix = (
+        "strpos(j.jobname, '@') = 0"
+        if place.local
+        else (f"substr(j.jobname, strpos(j.jobname, '@')) = {_literal('@' + place.app_database)}")
+    )
+    command = (
+        "DELETE FROM cron.job_run_details WHERE runid IN (SELECT d.runid FROM cron.job_run_details AS d "
+        f"JOIN cron.job AS j ON j.jobid = d.jobid WHERE j.jobname LIKE '{JOB_PREFIX}%' AND {suffix} "
+        f"AND coalesce(d.end_time, d.start_time) < now() - interval {_literal(age)} "
+        f"ORDER BY d.runid LIMIT {HISTORY_BATCH})"
+    )
+    return DeclaredJob(HISTORY_JOB, HISTORY_SCHEDULE, command, None, place.cron_database, in_cron_database=True)
+
+
+def wanted_jobs(conn: psycopg.Connection, place: CronPlace) -> list[DeclaredJob]:
+    """The declared jobs and, once the retention age is readable, the cron-history job."""
+    age = retention_age(conn)
+    return read_declared(conn) + ([history_job(place, age)] if age else [])
+
+
 def read_pg_cron_jobs(cron: psycopg.Connection, place: CronPlace) -> list[PgCronJob]:
     """This application database's jobs in pg_cron, as far as this login may see them (its own, or all for a
-    superuser)."""
+    superuser): those that run in it, and the cron-history job, which runs in pg_cron's database."""
     rows = cron.execute(
         "SELECT jobid, jobname, schedule, command, username, active FROM cron.job WHERE database = %s "
-        "ORDER BY jobname, username",
-        (place.app_database,),
+        "OR (database = %s AND jobname = %s) ORDER BY jobname, username",
+        (place.app_database, place.cron_database, place.job_name(HISTORY_JOB)),
     ).fetchall()
     return [PgCronJob(*row) for row in rows if row[1] and place.owns_name(row[1])]
 
@@ -342,7 +390,7 @@ def sync(conn: psycopg.Connection, *, dry_run: bool = False, cron_database: str 
     if not place.usable:
         report.problem, report.fixes = place.problem, list(place.fixes)
         return report
-    declared = read_declared(conn)
+    declared = wanted_jobs(conn, place)
     with cron_connection(conn, place) as cron:
         present: dict[str, list[PgCronJob]] = {}
         for job in read_pg_cron_jobs(cron, place):
@@ -364,7 +412,8 @@ def sync(conn: psycopg.Connection, *, dry_run: bool = False, cron_database: str 
             else:
                 report.scheduled.append(name)
                 jobid = None if dry_run else _schedule(cron, place, name, job, owner)
-            recorded.append((owner, jobid, job.jobname))
+            if not job.in_cron_database:  # the cron-history job has no declaration to record in
+                recorded.append((owner, jobid, job.jobname))
         for leftovers in present.values():
             for job in leftovers:
                 report.unscheduled.append(job.jobname)
@@ -408,13 +457,15 @@ def _owned_elsewhere(job: DeclaredJob, place: CronPlace) -> bool:
 
 
 def _schedule(cron: psycopg.Connection, place: CronPlace, name: str, job: DeclaredJob, owner: str) -> int:
-    if place.local and owner == place.login:
+    in_cron_database = place.local or job.in_cron_database
+    if in_cron_database and owner == place.login:
         row = cron.execute("SELECT cron.schedule(%s, %s, %s)", (name, job.schedule, job.pg_cron_command)).fetchone()
     else:
         username = owner if owner != place.login else None
+        database = place.cron_database if job.in_cron_database else place.app_database
         row = cron.execute(
             "SELECT cron.schedule_in_database(%s, %s, %s, %s, %s, true)",
-            (name, job.schedule, job.pg_cron_command, place.app_database, username),
+            (name, job.schedule, job.pg_cron_command, database, username),
         ).fetchone()
     return int(row[0])
 

@@ -89,6 +89,7 @@ FUNCTIONS: dict[str, Fn] = {
     "auto_close_expired_sessions": Fn(CRON, NOW),
     "generate_all_recurring_sessions": Fn(CRON, "30, " + NOW),
     "archive_closed_sessions": Fn(CRON, "'90 days', 100, " + NOW),
+    "purge_old_records": Fn(CRON, "'7 days', 100, " + NOW),
     "preview": Fn(APP, NOW, also=CRON),
     "record_delivery_status": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-1', 'delivered'"),
     "record_inbound_message": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-in-1', '4915100000001', 'Thanks'"),
@@ -309,6 +310,7 @@ activate = calls("activate_scheduled_sessions")
 close = calls("auto_close_expired_sessions")
 generate_all = calls("generate_all_recurring_sessions")
 archive = calls("archive_closed_sessions")
+purge = calls("purge_old_records")
 preview = calls("preview")
 status = calls("record_delivery_status")
 inbound = calls("record_inbound_message")
@@ -617,6 +619,13 @@ _HAND_WRITTEN: list[SqlCase] = [
     archive("batch-zero", "batch 0", "'90 days', 0", "SK009"),
     archive("null-now", "p_now NULL", "'90 days', 100, NULL", "SK009"),
     archive("age-text", "age not an interval", "'ninety days'", "22007"),
+    purge("age-zero", "age 0 (would delete every provider event)", "'0 days'", "SK046"),
+    purge("age-negative", "age -1 day", "'-1 day'", "SK046"),
+    purge("batch-zero", "batch 0", "NULL, 0", "SK047"),
+    purge("batch-huge", "batch 100,001 (one long delete)", "NULL, 100001", "SK047"),
+    purge("batch-null", "batch NULL", "NULL, NULL", "SK047"),
+    purge("null-now", "p_now NULL", "NULL, 100, NULL", "SK009"),
+    purge("age-text", "age not an interval", "'a week'", "22007"),
     preview("null", "p_at NULL", "NULL", "SK009"),
     preview("infinity", "p_at infinity", "'infinity'", "SK009"),
     preview("year-10000", "p_at in year 10000", "'10000-01-01 00:00+00'", "SK009"),

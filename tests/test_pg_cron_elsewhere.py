@@ -275,3 +275,56 @@ def test_a_missing_cron_database_is_one_line(server):
     result = migrate(server.url("app_wrong_cron"), SESSIONKEEPER_CRON_DATABASE="no_such_db")
     assert result.returncode == 0, result.stderr
     assert "warning: no pg_cron schedules: pg_cron's database no_such_db does not exist on this server" in result.stdout
+
+
+def test_the_cron_history_job_deletes_old_runs_of_the_logins_jobs_in_pg_crons_database(server):
+    """pg_cron keeps its run history in its own database; a login that is not a superuser may delete only the run
+    rows of its own jobs there. The cron-history job runs there as that login and deletes the old ones."""
+    login, password, dbname = new_login(server, "CREATEROLE")
+    with superuser(server) as admin:
+        admin.execute(sql.SQL("GRANT USAGE ON SCHEMA cron TO {}").format(sql.Identifier(login)))
+        admin.execute(
+            sql.SQL(
+                "GRANT EXECUTE ON FUNCTION cron.schedule_in_database(text,text,text,text,text,boolean) TO {}"
+            ).format(sql.Identifier(login))
+        )
+    installed = migrate(login_url(server, login, password, dbname))
+    assert installed.returncode == 0 and "warning" not in installed.stdout, installed.stdout + installed.stderr
+    now = datetime.now(UTC)
+    with superuser(server) as admin:
+        ids = dict(admin.execute("SELECT jobname, jobid FROM cron.job WHERE username = %s", (login,)))
+        history = ids[f"sessionkeeper-cron-history@{dbname}"]
+        assert admin.execute("SELECT database FROM cron.job WHERE jobid = %s", (history,)).fetchone() == ("postgres",)
+        foreign = admin.execute("SELECT cron.schedule('someone-else', '0 0 1 1 *', 'SELECT 1')").fetchone()[0]
+        runs = {}
+        for tag, jobid, age in (
+            ("old", ids[f"sessionkeeper-tick@{dbname}"], 8),
+            ("young", ids[f"sessionkeeper-tick@{dbname}"], 6),
+            ("foreign", foreign, 30),
+        ):
+            runs[tag] = admin.execute(
+                "INSERT INTO cron.job_run_details (jobid, job_pid, database, username, command, status, start_time, "
+                "end_time) SELECT jobid, 0, database, username, command, 'succeeded', %(at)s, %(at)s FROM cron.job "
+                "WHERE jobid = %(jobid)s RETURNING runid",
+                {"jobid": jobid, "at": now - timedelta(days=age)},
+            ).fetchone()[0]
+        admin.execute("SELECT cron.alter_job(%s, schedule => '* * * * *')", (history,))
+        started_waiting = admin.execute("SELECT now()").fetchone()[0]
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        done: list[tuple] = []
+        while time.monotonic() < deadline and not done:
+            done = admin.execute(
+                "SELECT status, return_message FROM cron.job_run_details WHERE jobid = %s AND start_time >= %s "
+                "AND status IN ('succeeded', 'failed')",
+                (history, started_waiting),
+            ).fetchall()
+            time.sleep(1)
+        left = {
+            r
+            for (r,) in admin.execute(
+                "SELECT runid FROM cron.job_run_details WHERE runid = ANY(%s)", (list(runs.values()),)
+            )
+        }
+        admin.execute("SELECT cron.unschedule(%s::bigint)", (foreign,))
+    assert done and all(status == "succeeded" for status, _ in done), done
+    assert left == {runs["young"], runs["foreign"]}

@@ -40,13 +40,17 @@ BEGIN
         ) AS c;
         EXIT WHEN cardinality(v_ids) = 0;
 
-        SELECT coalesce(array_agg(b.id), '{}') INTO v_booking_ids
-        FROM scheduling.bookings AS b
-        WHERE b.session_id = ANY(v_ids);
+        -- Locked: a delivery report or a reply that finds its reminder or booking waits until the move is
+        -- committed, then finds it gone (an unmatched event, nothing to cancel) instead of naming an archived row.
+        SELECT coalesce(array_agg(l.id), '{}') INTO v_booking_ids
+        FROM (SELECT b.id FROM scheduling.bookings AS b WHERE b.session_id = ANY(v_ids) FOR UPDATE OF b) AS l;
 
-        SELECT coalesce(array_agg(r.id), '{}') INTO v_reminder_ids
-        FROM scheduling.reminders AS r
-        WHERE r.session_id = ANY(v_ids) OR r.booking_id = ANY(v_booking_ids);
+        SELECT coalesce(array_agg(l.id), '{}') INTO v_reminder_ids
+        FROM (
+            SELECT r.id FROM scheduling.reminders AS r
+            WHERE r.session_id = ANY(v_ids) OR r.booking_id = ANY(v_booking_ids)
+            FOR UPDATE OF r
+        ) AS l;
 
         -- Copy everything first, then delete children before parents: nothing is lost.
         -- By column name: sessions and their history gained columns after the archive tables were made (0006,
@@ -69,6 +73,13 @@ BEGIN
         SELECT r.*, p_now FROM scheduling.reminders AS r WHERE r.id = ANY(v_reminder_ids);
         INSERT INTO scheduling.reminder_state_history_archive
         SELECT h.*, p_now FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = ANY(v_reminder_ids);
+        INSERT INTO scheduling.provider_events_archive
+        SELECT e.*, p_now FROM scheduling.provider_events AS e WHERE e.reminder_id = ANY(v_reminder_ids);
+        INSERT INTO scheduling.inbound_messages_archive
+        SELECT m.*, p_now FROM scheduling.inbound_messages AS m WHERE m.booking_id = ANY(v_booking_ids);
+
+        DELETE FROM scheduling.inbound_messages AS m WHERE m.booking_id = ANY(v_booking_ids);
+        DELETE FROM scheduling.provider_events AS e WHERE e.reminder_id = ANY(v_reminder_ids);
 
         DELETE FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = ANY(v_reminder_ids);
         DELETE FROM scheduling.reminders AS r WHERE r.id = ANY(v_reminder_ids);
@@ -89,11 +100,15 @@ COMMENT ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timest
 'What pg_cron runs daily (job sessionkeeper-archive): moves closed sessions (completed, cancelled, no-show or '
 'deleted) whose end is more than p_older_than before p_now into sessions_archive, with their history, '
 'bookings, booking history, reminders and reminder history into the matching *_archive tables (same ids, '
-'archived_at = p_now), p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
+'archived_at = p_now), and with them the delivery reports of those reminders (provider_events_archive) and the '
+'replies whose booking_id names one of those bookings (inbound_messages_archive), so that no live row names an '
+'archived one; the bookings and reminders are locked first, so a report or reply arriving meanwhile waits and '
+'then finds them gone. p_batch sessions at a time until none is left; rows locked elsewhere wait for the next '
 'run. Returns how many sessions it archived. Errors: SK017 age not positive, SK009 batch below 1 or NULL p_now.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: inserts into sessions_archive, session_status_history_archive, bookings_archive, '
-'booking_status_history_archive, reminders_archive and reminder_state_history_archive and deletes the same rows '
+'booking_status_history_archive, reminders_archive, reminder_state_history_archive, provider_events_archive and '
+'inbound_messages_archive and deletes the same rows '
 'from their live tables.';
 
 GRANT EXECUTE ON FUNCTION scheduling.archive_closed_sessions(interval, integer, timestamptz) TO sessionkeeper_cron;

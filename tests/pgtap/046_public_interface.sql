@@ -32,10 +32,10 @@ SELECT set_eq(
         'record_delivery_status', 'record_inbound_message',
         -- tick and the scheduled jobs
         'tick', 'activate_scheduled_sessions', 'auto_close_expired_sessions', 'generate_all_recurring_sessions',
-        'archive_closed_sessions',
+        'archive_closed_sessions', 'purge_old_records',
         -- DBAs and the CLI
         'create_demo_data', 'create_reminder_policy', 'refresh_time_zones', 'retry_failed_reminders',
-        'set_send_rate', 'resume_sending', 'set_max_lease_expiries'
+        'set_send_rate', 'resume_sending', 'set_max_lease_expiries', 'set_retention_age'
     ],
     'the functions of schema scheduling are exactly the public API'
 );

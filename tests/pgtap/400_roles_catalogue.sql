@@ -39,7 +39,7 @@ SELECT
 FROM
     unnest(ARRAY[
         'tick', 'activate_scheduled_sessions', 'auto_close_expired_sessions', 'generate_all_recurring_sessions',
-        'archive_closed_sessions', 'health', 'preview'
+        'archive_closed_sessions', 'purge_old_records', 'health', 'preview'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
