@@ -51,7 +51,7 @@ BEGIN
     SELECT count(*)::integer
     INTO v_failed
     FROM scheduling.reminders AS r
-    WHERE r.state = 'failed' AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
+    WHERE r.state IN ('failed', 'undelivered') AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
 
     IF v_alive = 0 THEN
         v_problems := v_problems || format('no worker has sent a heartbeat in the last %s', p_max_heartbeat_age);
@@ -76,8 +76,9 @@ COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
 'For monitors (sessionkeeper healthcheck): {"ok", "problems": [text], "workers_alive", '
 '"oldest_due_age_seconds" (NULL when nothing is due), "failed_last_hour"} at p_now. Not ok when no worker that '
 'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
-'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
-'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.'
+'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed or '
+'undelivered (a final late delivery failure) whose failure (updated_at) lies in the hour up to p_now. Errors: '
+'SK017 a threshold not positive, SK009 NULL p_now.'
 ' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.health(

@@ -28,7 +28,7 @@ BEGIN
     PERFORM scheduling_internal.lock_provider_message(p_provider_message_id);
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
 
-    IF v_reminder.state = 'sent' THEN
+    IF v_reminder.state IN ('sent', 'undelivered') THEN
         IF v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
             RETURN v_reminder.state; -- the same record again: nothing to do
         END IF;
@@ -46,42 +46,44 @@ BEGIN
             MESSAGE = format('cannot record the send of reminder %s: it is %s', v_reminder.reminder_key, v_reminder.state);
     END IF;
 
-    IF v_reminder.state = 'leased' THEN
-        UPDATE scheduling.reminders AS r
-        SET
-            state = 'sent',
-            attempts = r.attempts + 1,
-            sent_at = p_now,
-            provider_message_id = p_provider_message_id,
-            lease_expires_at = NULL,
-            state_reason = NULL,
-            updated_at = p_now
-        WHERE r.id = v_reminder.id
-        RETURNING r.* INTO v_reminder;
-    ELSE
-        -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway. The facts are
-        -- kept, the state stays.
-        UPDATE scheduling.reminders AS r
-        SET
-            attempts = r.attempts + 1,
-            sent_at = p_now,
-            provider_message_id = p_provider_message_id,
-            state_reason = coalesce(r.state_reason || '; ', '') || 'sent anyway by the worker that had claimed it',
-            updated_at = p_now
-        WHERE r.id = v_reminder.id
-        RETURNING r.* INTO v_reminder;
-    END IF;
+    -- A row closed (cancelled, skipped, expired) while this worker held it went out anyway: the facts are kept,
+    -- the state stays. A resend after a late delivery failure clears the earlier message's delivery columns.
+    UPDATE scheduling.reminders AS r
+    SET
+        state = CASE WHEN r.state = 'leased' THEN 'sent' ELSE r.state END,
+        attempts = r.attempts + 1,
+        sent_at = p_now,
+        provider_message_id = p_provider_message_id,
+        lease_expires_at = CASE WHEN r.state = 'leased' THEN NULL ELSE r.lease_expires_at END,
+        state_reason = CASE
+            WHEN r.state = 'leased' THEN NULL
+            ELSE coalesce(r.state_reason || '; ', '') || 'sent anyway by the worker that had claimed it'
+        END,
+        updated_at = p_now,
+        delivery_status = NULL,
+        delivery_status_at = NULL,
+        delivered_at = NULL,
+        read_at = NULL,
+        delivery_error_code = NULL,
+        delivery_error_message = NULL
+    WHERE r.id = v_reminder.id
+    RETURNING r.* INTO v_reminder;
 
     -- Delivery reports can arrive before the send is recorded: they wait in provider_events until now.
-    PERFORM scheduling_internal.apply_delivery_events(v_reminder.id);
+    -- A failed one among them moves the row on (undelivered, or pending again): return the state it ends in.
+    IF scheduling_internal.apply_delivery_events(v_reminder.id) > 0 THEN
+        SELECT r.* INTO v_reminder FROM scheduling.reminders AS r WHERE r.id = v_reminder.id;
+    END IF;
 
     RETURN v_reminder.state;
 END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) IS
-'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
-'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
+'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1, the delivery columns '
+'of an earlier send cleared) and returns the new state: sent, or what a failed delivery report that arrived '
+'first made of it (undelivered, pending again, failed or expired: apply_provider_event). A row closed '
+'(cancelled, skipped, expired) while the worker held its lease keeps that state '
 'and returns it, with the send recorded. Recording the same send twice is harmless. Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token, SK036 provider id over 200 characters (both change nothing). '
 'Delivery reports of the provider message id that arrived first (record_delivery_status: unmatched) are '

@@ -14,13 +14,15 @@ SELECT
             WHEN r.state = 'leased' AND r.lease_expires_at <= now() THEN r.lease_expires_at
         END
     ) AS oldest_due_age,
-    (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain
+    (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain,
+    (count(*) FILTER (WHERE r.state = 'undelivered'))::integer AS undelivered
 FROM scheduling.reminders AS r;
 
 COMMENT ON VIEW scheduling.queue_stats IS
 'One row about the outbox at now() (queue statistics): waiting = pending and due, delayed = '
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
-'(NULL when none), uncertain = rows that may have reached the provider more than once (any state).';
+'(NULL when none), uncertain = rows that may have reached the provider more than once (any state), '
+'undelivered = sent, then reported not delivered with a final error (not counted as completed).';
 
 GRANT SELECT ON scheduling.queue_stats TO sessionkeeper_app;
