@@ -93,6 +93,7 @@ CREATE TYPE scheduling.reminder_state AS ENUM (
     'pending',
     'leased',
     'sent',
+    'undelivered',
     'failed',
     'cancelled',
     'skipped',
@@ -103,7 +104,7 @@ CREATE TYPE scheduling.reminder_state AS ENUM (
 -- Name: TYPE reminder_state; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TYPE scheduling.reminder_state IS 'State of an outbox row: pending (waits for next_attempt_at), leased (claimed by a worker until lease_expires_at), sent, failed (permanent error or retries exhausted), cancelled (its booking or session changed), skipped (claim-time re-check failed, or quiet hours left no time before the start), expired (its deadline passed before it could be sent).';
+COMMENT ON TYPE scheduling.reminder_state IS 'State of an outbox row: pending (waits for next_attempt_at), leased (claimed by a worker until lease_expires_at), sent, undelivered (sent, then the provider reported a final delivery failure: delivery_error_code and delivery_error_message say which), failed (permanent error or retries exhausted), cancelled (its booking or session changed), skipped (claim-time re-check failed, or quiet hours left no time before the start), expired (its deadline passed before it could be sent).';
 
 --
 -- Name: session_start_mode; Type: TYPE; Schema: scheduling; Owner: -
@@ -349,6 +350,81 @@ COMMENT ON COLUMN scheduling.sessions.changed_at IS 'Logical time (p_now) of the
 COMMENT ON CONSTRAINT sessions_capacity_not_exceeded ON scheduling.sessions IS 'Never more confirmed bookings than seats (capacity 0 = unlimited); the booking functions refuse earlier with SK012 or a waitlist place, this is the backstop.';
 
 --
+-- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.reminders (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    reminder_key text NOT NULL,
+    booking_id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    slot_version integer NOT NULL,
+    slot_starts_at timestamp with time zone NOT NULL,
+    kind scheduling.reminder_kind NOT NULL,
+    seq integer NOT NULL,
+    person_id uuid NOT NULL,
+    template_name text NOT NULL,
+    language text NOT NULL,
+    parameters jsonb DEFAULT '{}'::jsonb NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    deadline_at timestamp with time zone NOT NULL,
+    state scheduling.reminder_state DEFAULT 'pending'::scheduling.reminder_state NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    lease_expires_at timestamp with time zone,
+    attempt_token uuid,
+    leased_by text,
+    provider_message_id text,
+    last_error_code text,
+    last_error_message text,
+    sent_at timestamp with time zone,
+    state_reason text,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    uncertain boolean DEFAULT false NOT NULL,
+    delivery_status scheduling.delivery_status,
+    delivery_status_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    delivery_error_code text,
+    delivery_error_message text,
+    CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
+    CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL))),
+    CONSTRAINT reminders_undelivered_has_sent_at CHECK (((state <> 'undelivered'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
+);
+
+--
+-- Name: TABLE reminders; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp message to send. reminder_key is deterministic ({booking_id}-reminder-{n} for the slot the booking was made in, {booking_id}-v{slot_version}-reminder-{n} after a reschedule, {booking_id}-cancellation-{slot_version}), so planning twice never duplicates. deadline_at: after it sending is pointless (the start for a reminder, due + 24 h for a cancellation message). attempts counts claims that ended in a recorded send or failure (not lease expiries or releases). parameters hold the values rendered at the last claim. The worker only uses claim_due_reminders, record_reminder_sent, record_reminder_failure and release_reminder.';
+
+--
+-- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
+
+--
+-- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery status the provider reported (NULL: none yet). Separate from state, the outbox state.';
+
+--
+-- Name: COLUMN reminders.delivery_status_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
+
+--
+-- Name: CONSTRAINT reminders_undelivered_has_sent_at ON reminders; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON CONSTRAINT reminders_undelivered_has_sent_at ON scheduling.reminders IS 'An undelivered row was sent (sent_at kept): only a delivery report of failure after the send makes one.';
+
+--
 -- Name: session_templates; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -394,74 +470,6 @@ CREATE TABLE scheduling.session_templates (
 --
 
 COMMENT ON TABLE scheduling.session_templates IS 'A recurring session: host, title, capacity, start mode and reminder policy given to every generated session, an RRULE (text; parsed into the rule_* columns by trigger session_templates_validate), the first date (DTSTART), the local start time and duration in an IANA time zone. generated_until is the watermark: the last local date generate_recurring_sessions has covered. Write through create_template, update_template, pause_template, resume_template, end_template.';
-
---
--- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
---
-
-CREATE TABLE scheduling.reminders (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    reminder_key text NOT NULL,
-    booking_id uuid NOT NULL,
-    session_id uuid NOT NULL,
-    slot_version integer NOT NULL,
-    slot_starts_at timestamp with time zone NOT NULL,
-    kind scheduling.reminder_kind NOT NULL,
-    seq integer NOT NULL,
-    person_id uuid NOT NULL,
-    template_name text NOT NULL,
-    language text NOT NULL,
-    parameters jsonb DEFAULT '{}'::jsonb NOT NULL,
-    due_at timestamp with time zone NOT NULL,
-    deadline_at timestamp with time zone NOT NULL,
-    state scheduling.reminder_state DEFAULT 'pending'::scheduling.reminder_state NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    next_attempt_at timestamp with time zone NOT NULL,
-    lease_expires_at timestamp with time zone,
-    attempt_token uuid,
-    leased_by text,
-    provider_message_id text,
-    last_error_code text,
-    last_error_message text,
-    sent_at timestamp with time zone,
-    state_reason text,
-    created_at timestamp with time zone NOT NULL,
-    updated_at timestamp with time zone NOT NULL,
-    uncertain boolean DEFAULT false NOT NULL,
-    delivery_status scheduling.delivery_status,
-    delivery_status_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    read_at timestamp with time zone,
-    delivery_error_code text,
-    delivery_error_message text,
-    CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
-    CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
-    CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
-);
-
---
--- Name: TABLE reminders; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp message to send. reminder_key is deterministic ({booking_id}-reminder-{n} for the slot the booking was made in, {booking_id}-v{slot_version}-reminder-{n} after a reschedule, {booking_id}-cancellation-{slot_version}), so planning twice never duplicates. deadline_at: after it sending is pointless (the start for a reminder, due + 24 h for a cancellation message). attempts counts claims that ended in a recorded send or failure (not lease expiries or releases). parameters hold the values rendered at the last claim. The worker only uses claim_due_reminders, record_reminder_sent, record_reminder_failure and release_reminder.';
-
---
--- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
-
---
--- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery status the provider reported (NULL: none yet). Separate from state, the outbox state.';
-
---
--- Name: COLUMN reminders.delivery_status_at; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
 
 --
 -- Name: send_rate_limits; Type: TABLE; Schema: scheduling; Owner: -
@@ -725,6 +733,7 @@ CREATE TABLE scheduling.provider_events (
     received_at timestamp with time zone NOT NULL,
     reminder_id uuid,
     outcome text NOT NULL,
+    retryable boolean DEFAULT false NOT NULL,
     CONSTRAINT provider_events_matched_has_reminder CHECK (((outcome = 'unmatched'::text) = (reminder_id IS NULL))),
     CONSTRAINT provider_events_outcome_known CHECK ((outcome = ANY (ARRAY['applied'::text, 'stale'::text, 'unmatched'::text]))),
     CONSTRAINT provider_events_provider_known CHECK ((provider = ANY (ARRAY['whatsapp'::text, 'twilio'::text]))),
@@ -736,6 +745,12 @@ CREATE TABLE scheduling.provider_events (
 --
 
 COMMENT ON TABLE scheduling.provider_events IS 'Delivery reports from the webhook, as received: provider (whatsapp, twilio), the provider message id, status (normalised) and provider_status (the provider''s word), status_at (the provider''s time), error code and message, received_at (p_now of the call). One row per provider, message id and status: a redelivered webhook adds nothing. reminder_id is the outbox row it was applied to, NULL while no reminder has that message id (outcome unmatched); outcome applied moved the reminder''s delivery_status, stale did not (a later status was there). No foreign key: reminders move to reminders_archive with their ids. Written by record_delivery_status and apply_delivery_events only.';
+
+--
+-- Name: COLUMN provider_events.retryable; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.provider_events.retryable IS 'For a failed report: TRUE when its error code is one worth retrying (the webhook''s verdict, from the same code lists as send errors), so the outbox row goes back to pending with the backoff; FALSE (always for other statuses) leaves a sent row undelivered. Reports stored before this column existed are FALSE.';
 
 --
 -- Name: provider_events_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -

@@ -14,8 +14,14 @@ COMMENT ON COLUMN scheduling.provider_events.retryable IS
 'lists as send errors), so the outbox row goes back to pending with the backoff; FALSE (always for other '
 'statuses) leaves a sent row undelivered. Reports stored before this column existed are FALSE.';
 
+-- An undelivered row was sent first. NOT VALID, then VALIDATE, as 0018 does (no row can be undelivered yet).
 ALTER TABLE scheduling.reminders ADD CONSTRAINT reminders_undelivered_has_sent_at CHECK (
     state <> 'undelivered' OR sent_at IS NOT NULL
-);
+) NOT VALID;
+
+ALTER TABLE scheduling.reminders VALIDATE CONSTRAINT reminders_undelivered_has_sent_at;
+
+COMMENT ON CONSTRAINT reminders_undelivered_has_sent_at ON scheduling.reminders IS
+'An undelivered row was sent (sent_at kept): only a delivery report of failure after the send makes one.';
 
 DROP FUNCTION IF EXISTS scheduling.record_delivery_status(text, text, text, timestamptz, text, text, timestamptz);

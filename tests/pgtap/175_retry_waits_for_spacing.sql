@@ -32,7 +32,10 @@ SELECT is(
     'a send that fails at once: retried when the spacing allows (6 s after the claim), not 5 s after the failure'
 );
 SELECT is(
-    (SELECT state_reason FROM scheduling.reminders WHERE id = tap.rid('ann1')),
+    (
+        SELECT state_reason FROM scheduling.reminders
+        WHERE id = tap.rid('ann1')
+    ),
     'retry 1 of 5 at Tuesday 1 July 2031, 11:00 (Europe/Berlin)',
     'the reason gives the retry time in the recipient''s time zone'
 );
@@ -50,7 +53,10 @@ SELECT is(
     'a 10-minute spacing: the 3rd retry waits for it, not only the 125 s backoff'
 );
 SELECT is(
-    (SELECT next_allowed_at FROM scheduling.recipient_pacing WHERE person_id = tap.sid('ann')),
+    (
+        SELECT next_allowed_at FROM scheduling.recipient_pacing
+        WHERE person_id = tap.sid('ann')
+    ),
     '2031-07-01 09:10:33Z'::timestamptz, 'the retry time is the pacing time when that is later'
 );
 

@@ -49,7 +49,12 @@ CREATE FUNCTION pg_temp.history(p_tag text) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT count(*)::integer FROM scheduling.reminder_state_history AS h WHERE h.reminder_id = tap.rid(p_tag)
 $$;
-CREATE TEMPORARY TABLE t_stats_before AS SELECT q.completed, q.undelivered FROM scheduling.queue_stats AS q;
+-- queue_stats counts at now(): compared before and after, whatever other rows the database holds.
+CREATE TEMPORARY TABLE t_stats_before AS
+SELECT
+    q.completed,
+    q.undelivered
+FROM scheduling.queue_stats AS q;
 
 INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin'));
 SELECT pg_temp.book(v.tag, v.day)
@@ -132,7 +137,9 @@ SELECT is(
     'the first message''s report replayed: duplicate'
 );
 SELECT is(
-    scheduling.record_delivery_status('whatsapp', 'wamid.R2', 'delivered', '2031-06-02 09:00:50Z', p_now => '2031-06-02 09:00:51Z'),
+    scheduling.record_delivery_status(
+        'whatsapp', 'wamid.R2', 'delivered', '2031-06-02 09:00:50Z', p_now => '2031-06-02 09:00:51Z'
+    ),
     'applied', 'then the provider reports the resend delivered after all'
 );
 SELECT is(
@@ -143,7 +150,8 @@ SELECT is(
 );
 
 -- After the last retry: failed.
-UPDATE scheduling.reminders SET attempts = 5 WHERE id = tap.rid('gaveup');
+UPDATE scheduling.reminders SET attempts = 5
+WHERE id = tap.rid('gaveup');
 SELECT pg_temp.claim('2031-06-03 09:00Z');
 SELECT pg_temp.sent('gaveup', 'wamid.GAVEUP', '2031-06-03 09:00:01Z');
 SELECT pg_temp.failed('wamid.GAVEUP', '131000', TRUE, '2031-06-03 09:00:30Z');
@@ -190,7 +198,10 @@ SELECT is(
     pg_temp.failed('wamid.EARLY', '131000', TRUE, '2031-06-06 09:00:01Z'), 'unmatched', 'early: stored unmatched'
 );
 SELECT is(
-    (SELECT e.retryable FROM scheduling.provider_events AS e WHERE e.provider_message_id = 'wamid.EARLY'), TRUE,
+    (
+        SELECT e.retryable FROM scheduling.provider_events AS e
+        WHERE e.provider_message_id = 'wamid.EARLY'
+    ), TRUE,
     'with the webhook''s verdict'
 );
 SELECT is(
