@@ -13,6 +13,7 @@ from runner.errors import SessionkeeperError
 from runner.outbound import OutboundMessage, Verdict
 from runner.scratch import free_loopback_port
 from runner.senders import build_sender
+from runner.senders.classify import delivery_failure_retryable
 from tests.fake_provider import FakeProvider, Reply
 
 PHONE = "+4915112345678"
@@ -194,3 +195,22 @@ def test_incomplete_configuration_names_what_is_missing(env, missing):
 
     with pytest.raises(SessionkeeperError, match=missing):
         asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    ("provider", "code", "retryable"),
+    [
+        ("whatsapp", "131000", True),  # something went wrong: retried, as a failed send would be
+        ("whatsapp", "131056", True),
+        ("whatsapp", "131026", False),  # not a WhatsApp user: final
+        ("whatsapp", "131049", False),
+        ("whatsapp", "190", False),  # a halt code in a report: the message is not retried
+        ("whatsapp", None, False),
+        ("whatsapp", "not a number", False),
+        ("twilio", "30001", True),
+        ("twilio", "63016", False),
+        ("twilio", "131000", False),  # a Cloud API code means nothing to Twilio
+    ],
+)
+def test_delivery_failures_follow_the_send_error_lists(provider: str, code: str | None, retryable: bool) -> None:
+    assert delivery_failure_retryable(provider, code) is retryable
