@@ -57,7 +57,7 @@ def make_invoker_copy(url: str) -> str:
     with connect(url, autocommit=True) as conn:
         definition = conn.execute(
             "SELECT pg_get_functiondef('scheduling.record_delivery_status(text, text, text, timestamptz, text, text, "
-            "timestamptz)'::regprocedure)"
+            "timestamptz, boolean)'::regprocedure)"
         ).fetchone()[0]
         copy = (
             definition.replace("scheduling.record_delivery_status(", "scheduling.bench_record_delivery_status(")

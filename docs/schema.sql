@@ -93,6 +93,7 @@ CREATE TYPE scheduling.reminder_state AS ENUM (
     'pending',
     'leased',
     'sent',
+    'undelivered',
     'failed',
     'cancelled',
     'skipped',
@@ -103,7 +104,7 @@ CREATE TYPE scheduling.reminder_state AS ENUM (
 -- Name: TYPE reminder_state; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TYPE scheduling.reminder_state IS 'State of an outbox row: pending (waits for next_attempt_at), leased (claimed by a worker until lease_expires_at), sent, failed (permanent error or retries exhausted), cancelled (its booking or session changed), skipped (claim-time re-check failed, or quiet hours left no time before the start), expired (its deadline passed before it could be sent).';
+COMMENT ON TYPE scheduling.reminder_state IS 'State of an outbox row: pending (waits for next_attempt_at), leased (claimed by a worker until lease_expires_at), sent, undelivered (sent, then the provider reported a final delivery failure: delivery_error_code and delivery_error_message say which), failed (permanent error or retries exhausted), cancelled (its booking or session changed), skipped (claim-time re-check failed, or quiet hours left no time before the start), expired (its deadline passed before it could be sent).';
 
 --
 -- Name: session_start_mode; Type: TYPE; Schema: scheduling; Owner: -
@@ -349,69 +350,79 @@ COMMENT ON COLUMN scheduling.sessions.changed_at IS 'Logical time (p_now) of the
 COMMENT ON CONSTRAINT sessions_capacity_not_exceeded ON scheduling.sessions IS 'Never more confirmed bookings than seats (capacity 0 = unlimited); the booking functions refuse earlier with SK012 or a waitlist place, this is the backstop.';
 
 --
--- Name: sender_halts; Type: TABLE; Schema: scheduling; Owner: -
+-- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
 --
 
-CREATE TABLE scheduling.sender_halts (
-    id bigint NOT NULL,
-    sending_number text NOT NULL,
-    error_code text NOT NULL,
-    error_message text,
-    halted_at timestamp with time zone NOT NULL,
-    halted_by text NOT NULL,
-    lifted_at timestamp with time zone,
-    lifted_by text,
-    CONSTRAINT sender_halts_lifted_after_halted CHECK ((lifted_at >= halted_at)),
-    CONSTRAINT sender_halts_lifted_together CHECK (((lifted_at IS NULL) = (lifted_by IS NULL)))
+CREATE TABLE scheduling.reminders (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    reminder_key text NOT NULL,
+    booking_id uuid NOT NULL,
+    session_id uuid NOT NULL,
+    slot_version integer NOT NULL,
+    slot_starts_at timestamp with time zone NOT NULL,
+    kind scheduling.reminder_kind NOT NULL,
+    seq integer NOT NULL,
+    person_id uuid NOT NULL,
+    template_name text NOT NULL,
+    language text NOT NULL,
+    parameters jsonb DEFAULT '{}'::jsonb NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    deadline_at timestamp with time zone NOT NULL,
+    state scheduling.reminder_state DEFAULT 'pending'::scheduling.reminder_state NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    lease_expires_at timestamp with time zone,
+    attempt_token uuid,
+    leased_by text,
+    provider_message_id text,
+    last_error_code text,
+    last_error_message text,
+    sent_at timestamp with time zone,
+    state_reason text,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    uncertain boolean DEFAULT false NOT NULL,
+    delivery_status scheduling.delivery_status,
+    delivery_status_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    read_at timestamp with time zone,
+    delivery_error_code text,
+    delivery_error_message text,
+    CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
+    CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL))),
+    CONSTRAINT reminders_undelivered_has_sent_at CHECK (((state <> 'undelivered'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
 );
 
 --
--- Name: TABLE sender_halts; Type: COMMENT; Schema: scheduling; Owner: -
+-- Name: TABLE reminders; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.sender_halts IS 'Halts of a sending number (the key of send_rate_limits, e.g. cloud_api:<phone-number-id> or twilio:+<number>): the provider refused the sender itself (expired or invalid token, locked or suspended account), so nothing can be sent as that number until a person fixes the credentials. A row whose lifted_at is NULL is a standing halt (at most one per number, index sender_halts_standing_idx): take_send_tokens grants no tokens for the number while it stands, so no worker claims rows for it. Recorded by halt_sending (the worker), lifted by resume_sending (`sessionkeeper resume-sending NUMBER`); lifted rows stay as history. Read with sender_halt, health and queue_stats.halted_senders.';
+COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp message to send. reminder_key is deterministic ({booking_id}-reminder-{n} for the slot the booking was made in, {booking_id}-v{slot_version}-reminder-{n} after a reschedule, {booking_id}-cancellation-{slot_version}), so planning twice never duplicates. deadline_at: after it sending is pointless (the start for a reminder, due + 24 h for a cancellation message). attempts counts claims that ended in a recorded send or failure (not lease expiries or releases). parameters hold the values rendered at the last claim. The worker only uses claim_due_reminders, record_reminder_sent, record_reminder_failure and release_reminder.';
 
 --
--- Name: COLUMN sender_halts.sending_number; Type: COMMENT; Schema: scheduling; Owner: -
+-- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sender_halts.sending_number IS 'The sending number halted, as the worker''s sender names it (cloud_api:<phone-number-id>, twilio:+<number>).';
+COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
 
 --
--- Name: COLUMN sender_halts.error_code; Type: COMMENT; Schema: scheduling; Owner: -
+-- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sender_halts.error_code IS 'The provider''s error code that halted it (e.g. 190 expired token, 131031 locked account, Twilio 20003).';
+COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery status the provider reported (NULL: none yet). Separate from state, the outbox state.';
 
 --
--- Name: COLUMN sender_halts.error_message; Type: COMMENT; Schema: scheduling; Owner: -
+-- Name: COLUMN reminders.delivery_status_at; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sender_halts.error_message IS 'The provider''s error message, as the worker got it.';
+COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
 
 --
--- Name: COLUMN sender_halts.halted_at; Type: COMMENT; Schema: scheduling; Owner: -
+-- Name: CONSTRAINT reminders_undelivered_has_sent_at ON reminders; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.sender_halts.halted_at IS 'When the halt was recorded (the worker''s p_now).';
-
---
--- Name: COLUMN sender_halts.halted_by; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.sender_halts.halted_by IS 'The worker id that recorded the halt.';
-
---
--- Name: COLUMN sender_halts.lifted_at; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.sender_halts.lifted_at IS 'When the halt was lifted; NULL while it stands.';
-
---
--- Name: COLUMN sender_halts.lifted_by; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.sender_halts.lifted_by IS 'Who lifted the halt (resume_sending''s p_actor).';
+COMMENT ON CONSTRAINT reminders_undelivered_has_sent_at ON scheduling.reminders IS 'An undelivered row was sent (sent_at kept): only a delivery report of failure after the send makes one.';
 
 --
 -- Name: session_templates; Type: TABLE; Schema: scheduling; Owner: -
@@ -459,82 +470,6 @@ CREATE TABLE scheduling.session_templates (
 --
 
 COMMENT ON TABLE scheduling.session_templates IS 'A recurring session: host, title, capacity, start mode and reminder policy given to every generated session, an RRULE (text; parsed into the rule_* columns by trigger session_templates_validate), the first date (DTSTART), the local start time and duration in an IANA time zone. generated_until is the watermark: the last local date generate_recurring_sessions has covered. Write through create_template, update_template, pause_template, resume_template, end_template.';
-
---
--- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
---
-
-CREATE TABLE scheduling.reminders (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    reminder_key text NOT NULL,
-    booking_id uuid NOT NULL,
-    session_id uuid NOT NULL,
-    slot_version integer NOT NULL,
-    slot_starts_at timestamp with time zone NOT NULL,
-    kind scheduling.reminder_kind NOT NULL,
-    seq integer NOT NULL,
-    person_id uuid NOT NULL,
-    template_name text NOT NULL,
-    language text NOT NULL,
-    parameters jsonb DEFAULT '{}'::jsonb NOT NULL,
-    due_at timestamp with time zone NOT NULL,
-    deadline_at timestamp with time zone NOT NULL,
-    state scheduling.reminder_state DEFAULT 'pending'::scheduling.reminder_state NOT NULL,
-    attempts integer DEFAULT 0 NOT NULL,
-    next_attempt_at timestamp with time zone NOT NULL,
-    lease_expires_at timestamp with time zone,
-    attempt_token uuid,
-    leased_by text,
-    provider_message_id text,
-    last_error_code text,
-    last_error_message text,
-    sent_at timestamp with time zone,
-    state_reason text,
-    created_at timestamp with time zone NOT NULL,
-    updated_at timestamp with time zone NOT NULL,
-    uncertain boolean DEFAULT false NOT NULL,
-    delivery_status scheduling.delivery_status,
-    delivery_status_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    read_at timestamp with time zone,
-    delivery_error_code text,
-    delivery_error_message text,
-    lease_expiries integer DEFAULT 0 NOT NULL,
-    CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
-    CONSTRAINT reminders_lease_expiries_not_negative CHECK ((lease_expiries >= 0)),
-    CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
-    CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
-);
-
---
--- Name: TABLE reminders; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp message to send. reminder_key is deterministic ({booking_id}-reminder-{n} for the slot the booking was made in, {booking_id}-v{slot_version}-reminder-{n} after a reschedule, {booking_id}-cancellation-{slot_version}), so planning twice never duplicates. deadline_at: after it sending is pointless (the start for a reminder, due + 24 h for a cancellation message). attempts counts claims that ended in a recorded send or failure (not lease expiries or releases). parameters hold the values rendered at the last claim. The worker only uses claim_due_reminders, record_reminder_sent, record_reminder_failure and release_reminder.';
-
---
--- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was found with an expired lease (the worker that held it may have sent it before dying) and claimed again, released for quiet hours or failed for too many expiries, or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
-
---
--- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery status the provider reported (NULL: none yet). Separate from state, the outbox state.';
-
---
--- Name: COLUMN reminders.delivery_status_at; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
-
---
--- Name: COLUMN reminders.lease_expiries; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON COLUMN scheduling.reminders.lease_expiries IS 'How many times claim_due_reminders found this row leased with an expired lease (claimed, no outcome recorded before the lease ran out), since it was planned or last re-queued by retry_failed_reminders. At worker_settings.max_lease_expiries the claim makes the row failed instead of handing it out again.';
 
 --
 -- Name: send_rate_limits; Type: TABLE; Schema: scheduling; Owner: -
@@ -601,7 +536,7 @@ CREATE TABLE scheduling.reminder_policies (
 -- Name: TABLE reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder planned in them moves to their end if that is still before the start, else is skipped; and at claim time any row of the session (a reminder or cancellation message, first attempt or retry) due while the recipient is in them waits until they end, or expires when they end at or after its deadline. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
+COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -
@@ -798,6 +733,7 @@ CREATE TABLE scheduling.provider_events (
     received_at timestamp with time zone NOT NULL,
     reminder_id uuid,
     outcome text NOT NULL,
+    retryable boolean DEFAULT false NOT NULL,
     CONSTRAINT provider_events_matched_has_reminder CHECK (((outcome = 'unmatched'::text) = (reminder_id IS NULL))),
     CONSTRAINT provider_events_outcome_known CHECK ((outcome = ANY (ARRAY['applied'::text, 'stale'::text, 'unmatched'::text]))),
     CONSTRAINT provider_events_provider_known CHECK ((provider = ANY (ARRAY['whatsapp'::text, 'twilio'::text]))),
@@ -809,6 +745,12 @@ CREATE TABLE scheduling.provider_events (
 --
 
 COMMENT ON TABLE scheduling.provider_events IS 'Delivery reports from the webhook, as received: provider (whatsapp, twilio), the provider message id, status (normalised) and provider_status (the provider''s word), status_at (the provider''s time), error code and message, received_at (p_now of the call). One row per provider, message id and status: a redelivered webhook adds nothing. reminder_id is the outbox row it was applied to, NULL while no reminder has that message id (outcome unmatched); outcome applied moved the reminder''s delivery_status, stale did not (a later status was there). No foreign key: reminders move to reminders_archive with their ids. Written by record_delivery_status and apply_delivery_events only.';
+
+--
+-- Name: COLUMN provider_events.retryable; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.provider_events.retryable IS 'For a failed report: TRUE when its error code is one worth retrying (the webhook''s verdict, from the same code lists as send errors), so the outbox row goes back to pending with the backoff; FALSE (always for other statuses) leaves a sent row undelivered. Reports stored before this column existed are FALSE.';
 
 --
 -- Name: provider_events_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -990,7 +932,6 @@ CREATE TABLE scheduling.reminders_archive (
     read_at timestamp with time zone,
     delivery_error_code text,
     delivery_error_message text,
-    lease_expiries integer DEFAULT 0 NOT NULL,
     archived_at timestamp with time zone NOT NULL
 );
 
@@ -999,19 +940,6 @@ CREATE TABLE scheduling.reminders_archive (
 --
 
 COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation messages) of archived sessions.';
-
---
--- Name: sender_halts_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
---
-
-ALTER TABLE scheduling.sender_halts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME scheduling.sender_halts_id_seq
-    START WITH 1
-    INCREMENT BY 1
-    NO MINVALUE
-    NO MAXVALUE
-    CACHE 1
-);
 
 --
 -- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
@@ -1273,8 +1201,6 @@ COMMENT ON TABLE scheduling.worker_heartbeats IS 'One row per worker id, written
 CREATE TABLE scheduling.worker_settings (
     singleton boolean DEFAULT true NOT NULL,
     recipient_spacing interval DEFAULT '00:00:06'::interval NOT NULL,
-    max_lease_expiries integer DEFAULT 3 NOT NULL,
-    CONSTRAINT worker_settings_max_lease_expiries_positive CHECK ((max_lease_expiries >= 1)),
     CONSTRAINT worker_settings_recipient_spacing_not_negative CHECK ((recipient_spacing >= '00:00:00'::interval)),
     CONSTRAINT worker_settings_singleton CHECK (singleton)
 );
@@ -1283,7 +1209,7 @@ CREATE TABLE scheduling.worker_settings (
 -- Name: TABLE worker_settings; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing). max_lease_expiries: how many times a row''s lease may expire without an outcome being recorded before the claim makes it failed instead of handing it out again (default 3, at least 1; set with scheduling.set_max_lease_expiries).';
+COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing).';
 
 --
 -- Name: cron_jobs; Type: TABLE; Schema: sessionkeeper_meta; Owner: -
@@ -1501,13 +1427,6 @@ ALTER TABLE ONLY scheduling.reminders
 
 ALTER TABLE ONLY scheduling.send_rate_limits
     ADD CONSTRAINT send_rate_limits_pkey PRIMARY KEY (sending_number);
-
---
--- Name: sender_halts sender_halts_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
---
-
-ALTER TABLE ONLY scheduling.sender_halts
-    ADD CONSTRAINT sender_halts_pkey PRIMARY KEY (id);
 
 --
 -- Name: session_status_history_archive session_status_history_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -1737,12 +1656,6 @@ CREATE INDEX reminders_pending_due_idx ON scheduling.reminders USING btree (next
 --
 
 CREATE INDEX reminders_provider_message_id_idx ON scheduling.reminders USING btree (provider_message_id) WHERE (provider_message_id IS NOT NULL);
-
---
--- Name: sender_halts_standing_idx; Type: INDEX; Schema: scheduling; Owner: -
---
-
-CREATE UNIQUE INDEX sender_halts_standing_idx ON scheduling.sender_halts USING btree (sending_number) WHERE (lifted_at IS NULL);
 
 --
 -- Name: session_status_history_archive_session_idx; Type: INDEX; Schema: scheduling; Owner: -

@@ -27,7 +27,8 @@ def _jsonable(value: object) -> object:
 
 @click.command(
     help="Show the reminder queue (scheduling.queue_stats): waiting, delayed, active, completed, "
-    "failed, cancelled, skipped, expired, uncertain, and the age of the oldest due row."
+    "failed, cancelled, skipped, expired, uncertain, undelivered (sent, then reported not delivered), and the age "
+    "of the oldest due row."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(

@@ -9,6 +9,8 @@ Routes:
 
 A request whose signature is missing or wrong gets 403 and touches nothing. Signed events go to
 ``scheduling.record_delivery_status`` and ``scheduling.record_inbound_message``, which make redelivery harmless.
+A failed delivery report goes with the verdict of ``runner.senders.classify`` on its error code (the lists the
+worker uses for failed sends), so the database retries or closes the row by the same rule.
 An event the database refuses as bad input is logged and skipped (answering an error would make the provider
 resend it forever); when the database is unreachable the answer is 503, so the provider retries later.
 """
@@ -29,6 +31,7 @@ from aiohttp import web
 from runner import signatures
 from runner.db import first_line
 from runner.errors import SessionkeeperError
+from runner.senders.classify import delivery_failure_retryable
 from runner.webhook_payloads import Event, InboundMessage, PayloadError, cloud_api_events, twilio_events
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -134,7 +137,7 @@ class EventRecorder:
                 event.received_at,
             )
         else:
-            query = "SELECT scheduling.record_delivery_status(%s, %s, %s, %s, %s, %s)"
+            query = "SELECT scheduling.record_delivery_status(%s, %s, %s, %s, %s, %s, p_retryable => %s)"
             params = (
                 event.provider,
                 event.provider_message_id,
@@ -142,6 +145,7 @@ class EventRecorder:
                 event.status_at,
                 event.error_code,
                 event.error_message,
+                delivery_failure_retryable(event.provider, event.error_code),
             )
         if not careful:
             row = await (await conn.execute(query, params)).fetchone()

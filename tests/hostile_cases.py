@@ -643,6 +643,12 @@ _HAND_WRITTEN: list[SqlCase] = [
     status("status-twilio-word", "Twilio's undelivered from WhatsApp", "'whatsapp', 'wamid.1', 'undelivered'", "SK037"),
     status("at-garbage", "report time not a time", "'whatsapp', 'wamid.1', 'read', 'soonish'", "22007"),
     status("null-now", "p_now NULL", "'whatsapp', 'wamid.1', 'read', NULL, NULL, NULL, NULL", "SK009"),
+    status(
+        "retryable-garbage",
+        "retry verdict not a boolean",
+        "'whatsapp', 'wamid.1', 'failed', p_retryable => 'perhaps'",
+        "22P02",
+    ),
     inbound("provider-unknown", "provider 'sms'", "'sms', 'wamid.in', '4915100000001', 'CANCEL'", "SK035"),
     inbound("id-null", "message id NULL", "'whatsapp', NULL, '4915100000001', 'CANCEL'", "SK036"),
     inbound("id-huge", "message id of 1 MB", f"'whatsapp', {HUGE}, '4915100000001', 'CANCEL'", "SK036"),

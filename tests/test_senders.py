@@ -13,6 +13,7 @@ from runner.errors import SessionkeeperError
 from runner.outbound import OutboundMessage, Verdict
 from runner.scratch import free_loopback_port
 from runner.senders import build_sender
+from runner.senders.classify import delivery_failure_retryable
 from tests.fake_provider import FakeProvider, Reply
 
 PHONE = "+4915112345678"
@@ -219,3 +220,22 @@ def test_credentials_check_sends_nothing_and_tells_accepted_from_refused(fake, p
     assert (refused.verdict, refused.error_code) == (Verdict.HALT, refusal)
     assert fake.requests == [("GET", path), ("GET", path)]
     assert fake.accepted == [], "a credentials check sends no message"
+
+
+@pytest.mark.parametrize(
+    ("provider", "code", "retryable"),
+    [
+        ("whatsapp", "131000", True),  # something went wrong: retried, as a failed send would be
+        ("whatsapp", "131056", True),
+        ("whatsapp", "131026", False),  # not a WhatsApp user: final
+        ("whatsapp", "131049", False),
+        ("whatsapp", "190", False),  # a halt code in a report: the message is not retried
+        ("whatsapp", None, False),
+        ("whatsapp", "not a number", False),
+        ("twilio", "30001", True),
+        ("twilio", "63016", False),
+        ("twilio", "131000", False),  # a Cloud API code means nothing to Twilio
+    ],
+)
+def test_delivery_failures_follow_the_send_error_lists(provider: str, code: str | None, retryable: bool) -> None:
+    assert delivery_failure_retryable(provider, code) is retryable

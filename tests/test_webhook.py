@@ -161,7 +161,7 @@ def test_signed_statuses_update_the_outbox_row_by_provider_id(server, conn):
     assert server.whatsapp(cloud_statuses((SENT_ID, "read", 1940000060)))[0] == 200
     assert delivery(conn, sent["reminder"]) == ("read", True, True, None)
     state = conn.execute("SELECT state::text FROM scheduling.reminders WHERE id = %s", (sent["reminder"],)).fetchone()
-    assert state == ("sent",), "delivery reports never change the outbox state"
+    assert state == ("sent",), "delivered and read reports never change the outbox state of a sent row"
 
 
 def test_unsigned_or_wrongly_signed_requests_get_403_and_change_nothing(server, conn):
@@ -211,6 +211,74 @@ def test_out_of_order_and_early_statuses_end_in_the_latest_state(server, conn):
     assert events == [("failed", None)]
     later = book_and_send(conn, phone="+4915112345680", provider_id=early_id, hours_later=2)
     assert delivery(conn, later["reminder"]) == ("failed", False, False, "131026")
+
+
+def outbox_state(conn, reminder) -> tuple:
+    return conn.execute(
+        "SELECT state::text, attempts, next_attempt_at, last_error_code, delivery_error_code "
+        "FROM scheduling.reminders WHERE id = %s",
+        (reminder,),
+    ).fetchone()
+
+
+def test_late_failure_reports_move_the_sent_row_by_the_send_error_rules(server, conn):
+    # Cloud API: 131026 (not a WhatsApp user) is final, 131000 (something went wrong) is retried.
+    final = book_and_send(conn, provider_id="wamid.final")
+    retried = book_and_send(conn, phone="+4915112345680", provider_id="wamid.retried", hours_later=2)
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "WABA",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "statuses": [
+                                {
+                                    "id": message_id,
+                                    "status": "failed",
+                                    "timestamp": "1940000100",
+                                    "recipient_id": PHONE[1:],
+                                    "errors": [{"code": code, "title": title}],
+                                }
+                                for message_id, code, title in (
+                                    ("wamid.final", 131026, "Message undeliverable"),
+                                    ("wamid.retried", 131000, "Something went wrong"),
+                                )
+                            ]
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    assert server.whatsapp(payload)[0] == 200
+    assert outbox_state(conn, final["reminder"]) == ("undelivered", 1, NOW, "131026", "131026")
+    # Retried as a failed send would be: 5 s after the send was recorded, or when the recipient's spacing allows
+    # (6 s after the claim), whichever is later.
+    retry_at = NOW + timedelta(hours=2, seconds=6)
+    assert outbox_state(conn, retried["reminder"]) == ("pending", 1, retry_at, "131000", "131000")
+    reason = conn.execute(
+        "SELECT state_reason FROM scheduling.reminders WHERE id = %s", (final["reminder"],)
+    ).fetchone()[0]
+    assert reason.startswith("delivery failed: 131026 Message undeliverable, reported for ")
+    assert reason.endswith("(Europe/Berlin)")
+    stats = conn.execute("SELECT completed, undelivered FROM scheduling.queue_stats").fetchone()
+    assert stats == (0, 1), "the undelivered row is not counted as completed"
+    before = fingerprint(conn)
+    assert server.whatsapp(payload)[0] == 200
+    assert fingerprint(conn) == before, "the replayed reports change nothing"
+
+    # Twilio: undelivered with 30001 (queue overflow) is retried, with 63016 (outside the window) it is final.
+    for sid, code, phone, hours, state in (
+        ("SMretry1", "30001", "+4915112345681", 4, "pending"),
+        ("SMfinal1", "63016", "+4915112345682", 6, "undelivered"),
+    ):
+        sent = book_and_send(conn, phone=phone, provider_id=sid, hours_later=hours)
+        form = {"MessageSid": sid, "MessageStatus": "undelivered", "SmsStatus": "undelivered", "ErrorCode": code}
+        assert server.twilio(form)[0] == 200
+        assert outbox_state(conn, sent["reminder"])[:2] == (state, 1), sid
 
 
 def test_cancel_reply_cancels_the_next_booking_and_queues_the_confirmation(server, conn):

@@ -72,3 +72,14 @@ def classify_cloud_api(status: int, code: int | None) -> Verdict:
 
 def classify_twilio(status: int, code: int | None) -> Verdict:
     return _classify(status, code, halt=lambda c: c in TWILIO_HALT, retry=TWILIO_RETRY)
+
+
+def delivery_failure_retryable(provider: str, code: str | None) -> bool:
+    """Whether a failed delivery report (webhook, after the send) is worth sending again: the same code lists as a
+    failed send. Only the retry codes retry; anything else, halt codes and unknown or missing codes included, is
+    final (the message reached the provider; there is no HTTP status to fall back on)."""
+    try:
+        number = int(str(code).strip())
+    except ValueError:
+        return False
+    return number in (CLOUD_RETRY if provider == "whatsapp" else TWILIO_RETRY)

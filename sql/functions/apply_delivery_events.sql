@@ -50,6 +50,9 @@ COMMENT ON FUNCTION scheduling_internal.apply_delivery_events(uuid) IS
 'Internal, called by record_reminder_sent once it has stored the provider message id: applies the delivery '
 'reports that arrived before it (provider_events of that message id not matched yet), in the order they '
 'happened, with the rule of apply_provider_event, and marks them matched to the reminder. Returns how many it '
-'matched (0 when the reminder has no provider message id). SK019 unknown reminder.'
+'matched (0 when the reminder has no provider message id). A failed one among them changes the outbox state by '
+'the verdict it was stored with (provider_events.retryable), exactly as if it had arrived after the send. '
+'SK019 unknown reminder.'
 ' Side effects: takes the provider message''s advisory lock and the reminder''s row lock; updates '
-'scheduling.reminders delivery columns and scheduling.provider_events (apply_provider_event).';
+'scheduling.reminders delivery columns (and state, for a failed report) and scheduling.provider_events '
+'(apply_provider_event).';

@@ -52,7 +52,7 @@ BEGIN
     SELECT count(*)::integer
     INTO v_failed
     FROM scheduling.reminders AS r
-    WHERE r.state = 'failed' AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
+    WHERE r.state IN ('failed', 'undelivered') AND r.updated_at > p_now - interval '1 hour' AND r.updated_at <= p_now;
 
     -- Each standing halt is a problem of its own: nothing goes out as that number until a person lifts it.
     SELECT
@@ -98,8 +98,9 @@ COMMENT ON FUNCTION scheduling.health(interval, interval, timestamptz) IS
 '"error_code", "halted_at"}]} at p_now. Not ok when a halt stands for a sending number (sender_halts: one problem '
 'each, naming the number, the code, since when and the resume-sending command), when no worker that '
 'has not stopped beat within p_max_heartbeat_age, or when the oldest due row (pending and due, or leased with '
-'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed whose '
-'failure (updated_at) lies in the hour up to p_now. Errors: SK017 a threshold not positive, SK009 NULL p_now.'
+'an expired lease) has waited longer than p_max_due_age. failed_last_hour counts rows now failed or '
+'undelivered (a final late delivery failure) whose failure (updated_at) lies in the hour up to p_now. Errors: '
+'SK017 a threshold not positive, SK009 NULL p_now.'
 ' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.health(

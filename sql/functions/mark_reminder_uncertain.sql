@@ -14,7 +14,7 @@ DECLARE
 BEGIN
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'mark as uncertain');
 
-    IF v_reminder.state IN ('pending', 'sent', 'failed') THEN
+    IF v_reminder.state IN ('pending', 'sent', 'undelivered', 'failed') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK018',
             MESSAGE = format('cannot mark reminder %s as uncertain: it is %s', v_reminder.reminder_key, v_reminder.state);

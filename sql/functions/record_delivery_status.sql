@@ -7,7 +7,8 @@ CREATE OR REPLACE FUNCTION scheduling.record_delivery_status(
     p_status_at timestamptz DEFAULT NULL,
     p_error_code text DEFAULT NULL,
     p_error_message text DEFAULT NULL,
-    p_now timestamptz DEFAULT now()
+    p_now timestamptz DEFAULT now(),
+    p_retryable boolean DEFAULT FALSE
 )
 RETURNS text
 LANGUAGE plpgsql
@@ -61,11 +62,12 @@ BEGIN
 
     INSERT INTO scheduling.provider_events (
         provider, provider_message_id, status, provider_status, status_at, error_code, error_message, received_at,
-        outcome
+        outcome, retryable
     )
     VALUES (
         p_provider, p_provider_message_id, v_status, v_word, p_status_at, left(p_error_code, c_max_code_length),
-        left(p_error_message, c_max_message_length), p_now, 'unmatched'
+        left(p_error_message, c_max_message_length), p_now, 'unmatched',
+        v_status = 'failed' AND coalesce(p_retryable, FALSE)
     )
     ON CONFLICT ON CONSTRAINT provider_events_key DO NOTHING
     RETURNING id INTO v_event_id;
@@ -80,11 +82,16 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.record_delivery_status(text, text, text, timestamptz, text, text, timestamptz) IS
+COMMENT ON FUNCTION scheduling.record_delivery_status(
+    text, text, text, timestamptz, text, text, timestamptz, boolean
+) IS
 'The webhook''s delivery report: p_status is the provider''s word (whatsapp: sent, delivered, read, failed; '
-'twilio: the same and undelivered = failed). Stores the event in provider_events once per provider, message id '
-'and status, and applies it to the reminder with that provider_message_id (apply_provider_event: the status '
-'only moves forward, delivered_at and read_at whatever the order; the outbox state stays). Returns applied, '
+'twilio: the same and undelivered = failed). p_retryable is the caller''s verdict on a failed report''s error '
+'code (the webhook classifies it with the lists of send errors; NULL or FALSE: final), kept on the event. '
+'Stores the event in provider_events once per provider, message id and status (the first copy''s verdict '
+'counts), and applies it to the reminder with that provider_message_id (apply_provider_event: the status '
+'only moves forward, delivered_at and read_at whatever the order; a failed report on a sent row makes it '
+'undelivered, or pending again by the backoff rule when retryable; other outbox states stay). Returns applied, '
 'stale (stored, a later status was already there), unmatched (stored; record_reminder_sent applies it when the '
 'worker records the send), duplicate (already stored, nothing changed) or ignored (an interim or unrelated '
 'status: twilio queued, sending ..., whatsapp deleted, warning; nothing stored). The error code and message '
@@ -97,5 +104,5 @@ COMMENT ON FUNCTION scheduling.record_delivery_status(text, text, text, timestam
 '(apply_provider_event; the outbox state and its history are not touched).';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_delivery_status(
-    text, text, text, timestamptz, text, text, timestamptz
+    text, text, text, timestamptz, text, text, timestamptz, boolean
 ) TO sessionkeeper_webhook;

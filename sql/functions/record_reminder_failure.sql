@@ -14,14 +14,9 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
-    -- Retries after the 1st..5th failure wait 5 s * 5^(n - 1): 5 s, 25 s, 125 s, 625 s, 3125 s.
-    c_max_retries CONSTANT integer := 5;
-    c_first_delay CONSTANT interval := interval '5 seconds';
     v_reminder scheduling.reminders;
     v_failures integer;
-    v_next timestamptz;
-    v_state scheduling.reminder_state;
-    v_reason text;
+    v_outcome record;
 BEGIN
     PERFORM scheduling_internal.check_now('record_reminder_failure', p_now);
     PERFORM
@@ -29,7 +24,7 @@ BEGIN
         scheduling_internal.check_text_length('record_reminder_failure: p_error_message', p_error_message, 'free_text');
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record a failure of');
 
-    IF v_reminder.state IN ('pending', 'sent', 'failed') THEN
+    IF v_reminder.state IN ('pending', 'sent', 'undelivered', 'failed') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK018',
             MESSAGE = format('cannot record a failure of reminder %s: it is %s', v_reminder.reminder_key, v_reminder.state);
@@ -49,46 +44,32 @@ BEGIN
         RETURN v_reminder.state;
     END IF;
 
-    IF NOT coalesce(p_retryable, FALSE) THEN
-        v_state := 'failed';
-        v_reason := format('permanent error %s', coalesce(p_error_code, '(no code)'));
-    ELSIF v_failures > c_max_retries THEN
-        v_state := 'failed';
-        v_reason := format('gave up after %s attempts', v_failures);
-    ELSE
-        v_next := p_now + c_first_delay * power(5, v_failures - 1)::integer;
-        IF v_next >= v_reminder.deadline_at THEN
-            v_state := 'expired';
-            v_reason := format('retry at %s would be past the deadline %s', v_next, v_reminder.deadline_at);
-        ELSE
-            v_state := 'pending';
-            v_reason := format('retry %s of %s at %s', v_failures, c_max_retries, v_next);
-        END IF;
-    END IF;
+    v_outcome := scheduling_internal.failure_outcome(v_reminder, v_failures, p_retryable, p_error_code, p_now);
 
     UPDATE scheduling.reminders AS r
     SET
-        state = v_state,
+        state = v_outcome.next_state,
         attempts = v_failures,
-        next_attempt_at = coalesce(v_next, r.next_attempt_at),
-        attempt_token = CASE WHEN v_state = 'pending' THEN NULL ELSE r.attempt_token END,
+        next_attempt_at = coalesce(v_outcome.retry_at, r.next_attempt_at),
+        attempt_token = CASE WHEN v_outcome.next_state = 'pending' THEN NULL ELSE r.attempt_token END,
         lease_expires_at = NULL,
         last_error_code = p_error_code,
         last_error_message = p_error_message,
-        state_reason = v_reason,
+        state_reason = v_outcome.reason,
         updated_at = p_now
     WHERE r.id = v_reminder.id;
 
-    RETURN v_state;
+    RETURN v_outcome.next_state;
 END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.record_reminder_failure(uuid, uuid, text, text, boolean, timestamptz) IS
 'Records a failed send of the claimed row (attempts + 1, provider error code and message kept) and returns the '
-'new state. Retryable: pending again at p_now + 5 s, 25 s, 125 s, 625 s, 3125 s after the 1st..5th failure, '
-'failed at the 6th; expired when the retry would land at or after deadline_at. Permanent: failed at once. A row '
-'closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or wrong attempt '
-'token, or the row is not leased (changes nothing).'
+'new state, by the backoff rule of failure_outcome. Retryable: pending again 5 s, 25 s, 125 s, 625 s, 3125 s '
+'after the 1st..5th failure (p_now), or when the recipient''s spacing allows (recipient_pacing), whichever is '
+'later; failed at the 6th; expired when the retry would land at or after deadline_at. Permanent: failed at '
+'once. A row closed while the worker held it keeps its state. Errors: SK019 unknown reminder, SK018 stale or '
+'wrong attempt token, or the row is not leased (changes nothing).'
 ' Input limits: SK009 NULL p_now, SK034 p_error_code over 200 characters or p_error_message over 2000.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: updates scheduling.reminders (attempts, error, state pending again, failed or expired), with a '

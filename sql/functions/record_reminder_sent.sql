@@ -29,11 +29,11 @@ BEGIN
     PERFORM scheduling_internal.lock_provider_message(p_provider_message_id);
     v_reminder := scheduling_internal.lock_reminder_for_worker(p_reminder_id, p_attempt_token, 'record the send of');
 
-    -- sent_at is only ever set here: a row closed while its worker held it and then sent has it too.
-    IF v_reminder.state = 'sent' OR v_reminder.sent_at IS NOT NULL THEN
-        IF v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
-            RETURN v_reminder.state; -- the same record again: nothing to do
-        END IF;
+    -- The same send recorded again (same provider id) changes nothing, whatever the state became since.
+    IF v_reminder.sent_at IS NOT NULL AND v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
+        RETURN v_reminder.state;
+    END IF;
+    IF v_reminder.state IN ('sent', 'undelivered') THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK018',
             MESSAGE = format(
@@ -48,6 +48,7 @@ BEGIN
             MESSAGE = format('cannot record the send of reminder %s: it is %s', v_reminder.reminder_key, v_reminder.state);
     END IF;
 
+    -- A resend after a late delivery failure clears the earlier message's delivery columns.
     IF v_reminder.state = 'leased' THEN
         UPDATE scheduling.reminders AS r
         SET
@@ -57,7 +58,13 @@ BEGIN
             provider_message_id = p_provider_message_id,
             lease_expires_at = NULL,
             state_reason = NULL,
-            updated_at = p_now
+            updated_at = p_now,
+            delivery_status = NULL,
+            delivery_status_at = NULL,
+            delivered_at = NULL,
+            read_at = NULL,
+            delivery_error_code = NULL,
+            delivery_error_message = NULL
         WHERE r.id = v_reminder.id
         RETURNING r.* INTO v_reminder;
     ELSE
@@ -74,24 +81,36 @@ BEGIN
                 'sent by %s at %s after it was %s',
                 coalesce(r.leased_by, 'a worker'), scheduling_internal.format_local_time(p_now, v_time_zone), r.state
             ),
-            updated_at = p_now
+            updated_at = p_now,
+            delivery_status = NULL,
+            delivery_status_at = NULL,
+            delivered_at = NULL,
+            read_at = NULL,
+            delivery_error_code = NULL,
+            delivery_error_message = NULL
         WHERE r.id = v_reminder.id
         RETURNING r.* INTO v_reminder;
     END IF;
 
     -- Delivery reports can arrive before the send is recorded: they wait in provider_events until now.
-    PERFORM scheduling_internal.apply_delivery_events(v_reminder.id);
+    -- A failed one among them moves the row on (undelivered, or pending again): return the state it ends in.
+    IF scheduling_internal.apply_delivery_events(v_reminder.id) > 0 THEN
+        SELECT r.* INTO v_reminder FROM scheduling.reminders AS r WHERE r.id = v_reminder.id;
+    END IF;
 
     RETURN v_reminder.state;
 END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.record_reminder_sent(uuid, uuid, text, timestamptz) IS
-'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1) and returns the '
-'new state: sent. A row closed (cancelled, skipped, expired) while the worker held its lease keeps that state '
+'Records that the claimed row was sent (sent_at = p_now, provider_message_id, attempts + 1, the delivery columns '
+'of an earlier send cleared) and returns the new state: sent, or what a failed delivery report that arrived '
+'first made of it (undelivered, pending again, failed or expired: apply_provider_event). A row closed '
+'(cancelled, skipped, expired) while the worker held its lease keeps that state '
 'and returns it, with the send recorded, flagged uncertain (it reached the recipient when it should not have) and '
 '''sent by {worker} at {local time} after it was {state}'' added to state_reason. Recording the same send twice '
-'is harmless (a different provider id for a row already sent: SK018). Errors: SK019 unknown '
+'(the same provider id) is harmless; a different provider id for a row already sent or undelivered: SK018. '
+'Errors: SK019 unknown '
 'reminder, SK018 stale or wrong attempt token, SK036 provider id over 200 characters (both change nothing). '
 'Delivery reports of the provider message id that arrived first (record_delivery_status: unmatched) are '
 'applied then (apply_delivery_events).'

@@ -15,6 +15,7 @@ SELECT
         END
     ) AS oldest_due_age,
     (count(*) FILTER (WHERE r.uncertain))::integer AS uncertain,
+    (count(*) FILTER (WHERE r.state = 'undelivered'))::integer AS undelivered,
     (
         SELECT coalesce(array_agg(h.sending_number ORDER BY h.sending_number), '{}'::text [])
         FROM scheduling.sender_halts AS h
@@ -27,7 +28,8 @@ COMMENT ON VIEW scheduling.queue_stats IS
 'pending and due later, active = leased, completed = sent, failed, cancelled, skipped, expired, and '
 'oldest_due_age = how long the oldest due row (pending, or leased with an expired lease) has waited '
 '(NULL when none), uncertain = rows that may have reached the provider more than once, or were sent after they '
-'were closed (any state), halted_senders = the sending numbers with a standing halt (sender_halts; nothing is '
-'sent as them until resume_sending).';
+'were closed (any state), undelivered = sent, then reported not delivered with a final error (not counted as '
+'completed), halted_senders = the sending numbers with a standing halt (sender_halts; nothing is sent as them '
+'until resume_sending).';
 
 GRANT SELECT ON scheduling.queue_stats TO sessionkeeper_app;

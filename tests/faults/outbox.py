@@ -15,8 +15,10 @@ import psycopg
 from tests.fake_provider import FakeProvider
 
 HOST_PHONE = "+15559990000"
+# States of a row that reached the provider: sent, and undelivered (a late delivery report of a final failure).
+REACHED_PROVIDER = {"sent", "undelivered"}
 # States a row may end a fault test in: it went out, or it was closed by a cancel or a move.
-FINAL_STATES = {"sent", "cancelled"}
+FINAL_STATES = REACHED_PROVIDER | {"cancelled"}
 
 
 def customer_phone(number: int) -> str:
@@ -115,8 +117,8 @@ def assert_delivered_once(
 ) -> Delivery:
     """Nothing lost, nothing sent that should not be:
 
-    * every row ended sent or cancelled (none pending, leased, failed, expired or skipped);
-    * every sent row reached the fake, under the provider id recorded for it, exactly once; twice at
+    * every row ended sent (or undelivered) or cancelled (none pending, leased, failed, expired or skipped);
+    * every sent or undelivered row reached the fake, under the provider id recorded for it, exactly once; twice at
       most, and only when the row is marked uncertain (a send in flight when a worker died);
     * the fake got nothing the outbox does not know;
     * the keys in ``never`` (rows of bookings cancelled or moved during the fault) exist, are cancelled,
@@ -130,7 +132,7 @@ def assert_delivered_once(
     assert not problems, f"rows neither sent nor cancelled: {problems}"
     assert set(at_fake) <= set(rows), f"the fake got keys the outbox does not know: {set(at_fake) - set(rows)}"
     message_ids = {accepted.message_id for accepted in fake.accepted}
-    sent = {key for key, row in rows.items() if row.state == "sent"}
+    sent = {key for key, row in rows.items() if row.state in REACHED_PROVIDER}
     for key in sent:
         row = rows[key]
         assert 1 <= at_fake[key] <= (2 if row.uncertain else 1), f"{key} reached the fake {at_fake[key]} times"

@@ -158,8 +158,8 @@ SELECT is(
 );
 SELECT is(
     pg_temp.delivery('fail'),
-    'sent | failed | 2031-05-03 09:01:20+00 | 131026 | Message undeliverable',
-    'failed with the provider''s error code and message; the outbox state stays sent'
+    'undelivered | failed | 2031-05-03 09:01:20+00 | 131026 | Message undeliverable',
+    'failed with the provider''s error code and message; a final code: the outbox state becomes undelivered'
 );
 SELECT is(
     scheduling.record_delivery_status(
@@ -170,7 +170,7 @@ SELECT is(
 SELECT is(
     pg_temp.delivery('fail'),
     'sent | delivered | 2031-05-03 09:02:00+00 | 2031-05-03 09:02:00+00 | 131026 | Message undeliverable',
-    'delivered; the error of the failed report is kept'
+    'delivered, so sent again; the error of the failed report is kept'
 );
 SELECT scheduling.record_delivery_status(
     'whatsapp', 'wamid.LATE', 'delivered', '2031-05-04 09:01:10Z', p_now => '2031-05-04 09:01:11Z'
@@ -215,7 +215,7 @@ SELECT is(
     'applied', 'twilio undelivered: applied'
 );
 SELECT is(
-    pg_temp.delivery('twilio'), 'sent | failed | 2031-05-05 09:01:30+00 | 63016',
+    pg_temp.delivery('twilio'), 'undelivered | failed | 2031-05-05 09:01:30+00 | 63016',
     'failed, delivery_status_at = p_now when the provider gives no time'
 );
 SELECT is(
