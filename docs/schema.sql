@@ -350,6 +350,71 @@ COMMENT ON COLUMN scheduling.sessions.changed_at IS 'Logical time (p_now) of the
 COMMENT ON CONSTRAINT sessions_capacity_not_exceeded ON scheduling.sessions IS 'Never more confirmed bookings than seats (capacity 0 = unlimited); the booking functions refuse earlier with SK012 or a waitlist place, this is the backstop.';
 
 --
+-- Name: sender_halts; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.sender_halts (
+    id bigint NOT NULL,
+    sending_number text NOT NULL,
+    error_code text NOT NULL,
+    error_message text,
+    halted_at timestamp with time zone NOT NULL,
+    halted_by text NOT NULL,
+    lifted_at timestamp with time zone,
+    lifted_by text,
+    CONSTRAINT sender_halts_lifted_after_halted CHECK ((lifted_at >= halted_at)),
+    CONSTRAINT sender_halts_lifted_together CHECK (((lifted_at IS NULL) = (lifted_by IS NULL)))
+);
+
+--
+-- Name: TABLE sender_halts; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.sender_halts IS 'Halts of a sending number (the key of send_rate_limits, e.g. cloud_api:<phone-number-id> or twilio:+<number>): the provider refused the sender itself (expired or invalid token, locked or suspended account), so nothing can be sent as that number until a person fixes the credentials. A row whose lifted_at is NULL is a standing halt (at most one per number, index sender_halts_standing_idx): take_send_tokens grants no tokens for the number while it stands, so no worker claims rows for it. Recorded by halt_sending (the worker), lifted by resume_sending (`sessionkeeper resume-sending NUMBER`); lifted rows stay as history. Read with sender_halt, health and queue_stats.halted_senders.';
+
+--
+-- Name: COLUMN sender_halts.sending_number; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.sending_number IS 'The sending number halted, as the worker''s sender names it (cloud_api:<phone-number-id>, twilio:+<number>).';
+
+--
+-- Name: COLUMN sender_halts.error_code; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.error_code IS 'The provider''s error code that halted it (e.g. 190 expired token, 131031 locked account, Twilio 20003).';
+
+--
+-- Name: COLUMN sender_halts.error_message; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.error_message IS 'The provider''s error message, as the worker got it.';
+
+--
+-- Name: COLUMN sender_halts.halted_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.halted_at IS 'When the halt was recorded (the worker''s p_now).';
+
+--
+-- Name: COLUMN sender_halts.halted_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.halted_by IS 'The worker id that recorded the halt.';
+
+--
+-- Name: COLUMN sender_halts.lifted_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.lifted_at IS 'When the halt was lifted; NULL while it stands.';
+
+--
+-- Name: COLUMN sender_halts.lifted_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.sender_halts.lifted_by IS 'Who lifted the halt (resume_sending''s p_actor).';
+
+--
 -- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -388,7 +453,9 @@ CREATE TABLE scheduling.reminders (
     read_at timestamp with time zone,
     delivery_error_code text,
     delivery_error_message text,
+    lease_expiries integer DEFAULT 0 NOT NULL,
     CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT reminders_lease_expiries_not_negative CHECK ((lease_expiries >= 0)),
     CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
     CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL))),
     CONSTRAINT reminders_undelivered_has_sent_at CHECK (((state <> 'undelivered'::scheduling.reminder_state) OR (sent_at IS NOT NULL)))
@@ -404,7 +471,7 @@ COMMENT ON TABLE scheduling.reminders IS 'The outbox: one row per WhatsApp messa
 -- Name: COLUMN reminders.uncertain; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the provider more than once: it was claimed again after a lease expired (the worker that held it may have sent it before dying), or a send timed out (mark_reminder_uncertain). Never cleared; counted by queue_stats.uncertain.';
+COMMENT ON COLUMN scheduling.reminders.uncertain IS 'This row may have reached the recipient more than once, or when it should not have: it was claimed again after a lease expired (the worker that held it may have sent it before dying), a send timed out (mark_reminder_uncertain), or it was sent by the worker that had claimed it after it was cancelled, skipped or expired (record_reminder_sent; state_reason says by whom and when). Never cleared; counted by queue_stats.uncertain.';
 
 --
 -- Name: COLUMN reminders.delivery_status; Type: COMMENT; Schema: scheduling; Owner: -
@@ -417,6 +484,12 @@ COMMENT ON COLUMN scheduling.reminders.delivery_status IS 'The latest delivery s
 --
 
 COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s time (or the receipt time when it gave none) of the report that set delivery_status.';
+
+--
+-- Name: COLUMN reminders.lease_expiries; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.lease_expiries IS 'How many times claim_due_reminders found this row leased with an expired lease (claimed, no outcome recorded before the lease ran out), since it was planned or last re-queued by retry_failed_reminders. At worker_settings.max_lease_expiries the claim makes the row failed instead of handing it out again.';
 
 --
 -- Name: CONSTRAINT reminders_undelivered_has_sent_at ON reminders; Type: COMMENT; Schema: scheduling; Owner: -
@@ -536,7 +609,7 @@ CREATE TABLE scheduling.reminder_policies (
 -- Name: TABLE reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
+COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder planned in them moves to their end if that is still before the start, else is skipped; and at claim time any row of the session (a reminder or cancellation message, first attempt or retry) due while the recipient is in them waits until they end, or expires when they end at or after its deadline. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -
@@ -648,6 +721,31 @@ CREATE TABLE scheduling.inbound_messages (
 COMMENT ON TABLE scheduling.inbound_messages IS 'Messages people sent to our WhatsApp number, once per provider and provider message id (a replayed webhook returns the stored outcome). from_phone is E.164 with +; body is cut to 4096 characters (WhatsApp''s limit); in_reply_to is the provider message id the person replied to; received_at the provider''s time, recorded_at the p_now of the call. person_id: the sender (NULL when no person has that phone). action: cancelled_booking (booking_id is the booking a CANCEL cancelled), nothing_to_cancel, unknown_sender, stored (any other text). booking_id has no foreign key: bookings move to bookings_archive with their ids. Written by record_inbound_message only.';
 
 --
+-- Name: inbound_messages_archive; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.inbound_messages_archive (
+    id bigint NOT NULL,
+    provider text NOT NULL,
+    provider_message_id text NOT NULL,
+    from_phone text NOT NULL,
+    body text,
+    in_reply_to text,
+    received_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    person_id uuid,
+    action text NOT NULL,
+    booking_id uuid,
+    archived_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE inbound_messages_archive; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.inbound_messages_archive IS 'Replies whose booking_id names an archived booking, moved out of scheduling.inbound_messages by archive_closed_sessions together with that booking (same ids, archived_at = its p_now): a live inbound message never names a booking that is only in bookings_archive.';
+
+--
 -- Name: inbound_messages_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
 --
 
@@ -751,6 +849,32 @@ COMMENT ON TABLE scheduling.provider_events IS 'Delivery reports from the webhoo
 --
 
 COMMENT ON COLUMN scheduling.provider_events.retryable IS 'For a failed report: TRUE when its error code is one worth retrying (the webhook''s verdict, from the same code lists as send errors), so the outbox row goes back to pending with the backoff; FALSE (always for other statuses) leaves a sent row undelivered. Reports stored before this column existed are FALSE.';
+
+--
+-- Name: provider_events_archive; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.provider_events_archive (
+    id bigint NOT NULL,
+    provider text NOT NULL,
+    provider_message_id text NOT NULL,
+    status scheduling.delivery_status NOT NULL,
+    provider_status text NOT NULL,
+    status_at timestamp with time zone,
+    error_code text,
+    error_message text,
+    received_at timestamp with time zone NOT NULL,
+    reminder_id uuid,
+    outcome text NOT NULL,
+    retryable boolean DEFAULT false NOT NULL,
+    archived_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE provider_events_archive; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.provider_events_archive IS 'Delivery reports of archived reminders, moved out of scheduling.provider_events by archive_closed_sessions together with their reminder (same ids, archived_at = its p_now): a live provider event never names a reminder that is only in reminders_archive.';
 
 --
 -- Name: provider_events_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -932,6 +1056,7 @@ CREATE TABLE scheduling.reminders_archive (
     read_at timestamp with time zone,
     delivery_error_code text,
     delivery_error_message text,
+    lease_expiries integer DEFAULT 0 NOT NULL,
     archived_at timestamp with time zone NOT NULL
 );
 
@@ -940,6 +1065,36 @@ CREATE TABLE scheduling.reminders_archive (
 --
 
 COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation messages) of archived sessions.';
+
+--
+-- Name: retention_settings; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.retention_settings (
+    singleton boolean DEFAULT true NOT NULL,
+    older_than interval DEFAULT '7 days'::interval NOT NULL,
+    CONSTRAINT retention_settings_older_than_positive CHECK ((older_than > '00:00:00'::interval)),
+    CONSTRAINT retention_settings_singleton CHECK (singleton)
+);
+
+--
+-- Name: TABLE retention_settings; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.retention_settings IS 'One row: older_than, the age at which purge_old_records deletes provider events, inbound messages and the heartbeats of workers gone quiet, and at which pg_cron''s run history of sessionkeeper''s jobs is deleted (default 7 days, more than zero). Change it with set_retention_age.';
+
+--
+-- Name: sender_halts_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.sender_halts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.sender_halts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
@@ -1201,6 +1356,8 @@ COMMENT ON TABLE scheduling.worker_heartbeats IS 'One row per worker id, written
 CREATE TABLE scheduling.worker_settings (
     singleton boolean DEFAULT true NOT NULL,
     recipient_spacing interval DEFAULT '00:00:06'::interval NOT NULL,
+    max_lease_expiries integer DEFAULT 3 NOT NULL,
+    CONSTRAINT worker_settings_max_lease_expiries_positive CHECK ((max_lease_expiries >= 1)),
     CONSTRAINT worker_settings_recipient_spacing_not_negative CHECK ((recipient_spacing >= '00:00:00'::interval)),
     CONSTRAINT worker_settings_singleton CHECK (singleton)
 );
@@ -1209,7 +1366,7 @@ CREATE TABLE scheduling.worker_settings (
 -- Name: TABLE worker_settings; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing).';
+COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing). max_lease_expiries: how many times a row''s lease may expire without an outcome being recorded before the claim makes it failed instead of handing it out again (default 3, at least 1; set with scheduling.set_max_lease_expiries).';
 
 --
 -- Name: cron_jobs; Type: TABLE; Schema: sessionkeeper_meta; Owner: -
@@ -1303,6 +1460,13 @@ ALTER TABLE ONLY scheduling.bookings
     ADD CONSTRAINT bookings_pkey PRIMARY KEY (id);
 
 --
+-- Name: inbound_messages_archive inbound_messages_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.inbound_messages_archive
+    ADD CONSTRAINT inbound_messages_archive_pkey PRIMARY KEY (id);
+
+--
 -- Name: inbound_messages inbound_messages_key; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1336,6 +1500,13 @@ ALTER TABLE ONLY scheduling.order_items
 
 ALTER TABLE ONLY scheduling.people
     ADD CONSTRAINT people_pkey PRIMARY KEY (id);
+
+--
+-- Name: provider_events_archive provider_events_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.provider_events_archive
+    ADD CONSTRAINT provider_events_archive_pkey PRIMARY KEY (id);
 
 --
 -- Name: provider_events provider_events_key; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -1422,11 +1593,25 @@ ALTER TABLE ONLY scheduling.reminders
     ADD CONSTRAINT reminders_slot_seq_key UNIQUE (booking_id, kind, slot_version, seq);
 
 --
+-- Name: retention_settings retention_settings_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.retention_settings
+    ADD CONSTRAINT retention_settings_pkey PRIMARY KEY (singleton);
+
+--
 -- Name: send_rate_limits send_rate_limits_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
 ALTER TABLE ONLY scheduling.send_rate_limits
     ADD CONSTRAINT send_rate_limits_pkey PRIMARY KEY (sending_number);
+
+--
+-- Name: sender_halts sender_halts_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.sender_halts
+    ADD CONSTRAINT sender_halts_pkey PRIMARY KEY (id);
 
 --
 -- Name: session_status_history_archive session_status_history_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -1586,10 +1771,28 @@ CREATE INDEX bookings_person_id_idx ON scheduling.bookings USING btree (person_i
 CREATE UNIQUE INDEX bookings_session_person_active_key ON scheduling.bookings USING btree (session_id, person_id) WHERE (status <> 'cancelled'::scheduling.booking_status);
 
 --
+-- Name: inbound_messages_archive_booking_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_archive_booking_idx ON scheduling.inbound_messages_archive USING btree (booking_id);
+
+--
+-- Name: inbound_messages_booking_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_booking_idx ON scheduling.inbound_messages USING btree (booking_id) WHERE (booking_id IS NOT NULL);
+
+--
 -- Name: inbound_messages_person_id_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
 CREATE INDEX inbound_messages_person_id_idx ON scheduling.inbound_messages USING btree (person_id, received_at) WHERE (person_id IS NOT NULL);
+
+--
+-- Name: inbound_messages_recorded_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX inbound_messages_recorded_idx ON scheduling.inbound_messages USING btree (recorded_at);
 
 --
 -- Name: order_items_order_reference_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -1602,6 +1805,24 @@ CREATE INDEX order_items_order_reference_idx ON scheduling.order_items USING btr
 --
 
 CREATE INDEX people_phone_idx ON scheduling.people USING btree (phone) WHERE (deleted_at IS NULL);
+
+--
+-- Name: provider_events_archive_reminder_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_archive_reminder_idx ON scheduling.provider_events_archive USING btree (reminder_id);
+
+--
+-- Name: provider_events_received_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_received_idx ON scheduling.provider_events USING btree (received_at);
+
+--
+-- Name: provider_events_reminder_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX provider_events_reminder_idx ON scheduling.provider_events USING btree (reminder_id) WHERE (reminder_id IS NOT NULL);
 
 --
 -- Name: provider_events_unmatched_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -1656,6 +1877,12 @@ CREATE INDEX reminders_pending_due_idx ON scheduling.reminders USING btree (next
 --
 
 CREATE INDEX reminders_provider_message_id_idx ON scheduling.reminders USING btree (provider_message_id) WHERE (provider_message_id IS NOT NULL);
+
+--
+-- Name: sender_halts_standing_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE UNIQUE INDEX sender_halts_standing_idx ON scheduling.sender_halts USING btree (sending_number) WHERE (lifted_at IS NULL);
 
 --
 -- Name: session_status_history_archive_session_idx; Type: INDEX; Schema: scheduling; Owner: -
