@@ -33,7 +33,11 @@ BEGIN
     IF v_reminder.sent_at IS NOT NULL AND v_reminder.provider_message_id IS NOT DISTINCT FROM p_provider_message_id THEN
         RETURN v_reminder.state;
     END IF;
-    IF v_reminder.state IN ('sent', 'undelivered') THEN
+    -- Another provider id: refused for a row already sent, and for a closed row whose send was recorded after it
+    -- closed (nothing touched it since: sent_at = updated_at). A closed row sent in an earlier round (sent, then
+    -- re-queued by a late delivery failure, then closed while claimed again) records this send.
+    IF v_reminder.state IN ('sent', 'undelivered')
+        OR (v_reminder.state <> 'leased' AND v_reminder.sent_at >= v_reminder.updated_at) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK018',
             MESSAGE = format(
