@@ -2,7 +2,7 @@
 -- (midnight, DST), replanning on reschedule and cancel with rows pending, leased and sent, cancellation
 -- messages, idempotency.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 CREATE FUNCTION pg_temp.rows_of(p_tag text) RETURNS TABLE (reminder_key text, due_at timestamptz, state text)
 LANGUAGE sql STABLE AS $$
@@ -151,6 +151,18 @@ SELECT results_eq(
     $$SELECT due_at, state::text FROM scheduling.reminders WHERE booking_id = tap.sid('b_dst')$$,
     $$VALUES ('2031-03-30 05:00Z'::timestamptz, 'pending'::text)$$,
     'DST: 22:00 CET moves to 07:00 CEST = 05:00 UTC (8 hours later, not 9)'
+);
+-- An end time inside a fall-back overlap (New York, 1 November 2026: 02:00 EDT -> 01:00 EST) is the first
+-- 01:59 after the instant, not the one an hour later.
+SELECT is(
+    scheduling_internal.quiet_hours_end('2026-11-01 05:58:59Z', 'America/New_York', '00:00', '01:59'),
+    '2026-11-01 05:59Z'::timestamptz,
+    'quiet hours ending in a fall-back overlap, met in its first pass: they end at the first 01:59 (EDT)'
+);
+SELECT is(
+    scheduling_internal.quiet_hours_end('2026-11-01 06:30Z', 'America/New_York', '00:00', '01:59'),
+    '2026-11-01 06:59Z'::timestamptz,
+    'met in the second pass (01:30 EST): they end at the second 01:59 (EST)'
 );
 
 -- Reschedule with rows sent, leased and pending (the every-two-hours booking).
