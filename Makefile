@@ -10,7 +10,7 @@ APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
-.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults schema bench clean
+.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults soak schema bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -66,6 +66,12 @@ test-python: deps ## pytest (each test gets a fresh copy of a migrated template 
 
 test-faults: deps ## Only the fault suite (tests/faults): kills, restarts, provider down, races
 	$(BIN)/pytest tests/faults
+
+SOAK_EXAMPLES ?= 10000
+
+soak: deps ## Property tests at scale: recurrence vs dateutil, quiet hours vs zoneinfo, SOAK_EXAMPLES (10000) each
+	SESSIONKEEPER_PROPERTY_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/pytest -s -q -p no:cacheprovider \
+	  tests/test_recurrence_property.py tests/test_quiet_hours_property.py
 
 schema: deps ## Rewrite docs/schema.sql, the state the migrations build, from a freshly migrated database
 	$(BIN)/python -m tests.schema_snapshot

@@ -602,6 +602,8 @@ CREATE TABLE scheduling.reminder_policies (
     cancellation_template text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    min_lead interval DEFAULT '00:10:00'::interval NOT NULL,
+    CONSTRAINT reminder_policies_min_lead_not_negative CHECK ((min_lead >= '00:00:00'::interval)),
     CONSTRAINT reminder_policies_quiet_both CHECK (((quiet_start IS NULL) = (quiet_end IS NULL)))
 );
 
@@ -609,7 +611,13 @@ CREATE TABLE scheduling.reminder_policies (
 -- Name: TABLE reminder_policies; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder planned in them moves to their end if that is still before the start, else is skipped; and at claim time any row of the session (a reminder or cancellation message, first attempt or retry) due while the recipient is in them waits until they end, or expires when they end at or after its deadline. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
+COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at each of offsets before the start (for example the one-hour reminder) and/or every repeat_every counted from the booking time (for example every two hours until the appointment), never at or after the start. Times already past when planned: one reminder at once if at least min_lead remains before the start, the other past times skipped with the reason. Optional quiet hours [quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to their end if that is still before the start, else is skipped. The policy named ''default'' applies to sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK009, SK015, SK017, SK043).';
+
+--
+-- Name: COLUMN reminder_policies.min_lead; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminder_policies.min_lead IS 'Least time that must remain before the start for a reminder whose time is already past when it is planned (a late booking, a reschedule onto a slot starting soon, a waitlist promotion) to be sent at once: then the latest past time is due at once and the other past times are skipped with the reason; with less left every past time is skipped with the reason. Zero sends at once whenever the start is still ahead. Not negative.';
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -

@@ -8,6 +8,10 @@ an ambiguous fall-back time takes the first instant, the rules the SQL documents
 UNTIL is drawn in RFC 5545's UTC date-time form, which is what the RFC requires with a date-time
 start. The date form (`UNTIL=20260131`) is accepted too and includes that whole local date; dateutil
 reads it as midnight instead, so that form is covered by pgTAP (210_recurring_rules.sql), not here.
+
+Zones, local start times (in and around DST gaps and overlaps) and start dates (near the zone's DST
+changes) come from tests/property_support.py; SESSIONKEEPER_PROPERTY_EXAMPLES sets the number of
+examples (`make soak`: 10,000).
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 from dateutil import rrule
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+from tests.property_support import ZONES, Tally, dates_near_changes, examples, local_times, property_database
+
+EXAMPLES = examples(150)
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 HORIZON_DAYS = 366
 
@@ -65,41 +70,45 @@ def expected(rule: str, first: date, local_start: time, zone: str, to: date) -> 
 @pytest.fixture(scope="module")
 def conn(postgresql_noproc):
     # One migrated database for the whole property run; each example rolls back.
-    info = postgresql_noproc
-    url = f"postgresql://{info.user}:{info.password}@{info.host}:{info.port}/{info.template_dbname}_property"
-    with psycopg.connect(
-        f"postgresql://{info.user}:{info.password}@{info.host}:{info.port}/postgres", autocommit=True
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{info.template_dbname}_property"')
-        admin.execute(f'CREATE DATABASE "{info.template_dbname}_property" TEMPLATE "{info.template_dbname}"')
-    with psycopg.connect(url) as connection:
+    with property_database(postgresql_noproc, "property") as connection:
         host = connection.execute("SELECT scheduling.create_person('Host', NULL, 'UTC')").fetchone()[0]
         connection.commit()
         yield connection, host
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    rule=rules(),
-    first=st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 12, 31)),
-    local_start=st.sampled_from([time(0, 0), time(1, 30), time(2, 30), time(9, 0), time(18, 45), time(23, 30)]),
-    zone=st.sampled_from(ZONES),
-)
-def test_sql_occurrences_match_dateutil(conn, rule, first, local_start, zone):
+@st.composite
+def starts(draw) -> tuple[str, date, time]:
+    zone = draw(st.sampled_from(ZONES))
+    return zone, draw(dates_near_changes(zone)), draw(local_times())
+
+
+def test_sql_occurrences_match_dateutil(conn):
     conn, host = conn
-    to = first + timedelta(days=HORIZON_DAYS)
-    try:
-        template = conn.execute(
-            "SELECT scheduling.create_template(%s, 'property', %s, %s, %s, interval '1 hour', %s)",
-            (host, rule, first, local_start, zone),
-        ).fetchone()[0]
-        actual = [
-            row[0]
-            for row in conn.execute(
-                "SELECT starts_at FROM scheduling.template_occurrences(%s, %s, %s) ORDER BY starts_at",
-                (template, first, to),
-            )
-        ]
-    finally:
-        conn.rollback()
-    assert actual == expected(rule, first, local_start, zone, to), rule
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(rule=rules(), start=starts())
+    def occurrences_agree(rule, start):
+        zone, first, local_start = start
+        to = first + timedelta(days=HORIZON_DAYS)
+        try:
+            template = conn.execute(
+                "SELECT scheduling.create_template(%s, 'property', %s, %s, %s, interval '1 hour', %s)",
+                (host, rule, first, local_start, zone),
+            ).fetchone()[0]
+            actual = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT starts_at FROM scheduling.template_occurrences(%s, %s, %s) ORDER BY starts_at",
+                    (template, first, to),
+                )
+            ]
+        finally:
+            conn.rollback()
+        tally.check(actual, expected(rule, first, local_start, zone, to), f"{rule} from {first} {local_start} {zone}")
+
+    with Tally("recurrence vs dateutil").reporting() as tally:
+        occurrences_agree()

@@ -16,6 +16,10 @@ DECLARE
     v_key_prefix text;
     v_repeats integer := 0;
     v_quiet text;
+    v_left interval;
+    v_at_once boolean;
+    v_planned text;
+    v_too_close text;
     v_inserted integer;
 BEGIN
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
@@ -49,6 +53,27 @@ BEGIN
     END IF;
     v_quiet := format('quiet hours %s-%s (%s)', v_policy.quiet_start, v_policy.quiet_end, v_person.time_zone);
 
+    -- Times already past at p_now (a late booking, a reschedule onto a slot starting soon, a waitlist promotion):
+    -- one reminder at once when at least min_lead remains before the start, else none; each past time is written.
+    v_left := v_session.starts_at - p_now;
+    v_at_once := v_left > interval '0' AND v_left >= v_policy.min_lead;
+    v_planned := format(
+        '%s at %s',
+        CASE WHEN v_session.slot_version = v_booking.booked_slot_version THEN 'booked' ELSE 'rescheduled' END,
+        scheduling_internal.format_local_time(p_now, v_person.time_zone)
+    );
+    v_too_close := CASE
+        WHEN v_left > interval '0'
+            THEN format(
+                '%s before the start, less than the policy''s min_lead of %s',
+                scheduling_internal.human_duration(date_trunc('minute', v_left)),
+                scheduling_internal.human_duration(v_policy.min_lead)
+            )
+        ELSE format(
+            'not before the start %s', scheduling_internal.format_local_time(v_session.starts_at, v_person.time_zone)
+        )
+    END;
+
     -- Candidates: each offset before the start, and every repeat_every counted from the booking time;
     -- none at or after the start. Numbered by time over the whole slot, so keys do not depend on p_now.
     WITH candidate AS (
@@ -67,31 +92,59 @@ BEGIN
         WHERE c.planned_at < v_session.starts_at
     ),
 
-    placed AS (
+    -- ahead: at or after p_now. Past times: the latest one is sent at once (its seq keeps its key), the others
+    -- are replaced by it; or all are late when less than min_lead is left.
+    classified AS (
         SELECT
             n.seq,
-            n.planned_at,
-            scheduling_internal.quiet_hours_end(
-                n.planned_at, v_person.time_zone, v_policy.quiet_start, v_policy.quiet_end
-            ) AS moved_to
+            n.planned_at AS original_at,
+            CASE
+                WHEN n.planned_at >= p_now THEN 'ahead'
+                WHEN NOT v_at_once THEN 'late'
+                WHEN n.seq = max(n.seq) FILTER (WHERE n.planned_at < p_now) OVER () THEN 'at_once'
+                ELSE 'replaced'
+            END AS plan,
+            max(n.seq) FILTER (WHERE n.planned_at < p_now) OVER () AS at_once_seq
         FROM numbered AS n
-        WHERE n.planned_at >= p_now
+    ),
+
+    placed AS (
+        SELECT
+            c.*,
+            CASE WHEN c.plan = 'at_once' THEN p_now ELSE c.original_at END AS planned_at
+        FROM classified AS c
     ),
 
     decided AS (
         SELECT
-            pl.seq,
-            pl.planned_at,
-            pl.moved_to,
-            coalesce(pl.moved_to, pl.planned_at) AS due,
-            coalesce(pl.moved_to >= v_session.starts_at, FALSE) AS too_late
+            pl.*,
+            coalesce(q.moved_to, pl.planned_at) AS due,
+            q.moved_to,
+            coalesce(q.moved_to >= v_session.starts_at, FALSE) AS too_late,
+            pl.plan IN ('late', 'replaced') AS past_skip
         FROM placed AS pl
+        CROSS JOIN LATERAL (
+            SELECT
+                CASE
+                    WHEN pl.plan IN ('ahead', 'at_once')
+                        THEN scheduling_internal.quiet_hours_end(
+                            pl.planned_at, v_person.time_zone, v_policy.quiet_start, v_policy.quiet_end
+                        )
+                END AS moved_to
+        ) AS q
     ),
 
     deduped AS (
         SELECT
             d.*,
-            first_value(d.seq) OVER (PARTITION BY d.due, d.too_late ORDER BY d.seq) AS first_seq
+            first_value(d.seq) OVER (PARTITION BY d.due, d.too_late, d.past_skip ORDER BY d.seq) AS first_seq,
+            CASE
+                WHEN d.plan = 'at_once'
+                    THEN format(
+                        'due at once (%s, after its time %s)',
+                        v_planned, scheduling_internal.format_local_time(d.original_at, v_person.time_zone)
+                    )
+            END AS at_once_note
         FROM decided AS d
     )
 
@@ -114,23 +167,45 @@ BEGIN
         scheduling_internal.reminder_parameters(
             v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, dd.due
         ),
-        CASE WHEN dd.too_late THEN dd.planned_at ELSE dd.due END,
+        CASE WHEN dd.too_late OR dd.past_skip THEN dd.planned_at ELSE dd.due END,
         v_session.starts_at,
-        (CASE WHEN dd.too_late OR dd.first_seq <> dd.seq THEN 'skipped' ELSE 'pending' END)::scheduling.reminder_state,
-        CASE WHEN dd.too_late THEN dd.planned_at ELSE dd.due END,
+        (
+            CASE WHEN dd.too_late OR dd.past_skip OR dd.first_seq <> dd.seq THEN 'skipped' ELSE 'pending' END
+        )::scheduling.reminder_state,
+        CASE WHEN dd.too_late OR dd.past_skip THEN dd.planned_at ELSE dd.due END,
         CASE
-            WHEN dd.too_late
+            WHEN dd.plan = 'late'
                 THEN format(
-                    '%s: %s falls in them and they end at %s, not before the start %s',
-                    v_quiet, dd.planned_at, dd.moved_to, v_session.starts_at
+                    '%s, %s: its time %s had passed',
+                    v_planned, v_too_close, scheduling_internal.format_local_time(dd.original_at, v_person.time_zone)
                 )
+            WHEN dd.plan = 'replaced'
+                THEN format(
+                    '%s, after its time %s: replaced by %s-reminder-%s, sent at once',
+                    v_planned, scheduling_internal.format_local_time(dd.original_at, v_person.time_zone),
+                    v_key_prefix, dd.at_once_seq
+                )
+            WHEN dd.too_late
+                THEN concat_ws(
+                    ', then ',
+                    dd.at_once_note,
+                    format(
+                        '%s: %s falls in them and they end at %s, not before the start %s',
+                        v_quiet, dd.planned_at, dd.moved_to, v_session.starts_at
+                    )
+                )
+            WHEN dd.first_seq <> dd.seq AND dd.moved_to IS NULL
+                THEN format('due at %s like %s-reminder-%s, sent at once', dd.due, v_key_prefix, dd.first_seq)
             WHEN dd.first_seq <> dd.seq
                 THEN format(
                     '%s: %s moved to %s, where %s-reminder-%s already is',
                     v_quiet, dd.planned_at, dd.due, v_key_prefix, dd.first_seq
                 )
             WHEN dd.moved_to IS NOT NULL
-                THEN format('%s: moved from %s to their end', v_quiet, dd.planned_at)
+                THEN concat_ws(
+                    ', then ', dd.at_once_note, format('%s: moved from %s to their end', v_quiet, dd.planned_at)
+                )
+            ELSE dd.at_once_note
         END,
         p_now,
         p_now
@@ -146,11 +221,15 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz) IS
 'Plans the reminder rows of a confirmed booking for its session''s current slot (nothing when the booking is '
 'cancelled or the session is not scheduled or deleted), from the session''s policy: each offset before the '
-'start and every repeat_every counted from the booking time, none at or after the start, none before p_now. '
+'start and every repeat_every counted from the booking time, none at or after the start. '
 'Times are numbered over the whole slot (keys {booking_id}-reminder-{n}, or {booking_id}-v{slot}-reminder-{n} '
-'after a reschedule); a time in quiet hours moves to their end, or is written skipped with the reason when '
-'that end is not before the start; two times moved to the same end keep the first, the other is skipped. '
-'ON CONFLICT DO NOTHING: planning twice never duplicates. At most 1000 times per slot. Returns rows written. '
-'Errors: SK010 unknown booking, SK016 no policy.'
+'after a reschedule), and every time gets a row. Times already past at p_now (a late booking, a reschedule onto a '
+'slot starting soon, a waitlist promotion): when at least the policy''s min_lead remains before the start, the '
+'latest of them is due at once (p_now, under its own key) and the others are written skipped, replaced by it; '
+'with less left, all are written skipped with the reason (the local time of booking, the time left, min_lead). '
+'A time in quiet hours (one due at once included) moves to their end, or is written skipped with the reason when '
+'that end is not before the start; two times due at the same moment keep the first, the other is skipped. '
+'Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never duplicates. At most '
+'1000 times per slot. Returns rows written. Errors: SK010 unknown booking, SK016 no policy.'
 ' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
 'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

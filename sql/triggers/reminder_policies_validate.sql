@@ -33,6 +33,16 @@ BEGIN
             );
     END IF;
 
+    IF NEW.min_lead IS NULL OR NEW.min_lead < interval '0' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'SK043',
+            MESSAGE = format(
+                'reminder policy %L: min_lead %s must be zero or more', NEW.name, coalesce(NEW.min_lead::text, 'NULL')
+            ),
+            HINT = 'min_lead is the least time left before the start for a late reminder to go out at once, '
+            || 'e.g. ''10 minutes''.';
+    END IF;
+
     IF (NEW.quiet_start IS NULL) <> (NEW.quiet_end IS NULL) OR NEW.quiet_start = NEW.quiet_end THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK009',
@@ -63,8 +73,9 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.reminder_policies_validate() IS
 'Trigger function: validates a reminder policy before INSERT/UPDATE. SK017: an offset not positive, or '
-'repeat_every under 1 minute (zero, negative). SK015: reminder or cancellation template unknown in the '
-'policy''s language. SK009: blank name, quiet hours with one bound or equal bounds.'
+'repeat_every under 1 minute (zero, negative). SK043: min_lead negative or NULL. SK015: reminder or '
+'cancellation template unknown in the policy''s language. SK009: blank name, quiet hours with one bound or '
+'equal bounds.'
 ' Side effects: none beyond the row itself (NULL offsets become an empty array).';
 
 CREATE OR REPLACE TRIGGER reminder_policies_validate

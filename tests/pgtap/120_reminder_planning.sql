@@ -2,7 +2,7 @@
 -- (midnight, DST), replanning on reschedule and cancel with rows pending, leased and sent, cancellation
 -- messages, idempotency.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 CREATE FUNCTION pg_temp.rows_of(p_tag text) RETURNS TABLE (reminder_key text, due_at timestamptz, state text)
 LANGUAGE sql STABLE AS $$
@@ -72,12 +72,11 @@ SELECT results_eq(
 INSERT INTO tap.ids VALUES (
     'b_late', scheduling.create_booking(tap.sid('class'), tap.sid('cid'), NULL, 'x', '2031-05-01 09:30Z')
 );
-SELECT is(
-    (
-        SELECT count(*)::integer FROM scheduling.reminders
-        WHERE booking_id = tap.sid('b_late')
-    ), 0,
-    'a booking made after the reminder time (30 minutes before the start) gets no reminder'
+SELECT results_eq(
+    $$SELECT * FROM pg_temp.rows_of('b_late')$$,
+    $$VALUES ('B-reminder-1', '2031-05-01 09:30Z'::timestamptz, 'pending')$$,
+    'a booking made after the reminder time (30 minutes before the start) gets its reminder at once '
+    || '(more in 125_late_bookings.sql)'
 );
 
 -- Quiet hours 22:00-07:00 in the recipient's zone, across midnight.
@@ -153,6 +152,18 @@ SELECT results_eq(
     $$VALUES ('2031-03-30 05:00Z'::timestamptz, 'pending'::text)$$,
     'DST: 22:00 CET moves to 07:00 CEST = 05:00 UTC (8 hours later, not 9)'
 );
+-- An end time inside a fall-back overlap (New York, 1 November 2026: 02:00 EDT -> 01:00 EST) is the first
+-- 01:59 after the instant, not the one an hour later.
+SELECT is(
+    scheduling_internal.quiet_hours_end('2026-11-01 05:58:59Z', 'America/New_York', '00:00', '01:59'),
+    '2026-11-01 05:59Z'::timestamptz,
+    'quiet hours ending in a fall-back overlap, met in its first pass: they end at the first 01:59 (EDT)'
+);
+SELECT is(
+    scheduling_internal.quiet_hours_end('2026-11-01 06:30Z', 'America/New_York', '00:00', '01:59'),
+    '2026-11-01 06:59Z'::timestamptz,
+    'met in the second pass (01:30 EST): they end at the second 01:59 (EST)'
+);
 
 -- Reschedule with rows sent, leased and pending (the every-two-hours booking).
 SELECT is(
@@ -195,11 +206,14 @@ SELECT results_eq(
         ('B-reminder-2', '2031-07-01 04:00Z', 'cancelled'),
         ('B-reminder-3', '2031-07-01 06:00Z', 'cancelled'),
         ('B-reminder-4', '2031-07-01 08:00Z', 'cancelled'),
+        ('B-v2-reminder-1', '2031-07-01 02:00Z', 'skipped'),
+        ('B-v2-reminder-2', '2031-07-01 04:05Z', 'pending'),
         ('B-v2-reminder-3', '2031-07-01 06:00Z', 'pending'),
         ('B-v2-reminder-4', '2031-07-01 08:00Z', 'pending'),
         ('B-v2-reminder-5', '2031-07-01 10:00Z', 'pending'),
         ('B-v2-reminder-6', '2031-07-01 12:00Z', 'pending')$$,
-    'reschedule: sent row kept, leased and pending rows cancelled, new slot planned from the booking time'
+    'reschedule: sent row kept, leased and pending rows cancelled, new slot planned from the booking time: of its '
+    || 'two past times the later is due at once, the other skipped'
 );
 SELECT is(
     (
@@ -232,8 +246,8 @@ SELECT lives_ok(
 SELECT results_eq(
     $$SELECT state::text, count(*)::integer FROM scheduling.reminders
     WHERE booking_id = tap.sid('appt') AND kind = 'reminder' GROUP BY state ORDER BY 1$$,
-    $$VALUES ('cancelled'::text, 7), ('sent', 1)$$,
-    'after the cancel: the sent row kept, every other reminder cancelled'
+    $$VALUES ('cancelled'::text, 8), ('sent', 1), ('skipped', 1)$$,
+    'after the cancel: the sent and skipped rows kept, every other reminder cancelled'
 );
 SELECT results_eq(
     $$SELECT replace(reminder_key, booking_id::text, 'B'), due_at, deadline_at, state::text, template_name
@@ -261,8 +275,8 @@ SELECT lives_ok(
 SELECT results_eq(
     $$SELECT r.kind::text, r.state::text, count(*)::integer FROM scheduling.reminders AS r
     WHERE r.session_id = tap.sid('class') GROUP BY 1, 2 ORDER BY 1, 2$$,
-    $$VALUES ('cancellation'::text, 'pending'::text, 3), ('reminder', 'cancelled', 1), ('reminder', 'expired', 1)$$,
-    'session cancelled: the open reminder cancelled (the other expired at the July claim), one cancellation '
+    $$VALUES ('cancellation'::text, 'pending'::text, 3), ('reminder', 'cancelled', 1), ('reminder', 'expired', 2)$$,
+    'session cancelled: the open reminder cancelled (the other two expired at the July claim), one cancellation '
     || 'message per '
     || 'confirmed booking'
 );
