@@ -51,7 +51,10 @@ BEGIN
             )::integer
         );
     END IF;
-    v_quiet := format('quiet hours %s-%s (%s)', v_policy.quiet_start, v_policy.quiet_end, v_person.time_zone);
+    v_quiet := format(
+        'quiet hours %s-%s (%s)',
+        to_char(v_policy.quiet_start, 'HH24:MI'), to_char(v_policy.quiet_end, 'HH24:MI'), v_person.time_zone
+    );
 
     -- Times already past at p_now (a late booking, a reschedule onto a slot starting soon, a waitlist promotion):
     -- one reminder at once when at least min_lead remains before the start, else none; each past time is written.
@@ -191,19 +194,24 @@ BEGIN
                     dd.at_once_note,
                     format(
                         '%s: %s falls in them and they end at %s, not before the start %s',
-                        v_quiet, dd.planned_at, dd.moved_to, v_session.starts_at
+                        v_quiet, scheduling_internal.format_local_time(dd.planned_at, v_person.time_zone), scheduling_internal.format_local_time(dd.moved_to, v_person.time_zone),
+                        scheduling_internal.format_local_time(v_session.starts_at, v_person.time_zone)
                     )
                 )
             WHEN dd.first_seq <> dd.seq AND dd.moved_to IS NULL
-                THEN format('due at %s like %s-reminder-%s, sent at once', dd.due, v_key_prefix, dd.first_seq)
+                THEN format(
+                    'due at %s like %s-reminder-%s, sent at once', scheduling_internal.format_local_time(dd.due, v_person.time_zone), v_key_prefix, dd.first_seq
+                )
             WHEN dd.first_seq <> dd.seq
                 THEN format(
                     '%s: %s moved to %s, where %s-reminder-%s already is',
-                    v_quiet, dd.planned_at, dd.due, v_key_prefix, dd.first_seq
+                    v_quiet, scheduling_internal.format_local_time(dd.planned_at, v_person.time_zone), scheduling_internal.format_local_time(dd.due, v_person.time_zone), v_key_prefix, dd.first_seq
                 )
             WHEN dd.moved_to IS NOT NULL
                 THEN concat_ws(
-                    ', then ', dd.at_once_note, format('%s: moved from %s to their end', v_quiet, dd.planned_at)
+                    ', then ',
+                    dd.at_once_note,
+                    format('%s: moved from %s to their end', v_quiet, scheduling_internal.format_local_time(dd.planned_at, v_person.time_zone))
                 )
             ELSE dd.at_once_note
         END,

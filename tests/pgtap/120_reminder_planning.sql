@@ -108,7 +108,7 @@ SELECT is(
         SELECT state_reason FROM scheduling.reminders
         WHERE booking_id = tap.sid('b_quiet') AND seq = 2
     ),
-    'quiet hours 22:00:00-07:00:00 (Europe/Berlin): moved from 2031-07-01 20:00:00+00 to their end',
+    'quiet hours 22:00-07:00 (Europe/Berlin): moved from Tuesday 1 July 2031, 22:00 (Europe/Berlin) to their end',
     'a moved row says where it came from'
 );
 SELECT ok(

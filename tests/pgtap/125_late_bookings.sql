@@ -144,7 +144,7 @@ SELECT results_eq(
 SELECT tap.book('quiet', tap.sid('bea'), '2031-08-12 08:00Z', 'quiet nights', '2031-08-11 21:30Z');
 SELECT results_eq(
     $$SELECT due_at, state::text, state_reason LIKE 'due at once (booked at Monday 11 August 2031, 23:30 '
-        || '(Europe/Berlin), after its time %), then quiet hours 22:00:00-07:00:00 (Europe/Berlin): moved from %'
+        || '(Europe/Berlin), after its time %), then quiet hours 22:00-07:00 (Europe/Berlin): moved from %'
     FROM scheduling.reminders WHERE booking_id = tap.sid('quiet')$$,
     $$VALUES ('2031-08-12 05:00Z'::timestamptz, 'pending'::text, TRUE)$$,
     'booked at 23:30 in quiet hours for 10:00: the reminder due at once moves to 07:00 local'
