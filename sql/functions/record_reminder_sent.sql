@@ -14,7 +14,6 @@ AS $function$
 DECLARE
     c_max_id_length CONSTANT integer := scheduling_internal.text_limit('name');
     v_reminder scheduling.reminders;
-    v_time_zone text;
 BEGIN
     PERFORM scheduling_internal.check_now('record_reminder_sent', p_now);
     IF char_length(p_provider_message_id) > c_max_id_length THEN
@@ -52,49 +51,33 @@ BEGIN
             MESSAGE = format('cannot record the send of reminder %s: it is %s', v_reminder.reminder_key, v_reminder.state);
     END IF;
 
+    -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway, to a recipient who
+    -- should not have had it. The facts are kept, the state stays, and the row is flagged for the operator.
     -- A resend after a late delivery failure clears the earlier message's delivery columns.
-    IF v_reminder.state = 'leased' THEN
-        UPDATE scheduling.reminders AS r
-        SET
-            state = 'sent',
-            attempts = r.attempts + 1,
-            sent_at = p_now,
-            provider_message_id = p_provider_message_id,
-            lease_expires_at = NULL,
-            state_reason = NULL,
-            updated_at = p_now,
-            delivery_status = NULL,
-            delivery_status_at = NULL,
-            delivered_at = NULL,
-            read_at = NULL,
-            delivery_error_code = NULL,
-            delivery_error_message = NULL
-        WHERE r.id = v_reminder.id
-        RETURNING r.* INTO v_reminder;
-    ELSE
-        -- Closed (cancelled, skipped, expired) while this worker held it: it went out anyway, to a recipient who
-        -- should not have had it. The facts are kept, the state stays, and the row is flagged for the operator.
-        SELECT p.time_zone INTO v_time_zone FROM scheduling.people AS p WHERE p.id = v_reminder.person_id;
-        UPDATE scheduling.reminders AS r
-        SET
-            attempts = r.attempts + 1,
-            sent_at = p_now,
-            provider_message_id = p_provider_message_id,
-            uncertain = TRUE,
-            state_reason = coalesce(r.state_reason || '; ', '') || format(
+    UPDATE scheduling.reminders AS r
+    SET
+        state = CASE WHEN r.state = 'leased' THEN 'sent' ELSE r.state END,
+        attempts = r.attempts + 1,
+        sent_at = p_now,
+        provider_message_id = p_provider_message_id,
+        lease_expires_at = CASE WHEN r.state = 'leased' THEN NULL ELSE r.lease_expires_at END,
+        uncertain = r.uncertain OR r.state <> 'leased',
+        state_reason = CASE
+            WHEN r.state <> 'leased' THEN coalesce(r.state_reason || '; ', '') || format(
                 'sent by %s at %s after it was %s',
-                coalesce(r.leased_by, 'a worker'), scheduling_internal.format_local_time(p_now, v_time_zone), r.state
-            ),
-            updated_at = p_now,
-            delivery_status = NULL,
-            delivery_status_at = NULL,
-            delivered_at = NULL,
-            read_at = NULL,
-            delivery_error_code = NULL,
-            delivery_error_message = NULL
-        WHERE r.id = v_reminder.id
-        RETURNING r.* INTO v_reminder;
-    END IF;
+                coalesce(r.leased_by, 'a worker'), scheduling_internal.format_local_time(p_now, p.time_zone), r.state
+            )
+        END,
+        updated_at = p_now,
+        delivery_status = NULL,
+        delivery_status_at = NULL,
+        delivered_at = NULL,
+        read_at = NULL,
+        delivery_error_code = NULL,
+        delivery_error_message = NULL
+    FROM scheduling.people AS p
+    WHERE r.id = v_reminder.id AND p.id = r.person_id
+    RETURNING r.* INTO v_reminder;
 
     -- Delivery reports can arrive before the send is recorded: they wait in provider_events until now.
     -- A failed one among them moves the row on (undelivered, or pending again): return the state it ends in.

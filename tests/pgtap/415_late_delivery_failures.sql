@@ -3,7 +3,7 @@
 -- failed send (then failed after the last retry, expired at the deadline); a report for a row that is not sent
 -- changes no state; a report stored before the send follows the same rule; a replay does nothing.
 BEGIN;
-SELECT plan(31);
+SELECT plan(34);
 SET LOCAL timezone = 'UTC';
 
 -- One customer per booking (in Kolkata, so the reasons show its local time), an appointment at 10:00Z on
@@ -213,6 +213,26 @@ SELECT is(
     'pending | 1 | 2031-06-06 09:00:08+00 | t | 131000 | failed | 131000 | 2031-06-06 09:00:03+00',
     'pending again 5 s after the send was recorded'
 );
+-- Sent, re-queued by a retryable late failure, claimed again and cancelled while claimed: the worker's resend
+-- is recorded (another provider id than the first send's) and flagged; the same send again changes nothing,
+-- a third id is refused.
+SELECT pg_temp.claim('2031-06-06 09:00:10Z');
+SELECT scheduling.cancel_booking(tap.sid('early'), 'changed plans', 'x', '2031-06-06 09:00:11Z');
+SELECT is(
+    pg_temp.sent('early', 'wamid.EARLY2', '2031-06-06 09:00:12Z'), 'cancelled',
+    'a resend recorded after the cancel keeps the cancelled state'
+);
+SELECT results_eq(
+    $$SELECT r.provider_message_id, r.sent_at, r.uncertain, r.attempts FROM scheduling.reminders AS r
+    WHERE r.id = tap.rid('early')$$,
+    $$VALUES ('wamid.EARLY2', '2031-06-06 09:00:12Z'::timestamptz, TRUE, 2)$$,
+    'the resend is recorded over the first send and flagged uncertain'
+);
+SELECT throws_ok(
+    $$SELECT pg_temp.sent('early', 'wamid.EARLY3', '2031-06-06 09:00:13Z')$$,
+    'SK018', NULL, 'a third provider id for the same claim is refused'
+);
+
 SELECT pg_temp.claim('2031-06-07 09:00Z');
 SELECT pg_temp.failed('wamid.EARLY_FINAL', '131047', FALSE, '2031-06-07 09:00:01Z');
 SELECT is(
