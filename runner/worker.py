@@ -325,11 +325,18 @@ class ReminderWorker:
         self, conn: psycopg.AsyncConnection, message: OutboundMessage, outcome: SendOutcome, *, halted: bool
     ) -> None:
         if outcome.verdict is Verdict.SENT:
-            await conn.execute(
-                "SELECT scheduling.record_reminder_sent(%s, %s, %s)",
-                (message.reminder_id, message.attempt_token, outcome.provider_message_id),
-            )
+            state = (
+                await (
+                    await conn.execute(
+                        "SELECT scheduling.record_reminder_sent(%s, %s, %s)::text",
+                        (message.reminder_id, message.attempt_token, outcome.provider_message_id),
+                    )
+                ).fetchone()
+            )[0]
             self.counts.sent += 1
+            if state != "sent":
+                # Closed while this worker sent it (cancelled, say), or a delivery failure reported first.
+                self.log(f"{message.reminder_key} sent, but the row is now {state}: see `sessionkeeper reminders`")
         elif halted and outcome.verdict is not Verdict.FAIL:
             # The sender is broken, not the message: give the row back without burning an attempt.
             await conn.execute(
