@@ -576,6 +576,7 @@ CREATE TABLE scheduling.people (
     deleted_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    language text,
     CONSTRAINT people_full_name_not_blank CHECK ((btrim(full_name) <> ''::text)),
     CONSTRAINT people_phone_e164 CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text))
 );
@@ -585,6 +586,12 @@ CREATE TABLE scheduling.people (
 --
 
 COMMENT ON TABLE scheduling.people IS 'Hosts (mentors, barbers) and attendees (students, customers). Soft-deleted via deleted_at. Write through scheduling.create_person(); validated by trigger people_validate (SK005, SK006, SK009).';
+
+--
+-- Name: COLUMN people.language; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.people.language IS 'The language messages to this person are written in when a template exists in it (scheduling.languages); NULL = no preference: the reminder policy''s language.';
 
 --
 -- Name: reminder_policies; Type: TABLE; Schema: scheduling; Owner: -
@@ -765,6 +772,23 @@ ALTER TABLE scheduling.inbound_messages ALTER COLUMN id ADD GENERATED ALWAYS AS 
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: languages; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.languages (
+    code text NOT NULL,
+    english_name text NOT NULL,
+    CONSTRAINT languages_code_form CHECK ((code ~ '^[a-z]{2,3}(_[A-Z]{2})?$'::text)),
+    CONSTRAINT languages_english_name_not_blank CHECK ((btrim(english_name) <> ''::text))
+);
+
+--
+-- Name: TABLE languages; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.languages IS 'The language codes a person or a message template may carry: those WhatsApp accepts for template messages (a two or three letter code, with _REGION for a regional variant: en, en_US, pt_BR). A DBA may add rows.';
 
 --
 -- Name: message_templates; Type: TABLE; Schema: scheduling; Owner: -
@@ -1487,6 +1511,13 @@ ALTER TABLE ONLY scheduling.inbound_messages
 
 ALTER TABLE ONLY scheduling.inbound_messages
     ADD CONSTRAINT inbound_messages_pkey PRIMARY KEY (id);
+
+--
+-- Name: languages languages_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.languages
+    ADD CONSTRAINT languages_pkey PRIMARY KEY (code);
 
 --
 -- Name: message_templates message_templates_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -2225,6 +2256,13 @@ ALTER TABLE ONLY scheduling.order_items
 
 ALTER TABLE ONLY scheduling.order_items
     ADD CONSTRAINT order_items_workshop_id_fkey FOREIGN KEY (workshop_id) REFERENCES scheduling.workshops(id) ON DELETE SET NULL;
+
+--
+-- Name: people people_language_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.people
+    ADD CONSTRAINT people_language_fkey FOREIGN KEY (language) REFERENCES scheduling.languages(code);
 
 --
 -- Name: people people_time_zone_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
