@@ -146,7 +146,7 @@ def test_embedded_database_lifecycle(embedded_env):
     jobs = run_cli("cron", "list", env=embedded_env)
     assert jobs.returncode == 0, jobs.stderr
     listed = [line.split()[0] for line in jobs.stdout.splitlines()[1:]]
-    assert "sessionkeeper-tick" in listed and len(listed) == 5, jobs.stdout
+    assert "sessionkeeper-tick" in listed and len(listed) == 7, jobs.stdout
 
     down = run_cli("db", "down", env=embedded_env)
     assert down.stdout.strip() == "stopped"

@@ -141,7 +141,7 @@ def test_dry_run_reports_the_plan_and_changes_nothing(empty_db_url):
         assert conn.execute("SELECT to_regnamespace('sessionkeeper_meta')").fetchone() == (None,)
 
 
-def test_a_dry_run_checks_everything_once_the_enum_value_has_committed(empty_db_url, tmp_path):
+def test_a_dry_run_checks_migrations_using_an_enum_value_committed_earlier(empty_db_url, tmp_path):
     project = copy_project(tmp_path / "project")
     # The database as the migrations up to 0013 leave it (sql/ of today needs the later ones).
     later = sorted(path for path in (project / "migrations").glob("*.sql") if path.name >= "0014")
@@ -156,11 +156,12 @@ def test_a_dry_run_checks_everything_once_the_enum_value_has_committed(empty_db_
         (tmp_path / path.name).rename(project / "migrations" / path.name)
     shutil.rmtree(project / "sql")
     (tmp_path / "sql").rename(project / "sql")
+    # 0012's value committed long ago: everything up to the next migration that adds a value (0025) is checked;
+    # 0026 uses 0025's value, uncommitted in the dry run's transaction, so the check stops there.
     with connect(empty_db_url, autocommit=True) as conn:
         outcome = Migrator(conn, project, say=lambda line: None).run(dry_run=True)
-        assert outcome.unchecked == []
-        assert outcome.applied == [f"migrations/{path.name}" for path in later]
-        assert outcome.reapplied, "sql/ was checked too"
+        assert outcome.applied == [f"migrations/{path.name}" for path in later if path.name < "0026"]
+        assert outcome.unchecked == [f"migrations/{path.name}" for path in later if path.name >= "0026"]
         applied = conn.execute("SELECT max(version) FROM sessionkeeper_meta.migrations").fetchone()
         assert applied == (13,), "and nothing was kept"
 
