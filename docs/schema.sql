@@ -577,6 +577,10 @@ CREATE TABLE scheduling.people (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     language text,
+    erased_at timestamp with time zone,
+    erased_by text,
+    erased_reason text,
+    CONSTRAINT people_erased_has_no_contact CHECK ((((erased_at IS NULL) AND (erased_by IS NULL) AND (erased_reason IS NULL)) OR ((erased_at IS NOT NULL) AND (erased_by IS NOT NULL) AND (erased_reason IS NOT NULL) AND (deleted_at IS NOT NULL) AND (phone IS NULL) AND (language IS NULL) AND (NOT whatsapp_consent)))),
     CONSTRAINT people_full_name_not_blank CHECK ((btrim(full_name) <> ''::text)),
     CONSTRAINT people_phone_e164 CHECK ((phone ~ '^\+[1-9][0-9]{6,14}$'::text))
 );
@@ -592,6 +596,30 @@ COMMENT ON TABLE scheduling.people IS 'Hosts (mentors, barbers) and attendees (s
 --
 
 COMMENT ON COLUMN scheduling.people.language IS 'The language messages to this person are written in when a template exists in it (scheduling.languages); NULL = no preference: the reminder policy''s language.';
+
+--
+-- Name: COLUMN people.erased_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.people.erased_at IS 'When erase_person removed this person''s personal data (its p_now); NULL for a person never erased. An erased person keeps its id, bookings and history, under the name ''erased person'', without phone, language or consent.';
+
+--
+-- Name: COLUMN people.erased_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.people.erased_by IS 'Who erased the person (erase_person''s p_actor); NULL unless erased.';
+
+--
+-- Name: COLUMN people.erased_reason; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.people.erased_reason IS 'Why the person was erased (erase_person''s p_reason, with the person''s name and phone taken out); NULL unless erased.';
+
+--
+-- Name: CONSTRAINT people_erased_has_no_contact ON people; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON CONSTRAINT people_erased_has_no_contact ON scheduling.people IS 'An erased person (erased_at set, with erased_by and erased_reason) is deleted and has no phone, no language and no WhatsApp consent: nothing may reach them again.';
 
 --
 -- Name: reminder_policies; Type: TABLE; Schema: scheduling; Owner: -
@@ -714,7 +742,7 @@ CREATE TABLE scheduling.inbound_messages (
     id bigint NOT NULL,
     provider text NOT NULL,
     provider_message_id text NOT NULL,
-    from_phone text NOT NULL,
+    from_phone text,
     body text,
     in_reply_to text,
     received_at timestamp with time zone NOT NULL,
@@ -724,6 +752,7 @@ CREATE TABLE scheduling.inbound_messages (
     booking_id uuid,
     CONSTRAINT inbound_messages_action_known CHECK ((action = ANY (ARRAY['cancelled_booking'::text, 'nothing_to_cancel'::text, 'unknown_sender'::text, 'stored'::text]))),
     CONSTRAINT inbound_messages_body_length CHECK ((char_length(body) <= 4096)),
+    CONSTRAINT inbound_messages_erased_has_no_body CHECK (((from_phone IS NOT NULL) OR (body IS NULL))),
     CONSTRAINT inbound_messages_from_phone_e164 CHECK ((from_phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
     CONSTRAINT inbound_messages_provider_known CHECK ((provider = ANY (ARRAY['whatsapp'::text, 'twilio'::text]))),
     CONSTRAINT inbound_messages_provider_message_id_not_blank CHECK ((btrim(provider_message_id) <> ''::text))
@@ -736,6 +765,18 @@ CREATE TABLE scheduling.inbound_messages (
 COMMENT ON TABLE scheduling.inbound_messages IS 'Messages people sent to our WhatsApp number, once per provider and provider message id (a replayed webhook returns the stored outcome). from_phone is E.164 with +; body is cut to 4096 characters (WhatsApp''s limit); in_reply_to is the provider message id the person replied to; received_at the provider''s time, recorded_at the p_now of the call. person_id: the sender (NULL when no person has that phone). action: cancelled_booking (booking_id is the booking a CANCEL cancelled), nothing_to_cancel, unknown_sender, stored (any other text). booking_id has no foreign key: bookings move to bookings_archive with their ids. Written by record_inbound_message only.';
 
 --
+-- Name: COLUMN inbound_messages.from_phone; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.inbound_messages.from_phone IS 'The sender''s phone, E.164 with +; NULL once the sender was erased (erase_person), together with body.';
+
+--
+-- Name: CONSTRAINT inbound_messages_erased_has_no_body ON inbound_messages; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON CONSTRAINT inbound_messages_erased_has_no_body ON scheduling.inbound_messages IS 'A message whose sender was erased (from_phone NULL) keeps no body either.';
+
+--
 -- Name: inbound_messages_archive; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -743,7 +784,7 @@ CREATE TABLE scheduling.inbound_messages_archive (
     id bigint NOT NULL,
     provider text NOT NULL,
     provider_message_id text NOT NULL,
-    from_phone text NOT NULL,
+    from_phone text,
     body text,
     in_reply_to text,
     received_at timestamp with time zone NOT NULL,
@@ -759,6 +800,12 @@ CREATE TABLE scheduling.inbound_messages_archive (
 --
 
 COMMENT ON TABLE scheduling.inbound_messages_archive IS 'Replies whose booking_id names an archived booking, moved out of scheduling.inbound_messages by archive_closed_sessions together with that booking (same ids, archived_at = its p_now): a live inbound message never names a booking that is only in bookings_archive.';
+
+--
+-- Name: COLUMN inbound_messages_archive.from_phone; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.inbound_messages_archive.from_phone IS 'The sender''s phone, E.164 with +; NULL once the sender was erased (erase_person), together with body.';
 
 --
 -- Name: inbound_messages_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -

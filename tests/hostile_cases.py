@@ -91,6 +91,7 @@ FUNCTIONS: dict[str, Fn] = {
     "archive_closed_sessions": Fn(CRON, "'90 days', 100, " + NOW),
     "purge_old_records": Fn(CRON, "'7 days', 100, " + NOW),
     "preview": Fn(APP, NOW, also=CRON),
+    "erase_person": Fn(APP, "'<other>', 'asked to be forgotten', p_now => " + NOW),
     "record_delivery_status": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-1', 'delivered'"),
     "record_inbound_message": Fn(WEBHOOK, "'whatsapp', 'wamid.hostile-in-1', '4915100000001', 'Thanks'"),
 }
@@ -314,6 +315,7 @@ purge = calls("purge_old_records")
 preview = calls("preview")
 status = calls("record_delivery_status")
 inbound = calls("record_inbound_message")
+erase = calls("erase_person")
 
 LEASED = f"'<leased_reminder>', '{TOKEN}'"  # the leased reminder and its current attempt token
 STALE = f"'<leased_reminder>', {UNKNOWN}"  # the leased reminder and a token that is not its own
@@ -661,6 +663,16 @@ _HAND_WRITTEN: list[SqlCase] = [
         "at-garbage", "received time not a time", "'whatsapp', 'wamid.in', '4915100000001', 'x', NULL, 'x'", "22007"
     ),
     inbound("null-now", "p_now NULL", "'whatsapp', 'wamid.in', '4915100000001', 'x', NULL, NULL, NULL", "SK009"),
+    # ---- erasure --------------------------------------------------------------------------------------------
+    erase("unknown", "person unknown", f"{UNKNOWN}, 'asked'", "SK007"),
+    erase("null", "person NULL", "NULL, 'asked'", "SK007"),
+    erase("id-sql", "SQL as the person id", f"{INJECT}, 'asked'", "22P02"),
+    erase("blank-reason", "reason blank", "'<other>', '   '", "SK009"),
+    erase("null-reason", "reason NULL", "'<other>', NULL", "SK009"),
+    erase("huge-reason", "reason of 1 MB", f"'<other>', {HUGE}", "SK034"),
+    erase("huge-actor", "actor of 1 MB", f"'<other>', 'asked', {HUGE}", "SK034"),
+    erase("host", "host of sessions and templates ahead", "'<host>', 'left'", "SK055"),
+    erase("null-now", "p_now NULL", "'<other>', 'asked', 'x', NULL", "SK009"),
 ]
 
 SQL_CASES: list[SqlCase] = _HAND_WRITTEN + _role_cases()
