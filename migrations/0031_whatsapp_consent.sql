@@ -30,7 +30,7 @@ COMMENT ON TABLE scheduling.consent_changes IS
 'record_inbound_message only.';
 
 CREATE TABLE scheduling.consent_keywords (
-    language text NOT NULL REFERENCES scheduling.languages (code),
+    language text NOT NULL REFERENCES scheduling.languages (code), -- noqa: RF04
     word text NOT NULL,
     consent boolean NOT NULL,
     PRIMARY KEY (language, word),

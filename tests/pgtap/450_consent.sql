@@ -26,8 +26,12 @@ CREATE FUNCTION pg_temp.reply(
 ) RETURNS jsonb
 LANGUAGE sql AS $$SELECT scheduling.record_inbound_message('whatsapp', p_id, p_from, p_body, NULL, NULL, p_now)$$;
 CREATE FUNCTION pg_temp.said(p_action text, p_duplicate boolean DEFAULT FALSE) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$SELECT jsonb_build_object('action', p_action, 'booking_id', NULL, 'duplicate', p_duplicate)$$;
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT jsonb_build_object('action', p_action, 'booking_id', NULL, 'duplicate', p_duplicate)
+$$;
 CREATE TEMP TABLE t_written (tag text PRIMARY KEY, digest text NOT NULL);
+CREATE FUNCTION pg_temp.before() RETURNS text
+LANGUAGE sql STABLE AS $$SELECT w.digest FROM t_written AS w WHERE w.tag = 'before'$$;
 
 INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
@@ -76,7 +80,7 @@ SELECT throws_ok(
     $$SELECT scheduling.set_whatsapp_consent(tap.sid('ann'), NULL, 'app', 'x', '2031-05-12 08:01Z')$$,
     'SK009', NULL, 'a NULL consent is refused with SK009'
 );
-SELECT is(tap.written(), (SELECT w.digest FROM t_written AS w WHERE w.tag = 'before'), 'the refusals wrote nothing');
+SELECT is(tap.written(), pg_temp.before(), 'the refusals wrote nothing');
 
 -- Withdrawal by the app.
 SELECT is(
@@ -108,14 +112,21 @@ SELECT results_eq(
     'the leased row loses its lease but keeps its attempt token'
 );
 SELECT is(
-    (SELECT array_agg(r.state::text) FROM scheduling.reminders AS r WHERE r.person_id = tap.sid('bob')),
+    (
+        SELECT array_agg(r.state::text) FROM scheduling.reminders AS r
+        WHERE r.person_id = tap.sid('bob')
+    ),
     ARRAY['pending', 'pending', 'pending'],
     'another person''s rows are untouched'
 );
 SELECT is(
     (
         SELECT h.reason FROM scheduling.reminder_state_history AS h
-        WHERE h.reminder_id = (SELECT r.id FROM scheduling.reminders AS r WHERE r.booking_id = tap.sid('ann_2') AND r.seq = 1)
+        WHERE
+            h.reminder_id = (
+                SELECT r.id FROM scheduling.reminders AS r
+                WHERE r.booking_id = tap.sid('ann_2') AND r.seq = 1
+            )
         ORDER BY h.id DESC LIMIT 1
     ),
     'opted out by app at Monday 12 May 2031, 10:01 (Europe/Berlin)',
@@ -140,7 +151,7 @@ SELECT is(
     scheduling.set_whatsapp_consent(tap.sid('ann'), FALSE, 'operator', 'desk', '2031-05-12 09:00Z'), FALSE,
     'withdrawing again returns false'
 );
-SELECT is(tap.written(), (SELECT w.digest FROM t_written AS w WHERE w.tag = 'before'), 'and writes nothing');
+SELECT is(tap.written(), pg_temp.before(), 'and writes nothing');
 
 -- A booking without consent: every time written skipped, with the reason.
 SELECT pg_temp.book('nocon_1', 'nocon', '2031-05-14 10:00Z');
@@ -164,13 +175,19 @@ SELECT is(
     'the history holds both changes, in order'
 );
 SELECT is(
-    (SELECT count(*)::integer FROM scheduling.reminders AS r WHERE r.booking_id = tap.sid('ann_2') AND r.state = 'skipped'),
+    (
+        SELECT count(*)::integer FROM scheduling.reminders AS r
+        WHERE r.booking_id = tap.sid('ann_2') AND r.state = 'skipped'
+    ),
     3,
     'the skipped rows stay skipped'
 );
 SELECT pg_temp.book('ann_3', 'ann', '2031-05-25 10:00Z');
 SELECT is(
-    (SELECT array_agg(r.state::text) FROM scheduling.reminders AS r WHERE r.booking_id = tap.sid('ann_3')),
+    (
+        SELECT array_agg(r.state::text) FROM scheduling.reminders AS r
+        WHERE r.booking_id = tap.sid('ann_3')
+    ),
     ARRAY['pending', 'pending', 'pending'],
     'a booking made afterwards plans pending rows'
 );
@@ -187,12 +204,18 @@ SELECT results_eq(
     'the history row names the reply that made it'
 );
 SELECT is(
-    (SELECT array_agg(DISTINCT r.state_reason) FROM scheduling.reminders AS r WHERE r.person_id = tap.sid('bob')),
+    (
+        SELECT array_agg(DISTINCT r.state_reason) FROM scheduling.reminders AS r
+        WHERE r.person_id = tap.sid('bob')
+    ),
     ARRAY['opted out by reply at Saturday 10 May 2031, 08:00 (America/New_York)'],
     'Bob''s pending rows are skipped, in his local time'
 );
 SELECT is(
-    (SELECT m.person_id FROM scheduling.inbound_messages AS m WHERE m.provider_message_id = 'wamid.IN1'),
+    (
+        SELECT m.person_id FROM scheduling.inbound_messages AS m
+        WHERE m.provider_message_id = 'wamid.IN1'
+    ),
     tap.sid('bob'),
     'the reply is stored with its sender'
 );
@@ -204,7 +227,7 @@ SELECT is(
     pg_temp.reply('wamid.IN1', '4915112345680', 'STOP', '2031-05-10 12:05Z'), pg_temp.said('opted_out', TRUE),
     'a replayed STOP returns the stored outcome'
 );
-SELECT is(tap.written(), (SELECT w.digest FROM t_written AS w WHERE w.tag = 'before'), 'and writes nothing');
+SELECT is(tap.written(), pg_temp.before(), 'and writes nothing');
 
 -- Another language, any case, trailing punctuation: already withdrawn.
 SELECT is(
@@ -228,7 +251,7 @@ SELECT is(pg_temp.changes(), 5, 'no consent changed for an unknown sender');
 
 -- CANCEL keeps cancelling.
 SELECT is(
-    pg_temp.reply('wamid.IN8', '4915112345679', 'CANCEL')->>'action', 'cancelled_booking',
+    pg_temp.reply('wamid.IN8', '4915112345679', 'CANCEL') ->> 'action', 'cancelled_booking',
     'CANCEL still cancels the sender''s next booking'
 );
 
