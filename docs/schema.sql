@@ -735,6 +735,58 @@ CREATE TABLE scheduling.bookings_archive (
 COMMENT ON TABLE scheduling.bookings_archive IS 'Bookings of archived sessions.';
 
 --
+-- Name: consent_changes; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.consent_changes (
+    id bigint NOT NULL,
+    person_id uuid NOT NULL,
+    consent boolean NOT NULL,
+    source text NOT NULL,
+    actor text NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    inbound_message_id bigint,
+    CONSTRAINT consent_changes_message_of_reply CHECK (((inbound_message_id IS NULL) OR (source = 'reply'::text))),
+    CONSTRAINT consent_changes_source_known CHECK ((source = ANY (ARRAY['app'::text, 'reply'::text, 'operator'::text])))
+);
+
+--
+-- Name: TABLE consent_changes; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.consent_changes IS 'Each change of a person''s WhatsApp consent (people.whatsapp_consent), oldest first by id: consent is the new value (false = withdrawn), source who asked (app: the application; reply: the person, by a WhatsApp reply; operator: someone acting on the person''s word by hand), actor the login or, for a reply, the provider (whatsapp reply, twilio reply), changed_at the p_now of the change. inbound_message_id is the scheduling.inbound_messages row of the reply that made the change (only for source reply; no foreign key, since replies are deleted by purge_old_records after the retention age while this history is kept). Setting the value a person already has writes no row. The consent given at create_person is not a row here: it is people.whatsapp_consent as created. No phone number or name is kept here. Written by set_whatsapp_consent and record_inbound_message only.';
+
+--
+-- Name: consent_changes_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.consent_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.consent_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: consent_keywords; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.consent_keywords (
+    language text NOT NULL,
+    word text NOT NULL,
+    consent boolean NOT NULL,
+    CONSTRAINT consent_keywords_word_form CHECK (((word = btrim(word)) AND (word <> ''::text) AND (word !~ '[[:punct:]]$'::text) AND (word !~ '\s\s'::text) AND (char_length(word) <= 200)))
+);
+
+--
+-- Name: TABLE consent_keywords; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.consent_keywords IS 'The replies that change WhatsApp consent: a reply whose whole body is one of these words (any language''s list; compared case-insensitively, after trimming, dropping trailing punctuation and folding runs of spaces into one) withdraws consent when consent is false (STOP, BAJA, ...) and gives it when true (START, ALTA, ...). A word listed with both meanings counts as withdrawing. word: as a person types it, without trailing punctuation (Stopp, not Stopp!). A DBA adds words with INSERT (as the owner); record_inbound_message reads them at each reply. CANCEL is not a consent word: it cancels a booking.';
+
+--
 -- Name: inbound_messages; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -750,7 +802,7 @@ CREATE TABLE scheduling.inbound_messages (
     person_id uuid,
     action text NOT NULL,
     booking_id uuid,
-    CONSTRAINT inbound_messages_action_known CHECK ((action = ANY (ARRAY['cancelled_booking'::text, 'nothing_to_cancel'::text, 'unknown_sender'::text, 'stored'::text]))),
+    CONSTRAINT inbound_messages_action_known CHECK ((action = ANY (ARRAY['cancelled_booking'::text, 'nothing_to_cancel'::text, 'unknown_sender'::text, 'stored'::text, 'opted_out'::text, 'opted_in'::text, 'already'::text]))),
     CONSTRAINT inbound_messages_body_length CHECK ((char_length(body) <= 4096)),
     CONSTRAINT inbound_messages_erased_has_no_body CHECK (((from_phone IS NOT NULL) OR (body IS NULL))),
     CONSTRAINT inbound_messages_from_phone_e164 CHECK ((from_phone ~ '^\+[1-9][0-9]{6,14}$'::text)),
@@ -762,7 +814,7 @@ CREATE TABLE scheduling.inbound_messages (
 -- Name: TABLE inbound_messages; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.inbound_messages IS 'Messages people sent to our WhatsApp number, once per provider and provider message id (a replayed webhook returns the stored outcome). from_phone is E.164 with +; body is cut to 4096 characters (WhatsApp''s limit); in_reply_to is the provider message id the person replied to; received_at the provider''s time, recorded_at the p_now of the call. person_id: the sender (NULL when no person has that phone). action: cancelled_booking (booking_id is the booking a CANCEL cancelled), nothing_to_cancel, unknown_sender, stored (any other text). booking_id has no foreign key: bookings move to bookings_archive with their ids. Written by record_inbound_message only.';
+COMMENT ON TABLE scheduling.inbound_messages IS 'Messages people sent to our WhatsApp number, once per provider and provider message id (a replayed webhook returns the stored outcome). from_phone is E.164 with +; body is cut to 4096 characters (WhatsApp''s limit); in_reply_to is the provider message id the person replied to; received_at the provider''s time, recorded_at the p_now of the call. person_id: the sender (NULL when no person has that phone). action: cancelled_booking (booking_id is the booking a CANCEL cancelled), nothing_to_cancel, unknown_sender, opted_out and opted_in (a word of scheduling.consent_keywords withdrew or gave WhatsApp consent; the change is in consent_changes with this row''s id), already (such a word, but consent already had that value), stored (any other text). booking_id has no foreign key: bookings move to bookings_archive with their ids. Written by record_inbound_message only.';
 
 --
 -- Name: COLUMN inbound_messages.from_phone; Type: COMMENT; Schema: scheduling; Owner: -
@@ -1539,6 +1591,20 @@ ALTER TABLE ONLY scheduling.bookings
     ADD CONSTRAINT bookings_pkey PRIMARY KEY (id);
 
 --
+-- Name: consent_changes consent_changes_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.consent_changes
+    ADD CONSTRAINT consent_changes_pkey PRIMARY KEY (id);
+
+--
+-- Name: consent_keywords consent_keywords_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.consent_keywords
+    ADD CONSTRAINT consent_keywords_pkey PRIMARY KEY (language, word);
+
+--
 -- Name: inbound_messages_archive inbound_messages_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1855,6 +1921,12 @@ CREATE INDEX bookings_person_id_idx ON scheduling.bookings USING btree (person_i
 --
 
 CREATE UNIQUE INDEX bookings_session_person_active_key ON scheduling.bookings USING btree (session_id, person_id) WHERE (status <> 'cancelled'::scheduling.booking_status);
+
+--
+-- Name: consent_changes_person_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX consent_changes_person_idx ON scheduling.consent_changes USING btree (person_id, changed_at);
 
 --
 -- Name: inbound_messages_archive_booking_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -2254,6 +2326,20 @@ ALTER TABLE ONLY scheduling.bookings
 
 ALTER TABLE ONLY scheduling.bookings
     ADD CONSTRAINT bookings_session_id_fkey FOREIGN KEY (session_id) REFERENCES scheduling.sessions(id);
+
+--
+-- Name: consent_changes consent_changes_person_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.consent_changes
+    ADD CONSTRAINT consent_changes_person_id_fkey FOREIGN KEY (person_id) REFERENCES scheduling.people(id);
+
+--
+-- Name: consent_keywords consent_keywords_language_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.consent_keywords
+    ADD CONSTRAINT consent_keywords_language_fkey FOREIGN KEY (language) REFERENCES scheduling.languages(code);
 
 --
 -- Name: inbound_messages inbound_messages_person_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -

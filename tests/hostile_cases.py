@@ -46,6 +46,7 @@ class Fn:
 # list against the grants in the database), in the order of the catalogue.
 FUNCTIONS: dict[str, Fn] = {
     "create_person": Fn(APP, "'Ann Example', '+4915100000009', 'Europe/Berlin', true"),
+    "set_whatsapp_consent": Fn(APP, "'<attendee>', false, 'app'"),
     "create_session": Fn(APP, f"'<host>', 'Mentoring call', {SLOT}"),
     "create_booking": Fn(APP, "'<session>', '<other>'"),
     "cancel_booking": Fn(APP, "'<booking>', 'changed my mind'"),
@@ -268,6 +269,7 @@ def _role_cases() -> list[SqlCase]:
 
 
 person = calls("create_person")
+consent = calls("set_whatsapp_consent")
 session = calls("create_session")
 start = calls("start_session")
 complete = calls("complete_session")
@@ -340,6 +342,14 @@ _HAND_WRITTEN: list[SqlCase] = [
     person("phone-huge", "phone of 1 MB", "'Ann', '+' || repeat('1', 1048576)", "SK034"),
     person("tz-misspelt", "time zone misspelt", "'Ann', NULL, 'Europe/Berln'", "SK005"),
     person("tz-lowercase", "time zone in the wrong case", "'Ann', NULL, 'europe/berlin'", "SK005"),
+    consent("source-unknown", "source 'sms'", "'<attendee>', false, 'sms'", "SK052"),
+    consent("source-null", "source NULL", "'<attendee>', false, NULL", "SK052"),
+    consent("source-sql", "SQL as the source", f"'<attendee>', false, {INJECT}", "SK052"),
+    consent("person-unknown", "a person that does not exist", f"{UNKNOWN}, false, 'app'", "SK007"),
+    consent("person-garbage", "person id not a uuid", "'nobody', false, 'app'", "22P02"),
+    consent("consent-null", "consent NULL", "'<attendee>', NULL, 'app'", "SK009"),
+    consent("actor-huge", "actor of 1 MB", f"'<attendee>', false, 'app', {HUGE}", "SK034"),
+    consent("null-now", "p_now NULL", "'<attendee>', false, 'app', 'x', NULL", "SK009"),
     person("tz-offset", "an offset, not a zone", "'Ann', NULL, '+02:00'", "SK005"),
     person("tz-sql", "SQL in the time zone", f"'Ann', NULL, {INJECT}", "SK005"),
     person("tz-huge", "time zone of 1 MB", f"'Ann', NULL, {HUGE}", "SK034"),

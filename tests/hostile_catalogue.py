@@ -55,6 +55,7 @@ MEANINGS: dict[str, str] = {
     "SK038": "p_now more than 5 minutes in the future while simulated time is off",
     "SK046": "retention age NULL, zero or negative",
     "SK047": "purge batch NULL, below 1 or above 100,000",
+    "SK052": "unknown consent source (app, reply or operator)",
     "SK055": "the person to erase hosts sessions ahead or recurring templates not ended",
     "22003": "numeric_value_out_of_range: the number does not fit the type",
     "22007": "invalid_datetime_format: not a date, time or interval",

@@ -9,6 +9,8 @@ AS $function$
 DECLARE
     v_count integer;
 BEGIN
+    -- The attempt token is kept: a worker sending a leased row meanwhile still records its send, which
+    -- record_reminder_sent flags as sent after the row was closed.
     UPDATE scheduling.reminders
     SET
         state = 'skipped',
@@ -23,7 +25,8 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.close_person_messages(uuid, text, timestamptz) IS
-'Internal: closes every pending and leased outbox row (any kind) addressed to the person as skipped with '
-'p_reason, at p_now; a leased row keeps its attempt token, so the worker holding it can still record what '
-'happened to its send. Sent and closed rows are not touched. Returns the number of rows closed.'
+'Internal: closes every pending and leased outbox row (reminders and cancellation messages alike) addressed to '
+'person p_person_id as skipped with state_reason p_reason, at p_now; sent and already closed rows are never '
+'touched. A leased row keeps its attempt token, so a send in flight is still recorded (flagged as sent after it '
+'was closed). Returns the number of rows closed.'
 ' Side effects: updates scheduling.reminders, each logged in reminder_state_history by trigger reminders_history.';

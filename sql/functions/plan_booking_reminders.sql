@@ -21,6 +21,7 @@ DECLARE
     v_planned text;
     v_too_close text;
     v_inserted integer;
+    v_no_consent text;
 BEGIN
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
@@ -37,6 +38,11 @@ BEGIN
     v_policy := scheduling_internal.reminder_policy_of_session(v_session.id);
     SELECT p.* INTO v_person FROM scheduling.people AS p WHERE p.id = v_booking.person_id;
     SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
+    -- Without WhatsApp consent every time is still written, skipped with the reason, so an operator sees why
+    -- nothing goes out (the claim would skip them anyway). Consent given later does not reopen them.
+    IF NOT v_person.whatsapp_consent THEN
+        v_no_consent := 'recipient has not consented to WhatsApp messages';
+    END IF;
 
     v_key_prefix := CASE
         WHEN v_session.slot_version = v_booking.booked_slot_version THEN v_booking.id::text
@@ -173,10 +179,14 @@ BEGIN
         CASE WHEN dd.too_late OR dd.past_skip THEN dd.planned_at ELSE dd.due END,
         v_session.starts_at,
         (
-            CASE WHEN dd.too_late OR dd.past_skip OR dd.first_seq <> dd.seq THEN 'skipped' ELSE 'pending' END
+            CASE
+                WHEN v_no_consent IS NOT NULL OR dd.too_late OR dd.past_skip OR dd.first_seq <> dd.seq THEN 'skipped'
+                ELSE 'pending'
+            END
         )::scheduling.reminder_state,
         CASE WHEN dd.too_late OR dd.past_skip THEN dd.planned_at ELSE dd.due END,
         CASE
+            WHEN v_no_consent IS NOT NULL THEN v_no_consent
             WHEN dd.plan = 'late'
                 THEN format(
                     '%s, %s: its time %s had passed',
@@ -237,7 +247,8 @@ COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz
 'with less left, all are written skipped with the reason (the local time of booking, the time left, min_lead). '
 'A time in quiet hours (one due at once included) moves to their end, or is written skipped with the reason when '
 'that end is not before the start; two times due at the same moment keep the first, the other is skipped. '
-'Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never duplicates. At most '
-'1000 times per slot. Returns rows written. Errors: SK010 unknown booking, SK016 no policy.'
+'A recipient without WhatsApp consent gets every row written skipped, reason ''recipient has not consented to '
+'WhatsApp messages''. Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never '
+'duplicates. At most 1000 times per slot. Returns rows written. Errors: SK010 unknown booking, SK016 no policy.'
 ' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
 'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

@@ -27,6 +27,8 @@ DECLARE
     v_person_id uuid;
     v_booking_id uuid;
     v_action text;
+    v_consent boolean;
+    v_sender uuid;
 BEGIN
     PERFORM scheduling_internal.check_provider_message(
         'record_inbound_message', p_provider, p_provider_message_id, p_now
@@ -74,8 +76,20 @@ BEGIN
     FROM scheduling.people AS p
     WHERE p.phone = v_phone AND p.deleted_at IS NULL;
 
+    v_consent := scheduling_internal.consent_keyword(p_body);
     IF v_people IS NULL THEN
         v_action := 'unknown_sender';
+    ELSIF v_consent IS NOT NULL THEN
+        -- STOP, START and the like (scheduling.consent_keywords): for everyone with the sender's phone.
+        v_person_id := v_people[1];
+        v_action := 'already';
+        FOREACH v_sender IN ARRAY v_people LOOP
+            IF scheduling_internal.change_whatsapp_consent(
+                v_sender, v_consent, 'reply', p_provider || ' reply', p_now, v_message_id
+            ) THEN
+                v_action := CASE WHEN v_consent THEN 'opted_in' ELSE 'opted_out' END;
+            END IF;
+        END LOOP;
     ELSIF upper(regexp_replace(p_body, '^\s+|[\s[:punct:]]+$', '', 'g')) IS DISTINCT FROM 'CANCEL' THEN
         v_action := 'stored';
         v_person_id := v_people[1];
@@ -153,14 +167,19 @@ COMMENT ON FUNCTION scheduling.record_inbound_message(text, text, text, text, te
 'booking of the reminder replied to (p_in_reply_to = its provider_message_id) when it is confirmed and its '
 'session scheduled and ahead of p_now; when the reply names no message we sent the sender, their next such '
 'booking (cancelled_booking; none, or a reply to a message whose booking cannot be cancelled: '
-'nothing_to_cancel). Other text: stored. Returns {"action", "booking_id", "duplicate"}; a message id already '
-'stored returns its stored outcome with duplicate true and changes nothing. Errors, nothing written: SK035 '
-'unknown provider, SK036 message id missing, blank or over 200 characters, SK006 sender not a phone number, '
-'SK009 NULL p_now.'
+'nothing_to_cancel). A body that is a word of scheduling.consent_keywords (any language; compared the same way, '
+'runs of spaces folded) withdraws (STOP, Stopp, BAJA ...) or gives (START ...) WhatsApp consent for every such '
+'person through set_whatsapp_consent''s rules (source reply, actor ''{provider} reply'', this message''s id in '
+'consent_changes; a withdrawal closes their pending and leased messages): opted_out, opted_in, or already when '
+'nobody''s consent changed. No reply is sent back. Other text: stored. Returns {"action", "booking_id", '
+'"duplicate"}; a message id already stored returns its stored outcome with duplicate true and changes nothing. '
+'Errors, nothing written: SK035 unknown provider, SK036 message id missing, blank or over 200 characters, SK006 '
+'sender not a phone number, SK009 NULL p_now.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: inserts and updates a scheduling.inbound_messages row; a CANCEL reply cancels a booking through '
 'cancel_booking (booking history, reminders cancelled, cancellation message queued, seat freed, waitlist '
-'promoted).';
+'promoted); a consent word updates scheduling.people, inserts scheduling.consent_changes rows and, when it '
+'withdraws, closes scheduling.reminders rows as skipped.';
 
 GRANT EXECUTE ON FUNCTION scheduling.record_inbound_message(
     text, text, text, text, text, timestamptz, timestamptz

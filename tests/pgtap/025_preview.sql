@@ -24,7 +24,7 @@ UPDATE scheduling.tick_state SET last_tick_at = NULL;
 INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Host', '+34600123456', 'Europe/Madrid')),
 ('ann', scheduling.create_person('Ann', '+34600123457', 'Europe/Madrid', TRUE)),
-('bob', scheduling.create_person('Bob without consent', '+34600123458', 'Europe/Madrid', FALSE));
+('bob', scheduling.create_person('Bob without a phone', NULL, 'Europe/Madrid', TRUE));
 INSERT INTO tap.ids VALUES
 ('auto', scheduling.create_session(tap.sid('host'), 'Auto', '2031-03-01 10:00Z', '2031-03-01 11:00Z')),
 ('past', scheduling.create_session(tap.sid('host'), 'Past', '2031-03-01 08:00Z', '2031-03-01 08:30Z')),
@@ -89,14 +89,14 @@ SELECT is(
 );
 SELECT is(
     pg_temp.reminder('bob_later', '2031-03-01 10:30Z'), 'pending -> skipped',
-    'a due reminder to a person without consent would be skipped'
+    'a due reminder to a person without a phone would be skipped'
 );
 SELECT is(
     (
         SELECT p.detail FROM scheduling.preview('2031-03-01 10:30Z') AS p
         WHERE p.kind = 'reminder' AND p.booking_id = tap.sid('bob_later')
     ),
-    'recipient has not consented to WhatsApp messages',
+    'recipient has no phone number',
     'with the claim''s reason'
 );
 SELECT is(

@@ -33,7 +33,7 @@ INSERT INTO tap.ids VALUES
 ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'Europe/Berlin')),
 ('ann', scheduling.create_person('Ann Smith', '+4915112345679', 'Europe/Berlin', TRUE)),
 ('nophone', scheduling.create_person('No Phone', NULL, 'Europe/Berlin', TRUE)),
-('noconsent', scheduling.create_person('No Consent', '+4915112345680', 'Europe/Berlin', FALSE)),
+('noconsent', scheduling.create_person('No Consent', '+4915112345680', 'Europe/Berlin', TRUE)),
 ('gone', scheduling.create_person('Gone', '+4915112345681', 'Europe/Berlin', TRUE)),
 ('p_day', scheduling.create_reminder_policy('a day before', '{1 day}'));
 SELECT pg_temp.book('main', 'ann', NULL, '2026-11-23 09:00Z');
@@ -222,6 +222,9 @@ SELECT pg_temp.book('cancelled', 'ann', NULL, '2026-12-01 09:45Z');
 SELECT pg_temp.book('stale', 'ann', NULL, '2026-12-01 09:50Z');
 UPDATE scheduling.people SET deleted_at = '2026-11-30 00:00Z'
 WHERE id = tap.sid('gone');
+-- Consent withdrawn after the booking by a direct write (set_whatsapp_consent would close the row at once).
+UPDATE scheduling.people SET whatsapp_consent = FALSE
+WHERE id = tap.sid('noconsent');
 -- Bypass the replanning triggers, as a direct write or a bug would: the claim must still refuse to send.
 SET LOCAL session_replication_role = replica;
 UPDATE scheduling.sessions SET status = 'deleted', deleted_from_status = status, deleted_at = '2026-11-30 00:00Z'
