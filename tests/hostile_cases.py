@@ -743,7 +743,7 @@ NO_DB = "error: cannot connect to …: FATAL:  database … does not exist"
 NOT_A_URL = 'error: bad database URL not a url: missing "=" after "not" in connection info string'
 UNHEALTHY = "unhealthy: database unreachable: cannot connect to postgresql://sessionkeeper@127.0.0.1:1/sessionkeeper: …"
 EDITED = "error: migrations/0001_scheduling_schema.sql: changed after it was applied; migrations are never edited …"
-BROKEN = 'error: sql/functions/create_person.sql line 9: syntax error at or near "uuid" [SQLSTATE 42601]'
+BROKEN = 'error: sql/functions/create_person.sql line 10: syntax error at or near "uuid" [SQLSTATE 42601]'
 NOT_RUNNING = "error: the embedded database in … is not running (start it: sessionkeeper db up)"
 NO_CLUSTER = "error: no embedded database in … yet (create it: sessionkeeper db up)"
 NOT_A_TEMPLATE = "error: '12' is not a template id (a UUID)"
