@@ -589,7 +589,7 @@ CREATE TABLE scheduling.people (
 -- Name: TABLE people; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.people IS 'Hosts (mentors, barbers) and attendees (students, customers). Soft-deleted via deleted_at. Write through scheduling.create_person(); validated by trigger people_validate (SK005, SK006, SK009).';
+COMMENT ON TABLE scheduling.people IS 'Hosts (mentors, barbers) and attendees (students, customers). Soft-deleted via deleted_at. Write through scheduling.create_person() and scheduling.update_person(); apps read scheduling.people_overview. Validated by trigger people_validate (SK005, SK006, SK009, SK049, SK050): phones are stored in E.164, one live person each.';
 
 --
 -- Name: COLUMN people.language; Type: COMMENT; Schema: scheduling; Owner: -
@@ -939,6 +939,38 @@ COMMENT ON TABLE scheduling.order_items IS 'One line per session an order enroll
 
 ALTER TABLE scheduling.order_items ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME scheduling.order_items_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: person_changes; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.person_changes (
+    id bigint NOT NULL,
+    person_id uuid NOT NULL,
+    changed_at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    changed_fields text[] NOT NULL,
+    CONSTRAINT person_changes_fields_named CHECK (((cardinality(changed_fields) > 0) AND (changed_fields <@ ARRAY['full_name'::text, 'phone'::text, 'time_zone'::text, 'language'::text])))
+);
+
+--
+-- Name: TABLE person_changes; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.person_changes IS 'Who changed a person, when, and which fields (full_name, phone, time_zone, language): one row per scheduling.update_person call that changed something. Only the names of the fields are kept, never the old or new values, so no phone number or name is copied here.';
+
+--
+-- Name: person_changes_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.person_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.person_changes_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -1654,6 +1686,13 @@ ALTER TABLE ONLY scheduling.people
     ADD CONSTRAINT people_pkey PRIMARY KEY (id);
 
 --
+-- Name: person_changes person_changes_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.person_changes
+    ADD CONSTRAINT person_changes_pkey PRIMARY KEY (id);
+
+--
 -- Name: provider_events_archive provider_events_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1959,10 +1998,22 @@ CREATE INDEX inbound_messages_recorded_idx ON scheduling.inbound_messages USING 
 CREATE INDEX order_items_order_reference_idx ON scheduling.order_items USING btree (order_reference);
 
 --
--- Name: people_phone_idx; Type: INDEX; Schema: scheduling; Owner: -
+-- Name: people_phone_live_key; Type: INDEX; Schema: scheduling; Owner: -
 --
 
-CREATE INDEX people_phone_idx ON scheduling.people USING btree (phone) WHERE (deleted_at IS NULL);
+CREATE UNIQUE INDEX people_phone_live_key ON scheduling.people USING btree (phone) WHERE (deleted_at IS NULL);
+
+--
+-- Name: INDEX people_phone_live_key; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON INDEX scheduling.people_phone_live_key IS 'One live person per phone: the backstop behind trigger people_validate''s SK049; also finds the sender of a reply.';
+
+--
+-- Name: person_changes_person_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX person_changes_person_idx ON scheduling.person_changes USING btree (person_id, changed_at);
 
 --
 -- Name: provider_events_archive_reminder_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -2220,7 +2271,7 @@ CREATE TRIGGER people_validate BEFORE INSERT OR UPDATE ON scheduling.people FOR 
 -- Name: TRIGGER people_validate ON people; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TRIGGER people_validate ON scheduling.people IS 'Validates every written person so that direct writes and scheduling.create_person() raise the same SQLSTATE.';
+COMMENT ON TRIGGER people_validate ON scheduling.people IS 'Validates every written person so that direct writes, scheduling.create_person() and scheduling.update_person() raise the same SQLSTATE.';
 
 --
 -- Name: reminder_policies reminder_policies_set_updated_at; Type: TRIGGER; Schema: scheduling; Owner: -
@@ -2403,6 +2454,13 @@ ALTER TABLE ONLY scheduling.people
 
 ALTER TABLE ONLY scheduling.people
     ADD CONSTRAINT people_time_zone_fkey FOREIGN KEY (time_zone) REFERENCES scheduling.time_zones(name);
+
+--
+-- Name: person_changes person_changes_person_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.person_changes
+    ADD CONSTRAINT person_changes_person_id_fkey FOREIGN KEY (person_id) REFERENCES scheduling.people(id) ON DELETE CASCADE;
 
 --
 -- Name: recipient_pacing recipient_pacing_person_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -

@@ -47,6 +47,7 @@ class Fn:
 FUNCTIONS: dict[str, Fn] = {
     "create_person": Fn(APP, "'Ann Example', '+4915100000009', 'Europe/Berlin', true"),
     "set_whatsapp_consent": Fn(APP, "'<attendee>', false, 'app'"),
+    "update_person": Fn(APP, "'<other>', p_full_name => 'Olga O.', p_now => " + NOW),
     "create_session": Fn(APP, f"'<host>', 'Mentoring call', {SLOT}"),
     "create_booking": Fn(APP, "'<session>', '<other>'"),
     "cancel_booking": Fn(APP, "'<booking>', 'changed my mind'"),
@@ -270,6 +271,7 @@ def _role_cases() -> list[SqlCase]:
 
 person = calls("create_person")
 consent = calls("set_whatsapp_consent")
+amend = calls("update_person")
 session = calls("create_session")
 start = calls("start_session")
 complete = calls("complete_session")
@@ -355,7 +357,38 @@ _HAND_WRITTEN: list[SqlCase] = [
     person("tz-huge", "time zone of 1 MB", f"'Ann', NULL, {HUGE}", "SK034"),
     person("tz-null", "time zone NULL", "'Ann', NULL, NULL", "SK005"),
     person("consent-text", "consent not a boolean", "'Ann', NULL, 'UTC', 'maybe'", "22P02"),
-    person("extra-arg", "one argument too many", "'Ann', NULL, 'UTC', true, 'extra'", "42883"),
+    person("extra-arg", "one argument too many", "'Ann', NULL, 'UTC', true, 'en', 'extra'", "42883"),
+    person("phone-taken", "the host's phone, spaces and all", "'Ann', '+49 151 0000 0001'", "SK049"),
+    person("lang-unknown", "language unknown", "'Ann', NULL, 'UTC', true, 'klingon'", "SK050"),
+    person("lang-case", "language in the wrong case", "'Ann', NULL, 'UTC', true, 'PT_br'", "SK050"),
+    person("lang-sql", "SQL in the language", f"'Ann', NULL, 'UTC', true, {INJECT}", "SK050"),
+    person("lang-huge", "language of 1 MB", f"'Ann', NULL, 'UTC', true, {HUGE}", "SK034"),
+    amend("unknown", "person unknown", f"{UNKNOWN}, p_full_name => 'X'", "SK007"),
+    amend("null-id", "person NULL", "NULL, p_full_name => 'X'", "SK007"),
+    amend("blank-name", "full name blank", "'<other>', p_full_name => '   '", "SK009"),
+    amend("huge-name", "full name of 1 MB", f"'<other>', p_full_name => {HUGE}", "SK034"),
+    amend("phone-local", "phone without a country code", "'<other>', p_phone => '0151 2345678'", "SK006"),
+    amend("phone-sql", "SQL in the phone", "'<other>', p_phone => '+49''; DROP TABLE scheduling.people; --'", "SK006"),
+    amend("phone-taken", "the attendee's phone, written with 00", "'<other>', p_phone => '004915100000002'", "SK049"),
+    amend(
+        "phone-and-clear",
+        "a phone given and cleared",
+        "'<other>', p_phone => '+4915100000099', p_clear_phone => true",
+        "SK051",
+    ),
+    amend(
+        "lang-and-clear",
+        "a language given and cleared",
+        "'<other>', p_language => 'en', p_clear_language => true",
+        "SK051",
+    ),
+    amend("tz-misspelt", "time zone misspelt", "'<other>', p_time_zone => 'Europe/Berln'", "SK005"),
+    amend("lang-unknown", "language unknown", "'<other>', p_language => 'klingon'", "SK050"),
+    amend("lang-sql", "SQL in the language", f"'<other>', p_language => {INJECT}", "SK050"),
+    amend("actor-huge", "actor of 1 MB", f"'<other>', p_full_name => 'X', p_actor => {HUGE}", "SK034"),
+    amend("null-now", "p_now NULL", "'<other>', p_full_name => 'X', p_now => NULL", "SK009"),
+    amend("clear-text", "p_clear_phone not a boolean", "'<other>', p_clear_phone => 'maybe'", "22P02"),
+    amend("extra-arg", "an argument it does not take", "'<other>', p_whatsapp_consent => false", "42883"),
     # ---- sessions -------------------------------------------------------------------------------------------
     session("end-before-start", "end before start", f"'<host>', 'T', {BACKWARDS}", "SK004"),
     session("empty-slot", "end equal to start", "'<host>', 'T', '2030-07-01 10:00+02', '2030-07-01 10:00+02'", "SK004"),
@@ -700,6 +733,14 @@ ACCEPTED: list[AcceptedCase] = [
     accepted("create_person", "sql-in-name", "{}", "people.full_name", "people"),
     accepted("create_person", "quotes-emoji", "{}", "people.full_name", "people", "Zoë O'Brien \\ <b>👋</b>"),
     accepted("create_person", "name-200", "{}", "people.full_name", "people", "n" * 200, value="repeat('n', 200)"),
+    accepted(
+        "update_person",
+        "sql-in-name",
+        "'<other>', {}",
+        "people.full_name",
+        "people person_changes",
+        pick="->>'person_id'",
+    ),
     accepted("create_session", "sql-in-title", f"'<host>', {{}}, {SLOT}", "sessions.title", CREATED_SESSION),
     accepted("create_workshop", "sql-in-text", "'<host>', 'P', 0, NULL, NULL, {}", "workshops.description", WORKSHOPS),
     accepted("create_workshop_run", "sql-in-name", "'<workshop>', {}, '2030-07-06'", "workshop_runs.run_name", RUNS),
@@ -724,7 +765,7 @@ NO_DB = "error: cannot connect to …: FATAL:  database … does not exist"
 NOT_A_URL = 'error: bad database URL not a url: missing "=" after "not" in connection info string'
 UNHEALTHY = "unhealthy: database unreachable: cannot connect to postgresql://sessionkeeper@127.0.0.1:1/sessionkeeper: …"
 EDITED = "error: migrations/0001_scheduling_schema.sql: changed after it was applied; migrations are never edited …"
-BROKEN = 'error: sql/functions/create_person.sql line 9: syntax error at or near "uuid" [SQLSTATE 42601]'
+BROKEN = 'error: sql/functions/create_person.sql line 10: syntax error at or near "uuid" [SQLSTATE 42601]'
 NOT_RUNNING = "error: the embedded database in … is not running (start it: sessionkeeper db up)"
 NO_CLUSTER = "error: no embedded database in … yet (create it: sessionkeeper db up)"
 NOT_A_TEMPLATE = "error: '12' is not a template id (a UUID)"

@@ -11,7 +11,7 @@ DECLARE
 BEGIN
     PERFORM scheduling_internal.check_now('create_demo_data', p_now);
     -- The host and customers use the +1 555 01xx numbers reserved for fiction.
-    v_host_id := scheduling.create_person('Sam the Barber (demo)', '+15555550100', 'America/New_York', FALSE);
+    v_host_id := scheduling_internal.demo_person('Sam the Barber (demo)', '+15555550100', 'America/New_York', FALSE);
 
     FOR v_customer IN
         SELECT d.full_name, d.phone, d.time_zone, d.seconds_until_due
@@ -22,7 +22,9 @@ BEGIN
             ('Aiko Tanaka (demo)', '+15555550103', 'Asia/Tokyo', 45)
         ) AS d (full_name, phone, time_zone, seconds_until_due)
     LOOP
-        v_person_id := scheduling.create_person(v_customer.full_name, v_customer.phone, v_customer.time_zone, TRUE);
+        v_person_id := scheduling_internal.demo_person(
+            v_customer.full_name, v_customer.phone, v_customer.time_zone, TRUE
+        );
         -- The default policy reminds one hour before the start: start one hour after "due".
         v_booking_id := scheduling.create_appointment(
             v_host_id, v_person_id, 'Haircut',
@@ -34,7 +36,7 @@ BEGIN
     END LOOP;
 
     -- One more appointment, cancelled at once: its cancellation message is due now.
-    v_person_id := scheduling.create_person('Diego Ramos (demo)', '+15555550104', 'America/Mexico_City', TRUE);
+    v_person_id := scheduling_internal.demo_person('Diego Ramos (demo)', '+15555550104', 'America/Mexico_City', TRUE);
     v_booking_id := scheduling.create_appointment(
         v_host_id, v_person_id, 'Beard trim', p_now + interval '1 day', p_now + interval '1 day 30 minutes',
         NULL, 'demo', p_now
@@ -50,8 +52,8 @@ COMMENT ON FUNCTION scheduling.create_demo_data(timestamptz) IS
 'Adds demo data for `sessionkeeper demo`: a host, three customers whose appointment reminders fall due '
 '15, 30 and 45 seconds after p_now (default policy: one hour before), and a cancelled appointment whose '
 'cancellation message is due at once. Phone numbers are fictional (+1 555 555 01xx). Returns '
-'{host, bookings: [...]}.'
+'{host, bookings: [...]}. Run again, it books the demo people it made before (one live person per phone).'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
-' Side effects: inserts people (create_person), sessions, bookings, their history rows and reminders '
+' Side effects: inserts people (create_person) unless they exist, sessions, bookings, their history rows and reminders '
 '(create_appointment), and cancels one booking (cancel_booking: its reminders cancelled, a cancellation message '
 'queued, NOTIFY scheduling_reminders_due).';

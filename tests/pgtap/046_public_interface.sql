@@ -23,7 +23,7 @@ SELECT set_eq(
         'reschedule_booking', 'enroll', 'book_next_available', 'create_workshop', 'create_workshop_run',
         'add_workshop_session', 'clone_workshop_sessions', 'create_template', 'update_template', 'pause_template',
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
-        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent',
+        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
         -- the reminder worker
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',

@@ -201,7 +201,7 @@ SELECT is(tap.written(), (SELECT c FROM t_before), 'refused appointments wrote n
 
 -- Bad input of people, policies and templates
 SELECT throws_ok(
-    $$SELECT scheduling.create_person('Dee', '0049 151 1234', 'Europe/Berlin', TRUE)$$,
+    $$SELECT scheduling.create_person('Dee', '0151 1234', 'Europe/Berlin', TRUE)$$,
     'SK006', NULL, 'a phone that is not E.164: SK006'
 );
 SELECT throws_ok(

@@ -20,7 +20,7 @@ FROM
         'reschedule_booking', 'enroll', 'book_next_available', 'create_workshop', 'create_workshop_run',
         'add_workshop_session', 'clone_workshop_sessions', 'create_template', 'update_template', 'pause_template',
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
-        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent'
+        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
