@@ -21,6 +21,8 @@ DECLARE
     v_planned text;
     v_too_close text;
     v_inserted integer;
+    v_language text;
+    v_language_source text;
 BEGIN
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
@@ -37,6 +39,9 @@ BEGIN
     v_policy := scheduling_internal.reminder_policy_of_session(v_session.id);
     SELECT p.* INTO v_person FROM scheduling.people AS p WHERE p.id = v_booking.person_id;
     SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
+    SELECT m.language, m.language_source
+    INTO v_language, v_language_source
+    FROM scheduling_internal.message_language(v_policy.reminder_template, v_person.language, v_policy.language) AS m;
 
     v_key_prefix := CASE
         WHEN v_session.slot_version = v_booking.booked_slot_version THEN v_booking.id::text
@@ -153,8 +158,8 @@ BEGIN
 
     INSERT INTO scheduling.reminders (
         reminder_key, booking_id, session_id, slot_version, slot_starts_at, kind, seq, person_id,
-        template_name, language, parameters, due_at, deadline_at, state, next_attempt_at, state_reason,
-        created_at, updated_at
+        template_name, language, language_source, parameters, due_at, deadline_at, state, next_attempt_at,
+        state_reason, created_at, updated_at
     )
     SELECT
         format('%s-reminder-%s', v_key_prefix, dd.seq),
@@ -166,7 +171,8 @@ BEGIN
         dd.seq,
         v_booking.person_id,
         v_policy.reminder_template,
-        v_policy.language,
+        v_language,
+        v_language_source,
         scheduling_internal.reminder_parameters(
             v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, dd.due
         ),
@@ -238,6 +244,8 @@ COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz
 'A time in quiet hours (one due at once included) moves to their end, or is written skipped with the reason when '
 'that end is not before the start; two times due at the same moment keep the first, the other is skipped. '
 'Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never duplicates. At most '
-'1000 times per slot. Returns rows written. Errors: SK010 unknown booking, SK016 no policy.'
+'1000 times per slot. Language: the policy''s reminder_template in the person''s language if it exists there, '
+'else the policy''s, else ''en'' (message_language; language_source records which). Returns rows written. Errors: SK010 unknown booking, SK016 no policy, SK058 '
+'template in none of the languages.'
 ' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
 'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';
