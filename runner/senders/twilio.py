@@ -90,7 +90,7 @@ def no_content_sid(message: OutboundMessage) -> SendOutcome:
         error_code=NO_CONTENT_SID,
         error_message=(
             f"message template {message.template_name!r} in language {message.language!r} has no Twilio content "
-            "SID; set it with scheduling.upsert_message_template, then retry-failed"
+            "SID; set it with scheduling.upsert_message_template, then retry-failed --code no_content_sid"
         ),
     )
 

@@ -245,7 +245,7 @@ COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz
 'that end is not before the start; two times due at the same moment keep the first, the other is skipped. '
 'Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never duplicates. At most '
 '1000 times per slot. Language: the policy''s reminder_template in the person''s language if it exists there, '
-'else the policy''s, else ''en'' (message_language; language_source records which). Returns rows written. Errors: SK010 unknown booking, SK016 no policy, SK058 '
-'template in none of the languages.'
+'else the policy''s, else ''en'' (message_language; language_source records which). Returns rows written. '
+'Errors: SK010 unknown booking, SK016 no policy, SK058 template in none of the languages.'
 ' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
 'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

@@ -20,8 +20,10 @@ INSERT INTO tap.ids VALUES
 ('bob', scheduling.create_person('Bob', '+4915112345680', 'Europe/Berlin', TRUE)),
 ('cid', scheduling.create_person('Cid', '+4915112345681', 'Europe/Berlin', TRUE)),
 ('dan', scheduling.create_person('Dan', '+4915112345682', 'Europe/Berlin', TRUE));
-UPDATE scheduling.people SET language = 'de' WHERE id = tap.sid('ann');
-UPDATE scheduling.people SET language = 'fr' WHERE id = tap.sid('bob');
+UPDATE scheduling.people SET language = 'de'
+WHERE id = tap.sid('ann');
+UPDATE scheduling.people SET language = 'fr'
+WHERE id = tap.sid('bob');
 
 -- upsert_message_template: adds, then updates
 SELECT is(
@@ -137,7 +139,10 @@ SELECT results_eq(
     'the person''s language wins over a policy''s other language'
 );
 SELECT is(
-    (SELECT language_source FROM scheduling.reminders WHERE id = tap.rid('ann_appt')),
+    (
+        SELECT language_source FROM scheduling.reminders
+        WHERE id = tap.rid('ann_appt')
+    ),
     'person', 'the choice is recorded on the outbox row (reminders.language_source)'
 );
 
@@ -157,9 +162,11 @@ SELECT results_eq(
 
 SELECT tap.new_session('yoga', 5);
 SELECT tap.new_session('spinning', 5);
-UPDATE scheduling.sessions SET reminder_policy_id = tap.sid('spanish') WHERE id = tap.sid('spinning');
+UPDATE scheduling.sessions SET reminder_policy_id = tap.sid('spanish')
+WHERE id = tap.sid('spinning');
 SELECT tap.new_session('pilates', 5);
-UPDATE scheduling.sessions SET reminder_policy_id = tap.sid('custom') WHERE id = tap.sid('pilates');
+UPDATE scheduling.sessions SET reminder_policy_id = tap.sid('custom')
+WHERE id = tap.sid('pilates');
 INSERT INTO tap.ids VALUES
 ('yoga_dan', scheduling.create_booking(tap.sid('yoga'), tap.sid('dan'), NULL, 'x', '2031-04-02 00:00Z')),
 ('spin_dan', scheduling.create_booking(tap.sid('spinning'), tap.sid('dan'), NULL, 'x', '2031-04-02 00:00Z')),
@@ -184,8 +191,14 @@ SELECT results_eq(
 );
 SELECT is(
     scheduling_internal.render_template(
-        (SELECT body FROM scheduling.message_templates WHERE name = 'class_cancelled' AND language = 'en'),
-        (SELECT parameters FROM scheduling.reminders WHERE booking_id = tap.sid('yoga_dan') AND kind = 'cancellation')
+        (
+            SELECT body FROM scheduling.message_templates
+            WHERE name = 'class_cancelled' AND language = 'en'
+        ),
+        (
+            SELECT parameters FROM scheduling.reminders
+            WHERE booking_id = tap.sid('yoga_dan') AND kind = 'cancellation'
+        )
     ),
     E'Hello Dan,\n\nYour place in the class "yoga" with Hana Host on Thursday 1 May 2031, 12:00 (Europe/Berlin) '
     || E'has been cancelled.\n\nIf this was a mistake, please contact us to book another class.\n\nThank you!',
@@ -200,12 +213,17 @@ INSERT INTO tap.ids VALUES ('d1', scheduling.add_workshop_session(
     p_now => '2031-04-01 00:00Z'
 ));
 INSERT INTO tap.ids
-SELECT 'seat_cid', e.booking_id
+SELECT
+    'seat_cid' AS tag,
+    e.booking_id
 FROM scheduling.enroll(tap.sid('d1'), tap.sid('cid'), p_actor => 'x', p_now => '2031-04-02 00:00Z') AS e;
 SELECT scheduling.enroll(tap.sid('d1'), tap.sid('bob'), p_actor => 'x', p_now => '2031-04-02 00:00Z');
 SELECT scheduling.cancel_booking(tap.sid('seat_cid'), NULL, 'x', '2031-04-03 00:00Z');
 INSERT INTO tap.ids
-SELECT 'seat_bob', b.id FROM scheduling.bookings AS b
+SELECT
+    'seat_bob' AS tag,
+    b.id
+FROM scheduling.bookings AS b
 WHERE b.session_id = tap.sid('d1') AND b.person_id = tap.sid('bob');
 SELECT results_eq(
     $$SELECT template_name, lang, source FROM pg_temp.texts(tap.sid('seat_cid')) WHERE kind = 'cancellation'$$,
@@ -227,10 +245,12 @@ SELECT is(
     ),
     1, 'the claim hands out the waitlist message with kind waitlist'
 );
-SELECT scheduling.release_reminder(
-    r.id, r.attempt_token, NULL, NULL, '2031-04-03 00:00Z'
-)
-FROM scheduling.reminders AS r WHERE r.booking_id = tap.sid('seat_bob') AND r.kind = 'waitlist';
+SELECT
+    scheduling.release_reminder(
+        r.id, r.attempt_token, NULL, NULL, '2031-04-03 00:00Z'
+    )
+FROM scheduling.reminders AS r
+WHERE r.booking_id = tap.sid('seat_bob') AND r.kind = 'waitlist';
 SELECT scheduling.cancel_booking(tap.sid('seat_bob'), NULL, 'x', '2031-04-03 00:01Z');
 SELECT results_eq(
     $$SELECT state::text FROM scheduling.reminders WHERE booking_id = tap.sid('seat_bob') AND kind = 'waitlist'$$,
@@ -238,17 +258,17 @@ SELECT results_eq(
     'cancelling the promoted booking cancels its waitlist message'
 );
 SELECT is(
-    scheduling_internal.reminder_block_reason(
-        r, b, s, p, '2031-04-03 00:02Z'
+    (
+        SELECT scheduling_internal.reminder_block_reason(r.*, b.*, s.*, p.*, '2031-04-03 00:02Z')
+        FROM scheduling.reminders AS r
+        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
+        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id
+        WHERE r.booking_id = tap.sid('seat_bob') AND r.kind = 'waitlist'
     ),
     'booking is cancelled',
     'the claim-time re-check refuses a waitlist message whose booking is no longer confirmed'
-)
-FROM scheduling.reminders AS r
-INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
-INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
-INNER JOIN scheduling.people AS p ON r.person_id = p.id
-WHERE r.booking_id = tap.sid('seat_bob') AND r.kind = 'waitlist';
+);
 
 SELECT * FROM finish();
 ROLLBACK;
