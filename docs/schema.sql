@@ -76,14 +76,15 @@ COMMENT ON TYPE scheduling.delivery_status IS 'What the provider reported about 
 
 CREATE TYPE scheduling.reminder_kind AS ENUM (
     'reminder',
-    'cancellation'
+    'cancellation',
+    'waitlist'
 );
 
 --
 -- Name: TYPE reminder_kind; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TYPE scheduling.reminder_kind IS 'What an outbox row sends: a reminder before the session, or the message that a booking or session was cancelled.';
+COMMENT ON TYPE scheduling.reminder_kind IS 'What an outbox row sends: a reminder before the session, the message that a booking or session was cancelled, or waitlist: the message that a seat freed up and the person was booked from the waitlist.';
 
 --
 -- Name: reminder_state; Type: TYPE; Schema: scheduling; Owner: -
@@ -454,7 +455,9 @@ CREATE TABLE scheduling.reminders (
     delivery_error_code text,
     delivery_error_message text,
     lease_expiries integer DEFAULT 0 NOT NULL,
+    language_source text NOT NULL,
     CONSTRAINT reminders_attempts_not_negative CHECK ((attempts >= 0)),
+    CONSTRAINT reminders_language_source_known CHECK ((language_source = ANY (ARRAY['person'::text, 'policy'::text, 'default'::text]))),
     CONSTRAINT reminders_lease_expiries_not_negative CHECK ((lease_expiries >= 0)),
     CONSTRAINT reminders_leased_has_lease CHECK (((state <> 'leased'::scheduling.reminder_state) OR ((lease_expires_at IS NOT NULL) AND (attempt_token IS NOT NULL)))),
     CONSTRAINT reminders_sent_has_sent_at CHECK (((state <> 'sent'::scheduling.reminder_state) OR (sent_at IS NOT NULL))),
@@ -490,6 +493,12 @@ COMMENT ON COLUMN scheduling.reminders.delivery_status_at IS 'The provider''s ti
 --
 
 COMMENT ON COLUMN scheduling.reminders.lease_expiries IS 'How many times claim_due_reminders found this row leased with an expired lease (claimed, no outcome recorded before the lease ran out), since it was planned or last re-queued by retry_failed_reminders. At worker_settings.max_lease_expiries the claim makes the row failed instead of handing it out again.';
+
+--
+-- Name: COLUMN reminders.language_source; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.reminders.language_source IS 'Why the row is in its language: person (the recipient''s people.language, which has the template), policy (the reminder policy''s language: the person has none, or the template does not exist in it) or default (''en'': the template exists in neither). Chosen by scheduling_internal.message_language when the row is written.';
 
 --
 -- Name: CONSTRAINT reminders_undelivered_has_sent_at ON reminders; Type: COMMENT; Schema: scheduling; Owner: -
@@ -908,7 +917,7 @@ CREATE TABLE scheduling.message_templates (
 -- Name: TABLE message_templates; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.message_templates IS 'Message texts per name and language. body has {named} placeholders; parameter_names gives the order of the WhatsApp body parameters {{1}}, {{2}}, ... of the approved template whatsapp_template_name (Twilio: twilio_content_sid). Validated by trigger message_templates_validate (SK009).';
+COMMENT ON TABLE scheduling.message_templates IS 'Message texts per name and language (a code of scheduling.languages). body has {named} placeholders; parameter_names gives the order of the WhatsApp body parameters {{1}}, {{2}}, ... of the approved template whatsapp_template_name (Twilio: twilio_content_sid, without which Twilio cannot send it). Write through scheduling.upsert_message_template; validated by trigger message_templates_validate (SK009, SK056, SK050).';
 
 --
 -- Name: order_items; Type: TABLE; Schema: scheduling; Owner: -
@@ -1220,6 +1229,7 @@ CREATE TABLE scheduling.reminders_archive (
     delivery_error_code text,
     delivery_error_message text,
     lease_expiries integer DEFAULT 0 NOT NULL,
+    language_source text NOT NULL,
     archived_at timestamp with time zone NOT NULL
 );
 
@@ -1227,7 +1237,7 @@ CREATE TABLE scheduling.reminders_archive (
 -- Name: TABLE reminders_archive; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation messages) of archived sessions.';
+COMMENT ON TABLE scheduling.reminders_archive IS 'Outbox rows (reminders, cancellation and waitlist messages) of archived sessions.';
 
 --
 -- Name: retention_settings; Type: TABLE; Schema: scheduling; Owner: -

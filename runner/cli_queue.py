@@ -58,9 +58,10 @@ def stats(as_json: bool, every: float | None) -> None:
 
 @click.command(
     help="List the outbox rows of one booking (scheduling.reminder_status), a block each: key, kind, state "
-    "and why, due time and next attempt, attempts, last error, provider message id, delivery report, and "
-    "UNCERTAIN when it may have reached the recipient more than once or after it was closed. Times in the "
-    "recipient's local time; --json gives ISO times."
+    "and why, template and language (and whether the person's, the policy's or the default), due time and "
+    "next attempt, attempts, last error, provider message id, delivery report, and UNCERTAIN when it may have "
+    "reached the recipient more than once or after it was closed. Times in the recipient's local time; --json "
+    "gives ISO times."
 )
 @click.argument("booking_id")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per line.")

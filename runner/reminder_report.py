@@ -27,6 +27,14 @@ def _delivery(row: Mapping[str, Any], local) -> str | None:
     return status + (f" ({'; '.join(details)})" if details else "")
 
 
+def _text(row: Mapping[str, Any]) -> str | None:
+    """Template and language, and why that language: the person's, the policy's, or the default."""
+    if not row.get("template_name"):
+        return None
+    source = f" ({row['language_source']})" if row.get("language_source") else ""
+    return f"{row['template_name']} in {row.get('language')}{source}"
+
+
 def describe(row: Mapping[str, Any]) -> str:
     """The block for one row: key (and the UNCERTAIN flag), then one labelled line per fact that is known."""
     zone = row.get("recipient_time_zone")
@@ -38,6 +46,7 @@ def describe(row: Mapping[str, Any]) -> str:
     facts = [
         ("kind", f"{row['kind']}    state: {row['state']}    attempts: {row['attempts']}"),
         ("reason", row.get("state_reason")),
+        ("text", _text(row)),
         ("due", local(row["due_at"])),
         ("next attempt", local(next_attempt)),
         ("sent", local(row.get("sent_at"))),

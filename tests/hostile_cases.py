@@ -17,6 +17,7 @@ from dataclasses import dataclass
 APP = "sessionkeeper_app"
 WORKER = "sessionkeeper_worker"
 CRON = "sessionkeeper_cron"
+OWNER = "sessionkeeper_owner"  # owner-only functions (granted to no role) run as the owner
 WEBHOOK = "sessionkeeper_webhook"
 NOBODY = "sk_hostile_nobody"  # a NOLOGIN role with no grants at all, made by the test
 
@@ -320,6 +321,12 @@ preview = calls("preview")
 status = calls("record_delivery_status")
 inbound = calls("record_inbound_message")
 erase = calls("erase_person")
+
+
+def text_(slug: str, wrong: str, args: str, sqlstate: str, role: str = OWNER) -> SqlCase:
+    """upsert_message_template is granted to no role: its rows run as the owner, unless ``role`` says otherwise."""
+    return sql("upsert_message_template", slug, wrong, args, sqlstate, role)
+
 
 LEASED = f"'<leased_reminder>', '{TOKEN}'"  # the leased reminder and its current attempt token
 STALE = f"'<leased_reminder>', {UNKNOWN}"  # the leased reminder and a token that is not its own
@@ -676,6 +683,16 @@ _HAND_WRITTEN: list[SqlCase] = [
     preview("year-10000", "p_at in year 10000", "'10000-01-01 00:00+00'", "SK009"),
     preview("garbage", "p_at not a time", "'soon'", "22007"),
     preview("feb-30", "impossible date", "'2030-02-30 10:00+00'", "22008"),
+    # ---- message texts (owner only) --------------------------------------------------------------------------
+    text_("placeholders-differ", "a {placeholder} not listed", "'t', 'en', 'Hi {x}', '{y}', 't'", "SK056"),
+    text_("listed-twice", "a parameter name listed twice", "'t', 'en', 'Hi {x}', '{x,x}', 't'", "SK056"),
+    text_("language-unknown", "language 'xx'", "'t', 'xx', 'Hi', '{}', 't'", "SK050"),
+    text_("language-sql", "SQL as the language", f"'t', {INJECT}, 'Hi', '{{}}', 't'", "SK050"),
+    text_("name-201", "name of 201 characters (limit 200)", "repeat('n', 201), 'en', 'Hi', '{}', 't'", "SK034"),
+    text_("body-huge", "body of 1 MB", f"'t', 'en', {HUGE}, '{{}}', 't'", "SK034"),
+    text_("body-blank", "body blank", "'t', 'en', '  ', '{}', 't'", "SK009"),
+    text_("name-null", "name NULL", "NULL, 'en', 'Hi', '{}', 't'", "SK009"),
+    text_("as-app", "called by the app role (granted to no role)", "'t', 'en', 'Hi', '{}', 't'", "42501", APP),
     # ---- the webhook -----------------------------------------------------------------------------------------
     status("provider-unknown", "provider 'sms'", "'sms', 'wamid.1', 'delivered'", "SK035"),
     status("provider-null", "provider NULL", "NULL, 'wamid.1', 'delivered'", "SK035"),

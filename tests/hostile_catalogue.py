@@ -60,6 +60,7 @@ MEANINGS: dict[str, str] = {
     "SK051": "a value both given and cleared",
     "SK052": "unknown consent source (app, reply or operator)",
     "SK055": "the person to erase hosts sessions ahead or recurring templates not ended",
+    "SK056": "a message text's {placeholders} and parameter names differ",
     "22003": "numeric_value_out_of_range: the number does not fit the type",
     "22007": "invalid_datetime_format: not a date, time or interval",
     "22008": "datetime_field_overflow: no such date or time (30 February, 25:00)",
@@ -92,7 +93,8 @@ def _fixture_name(name: str) -> str:
 
 def _call(case: catalogue.SqlCase) -> str:
     call = case.sql.removeprefix("SELECT scheduling.")
-    prefix = "" if case.role == catalogue.FUNCTIONS[case.target].role else f"as {case.role}: "
+    fn = catalogue.FUNCTIONS.get(case.target)
+    prefix = "" if case.role == (fn.role if fn else catalogue.OWNER) else f"as {case.role}: "
     if not case.simulated_time:
         prefix += "simulated time off: "
     return prefix + _code(call)
@@ -106,12 +108,21 @@ def _command(case: catalogue.CliCase) -> str:
     return prefix + _code("sessionkeeper " + " ".join(words))
 
 
+def _rows(sql_cases: list[catalogue.SqlCase], name: str) -> list[str]:
+    rows = []
+    for case in (case for case in sql_cases if case.target == name):
+        state = f"{case.sqlstate} (open: {case.today} today)" if case.today else case.sqlstate
+        rows.append(f"| {_call(case)} | {_cell(case.wrong)} | {state} | {_cell(MEANINGS[case.sqlstate])} |")
+    return rows
+
+
 def render() -> str:
     sql_cases, cli_cases, accepted = catalogue.SQL_CASES, catalogue.CLI_CASES, catalogue.ACCEPTED
     total = len(sql_cases) + len(cli_cases) + len(accepted)
     roles = sum(case.sqlstate == "42501" for case in sql_cases)
     open_cases = [case for case in sql_cases if case.today]
     commands = list(dict.fromkeys(case.target for case in cli_cases))
+    owner_only = list(dict.fromkeys(case.target for case in sql_cases if case.target not in catalogue.FUNCTIONS))
     lines = [
         "# Hostile input",
         "",
@@ -122,7 +133,8 @@ def render() -> str:
         f"SQL in text fields, misspelt time zones, impossible dates (30 February, end before start, year 10000, "
         f"infinity), unknown ids, duplicate calls and calls by the wrong role. **{total} cases were tried**: "
         f"{len(sql_cases)} calls of the {len(catalogue.FUNCTIONS)} public SQL functions (every function granted to "
-        f"sessionkeeper_app, sessionkeeper_worker, sessionkeeper_cron or sessionkeeper_webhook; {roles} of them by "
+        f"sessionkeeper_app, sessionkeeper_worker, sessionkeeper_cron or sessionkeeper_webhook, and "
+        f"{len(owner_only)} granted to none, which the owner calls; {roles} of them by "
         f"a role it is not granted "
         f"to), {len(cli_cases)} command lines of the {len(commands) - 1} `sessionkeeper` commands and its global "
         f"options, and {len(accepted)} free texts that must be stored as data.",
@@ -177,9 +189,18 @@ def render() -> str:
             "| call | what is wrong | SQLSTATE | meaning |",
             "|---|---|---|---|",
         ]
-        for case in (case for case in sql_cases if case.target == name):
-            state = f"{case.sqlstate} (open: {case.today} today)" if case.today else case.sqlstate
-            lines.append(f"| {_call(case)} | {_cell(case.wrong)} | {state} | {_cell(MEANINGS[case.sqlstate])} |")
+        lines += _rows(sql_cases, name)
+    for name in owner_only:
+        lines += [
+            "",
+            f"### {name}",
+            "",
+            f"Granted to no role: the owner or a DBA calls it; its rows run as {catalogue.OWNER}.",
+            "",
+            "| call | what is wrong | SQLSTATE | meaning |",
+            "|---|---|---|---|",
+            *_rows(sql_cases, name),
+        ]
     lines += ["", "## Commands", ""]
     for command in commands:
         lines += [

@@ -165,6 +165,27 @@ def test_twilio_failures_are_classified(fake, reply, verdict):
     assert outcome.error_code == str(reply.code)
 
 
+@pytest.mark.parametrize("content_sid", [None, ""])
+def test_twilio_without_a_content_sid_fails_at_once_without_a_request(fake, content_sid):
+    outcome = send_with(
+        fake.twilio_env(), message(twilio_content_sid=content_sid, template_name="class_cancelled", language="de")
+    )
+    assert outcome.verdict is Verdict.FAIL
+    assert outcome.error_code == "no_content_sid"
+    assert "'class_cancelled'" in outcome.error_message
+    assert "'de'" in outcome.error_message
+    assert "upsert_message_template" in outcome.error_message
+    assert outcome.uncertain is False
+    assert fake.requests == [], "no freeform body is sent: Twilio would refuse it outside the 24-hour window"
+    assert fake.accepted == []
+
+
+def test_cloud_api_needs_no_content_sid(fake):
+    outcome = send_with(fake.cloud_env(), message(twilio_content_sid=None))
+    assert outcome.verdict is Verdict.SENT
+    assert len(fake.accepted) == 1
+
+
 def test_twilio_wrong_credentials_halt(fake):
     outcome = send_with({**fake.twilio_env(), "WHATSAPP_AUTH_TOKEN": "wrong"}, message())
     assert outcome.verdict is Verdict.HALT

@@ -36,7 +36,7 @@ BEGIN
         lease_expires_at = NULL,
         updated_at = p_now
     WHERE
-        r.kind = 'reminder'
+        r.kind IN ('reminder', 'waitlist')
         AND r.state IN ('pending', 'leased')
         AND (p_booking_id IS NULL OR r.booking_id = p_booking_id)
         AND (p_session_id IS NULL OR r.session_id = p_session_id)
@@ -50,7 +50,7 @@ $function$;
 COMMENT ON FUNCTION scheduling_internal.cancel_open_reminders(
     uuid, uuid, integer, scheduling.reminder_state, text, timestamptz, timestamptz
 ) IS
-'Internal: closes the pending and leased reminder rows (kind reminder; cancellation messages are kept) of a '
+'Internal: closes the pending and leased rows of kind reminder and waitlist (cancellation messages are kept) of a '
 'booking and/or a session, except those of slot p_keep_slot_version, as p_state (cancelled, expired or '
 'skipped) with p_reason, followed by p_reason_at when given, in each row''s recipient''s local time '
 '(format_local_time). Sent rows are never touched. Returns the number of rows closed.'

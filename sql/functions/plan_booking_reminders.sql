@@ -22,6 +22,8 @@ DECLARE
     v_too_close text;
     v_inserted integer;
     v_no_consent text;
+    v_language text;
+    v_language_source text;
 BEGIN
     SELECT b.* INTO v_booking FROM scheduling.bookings AS b WHERE b.id = p_booking_id;
     IF NOT FOUND THEN
@@ -43,6 +45,10 @@ BEGIN
     IF NOT v_person.whatsapp_consent THEN
         v_no_consent := 'recipient has not consented to WhatsApp messages';
     END IF;
+
+    SELECT m.language, m.language_source
+    INTO v_language, v_language_source
+    FROM scheduling_internal.message_language(v_policy.reminder_template, v_person.language, v_policy.language) AS m;
 
     v_key_prefix := CASE
         WHEN v_session.slot_version = v_booking.booked_slot_version THEN v_booking.id::text
@@ -159,8 +165,8 @@ BEGIN
 
     INSERT INTO scheduling.reminders (
         reminder_key, booking_id, session_id, slot_version, slot_starts_at, kind, seq, person_id,
-        template_name, language, parameters, due_at, deadline_at, state, next_attempt_at, state_reason,
-        created_at, updated_at
+        template_name, language, language_source, parameters, due_at, deadline_at, state, next_attempt_at,
+        state_reason, created_at, updated_at
     )
     SELECT
         format('%s-reminder-%s', v_key_prefix, dd.seq),
@@ -172,7 +178,8 @@ BEGIN
         dd.seq,
         v_booking.person_id,
         v_policy.reminder_template,
-        v_policy.language,
+        v_language,
+        v_language_source,
         scheduling_internal.reminder_parameters(
             v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, dd.due
         ),
@@ -249,6 +256,8 @@ COMMENT ON FUNCTION scheduling_internal.plan_booking_reminders(uuid, timestamptz
 'that end is not before the start; two times due at the same moment keep the first, the other is skipped. '
 'A recipient without WhatsApp consent gets every row written skipped, reason ''recipient has not consented to '
 'WhatsApp messages''. Reasons show the recipient''s local time. ON CONFLICT DO NOTHING: planning twice never '
-'duplicates. At most 1000 times per slot. Returns rows written. Errors: SK010 unknown booking, SK016 no policy.'
+'duplicates. At most 1000 times per slot. Language: the policy''s reminder_template in the person''s language if '
+'it exists there, else the policy''s, else ''en'' (message_language; language_source records which). Returns '
+'rows written. Errors: SK010 unknown booking, SK016 no policy, SK058 template in none of the languages.'
 ' Side effects: inserts scheduling.reminders rows, each logged in reminder_state_history by trigger '
 'reminders_history, which also sends NOTIFY scheduling_reminders_due for a row due within a minute.';

@@ -14,6 +14,9 @@ DECLARE
     v_person scheduling.people;
     v_host_name text;
     v_promoted integer := 0;
+    v_policy scheduling.reminder_policies;
+    v_language text;
+    v_language_source text;
 BEGIN
     PERFORM scheduling_internal.check_now('promote_waitlist', p_now);
     SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = p_session_id FOR UPDATE;
@@ -22,6 +25,7 @@ BEGIN
         RETURN 0;
     END IF;
     SELECT h.full_name INTO v_host_name FROM scheduling.people AS h WHERE h.id = v_session.host_id;
+    v_policy := scheduling_internal.reminder_policy_of_session(v_session.id);
 
     LOOP
         SELECT s.* INTO v_session FROM scheduling.sessions AS s WHERE s.id = p_session_id;
@@ -56,12 +60,15 @@ BEGIN
         SET booking_id = v_booking_id
         WHERE o.waitlist_entry_id = v_entry.id;
 
-        -- Kind reminder, seq 0 (planned reminders count from 1): the claim re-checks that the booking is still
-        -- confirmed and the session still scheduled, and cancelling the booking cancels this message too.
+        -- Kind waitlist, seq 0: the claim re-checks that the booking is still confirmed and the session still
+        -- scheduled on the same slot, and cancelling the booking or the session cancels this message too.
+        SELECT m.language, m.language_source
+        INTO v_language, v_language_source
+        FROM scheduling_internal.message_language('waitlist_promoted', v_person.language, v_policy.language) AS m;
         INSERT INTO scheduling.reminders (
             reminder_key, booking_id, session_id, slot_version, slot_starts_at, kind, seq, person_id,
-            template_name, language, parameters, due_at, deadline_at, state, next_attempt_at, state_reason,
-            created_at, updated_at
+            template_name, language, language_source, parameters, due_at, deadline_at, state, next_attempt_at,
+            state_reason, created_at, updated_at
         )
         VALUES (
             format('%s-waitlist-promoted', v_booking_id),
@@ -69,11 +76,12 @@ BEGIN
             v_session.id,
             v_session.slot_version,
             v_session.starts_at,
-            'reminder',
+            'waitlist',
             0,
             v_entry.person_id,
             'waitlist_promoted',
-            'en',
+            v_language,
+            v_language_source,
             scheduling_internal.reminder_parameters(
                 v_person.full_name, v_session.title, v_host_name, v_session.starts_at, v_person.time_zone, p_now
             ),
@@ -97,9 +105,11 @@ COMMENT ON FUNCTION scheduling_internal.promote_waitlist(uuid, timestamptz) IS
 'Internal (trigger bookings_waitlist_promote): while the session (scheduled, not deleted, not started at '
 'p_now) has a free seat, books the first waiting person of its waitlist through create_booking (actor '
 '''waitlist'', reminders planned), marks the entry promoted and queues the WhatsApp message ''waitlist_promoted'' '
-'(key {booking_id}-waitlist-promoted, due at p_now). Entries of deleted or already booked people are '
+'(kind waitlist, key {booking_id}-waitlist-promoted, due at p_now; language: message_language, the person''s, '
+'else the session policy''s, else ''en''). Entries of deleted or already booked people are '
 'cancelled. Returns how many were booked.'
-' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
+' SK038 when p_now is more than 5 minutes in the future and simulated time is off; SK058 the template in none of '
+'the languages.'
 ' Side effects: locks the session row; per person promoted, create_booking''s (booking and booking_status_history'
 ' rows, reminders planned, sessions.current_attendees + 1), the waitlist entry marked promoted (entries of '
 'deleted or already booked people cancelled), order_items linked to the booking and a waitlist_promoted message '

@@ -17,7 +17,8 @@ BEGIN
         );
     END IF;
 
-    IF p_reminder.kind = 'reminder' THEN
+    -- A reminder, and the message that a seat was found, are pointless once the booking or its slot is gone.
+    IF p_reminder.kind IN ('reminder', 'waitlist') THEN
         IF p_session.deleted_at IS NOT NULL THEN
             RETURN format(
                 'session was deleted at %s', scheduling_internal.format_local_time(p_session.deleted_at, p_person.time_zone)
@@ -54,7 +55,8 @@ COMMENT ON FUNCTION scheduling_internal.reminder_block_reason(
     scheduling.reminders, scheduling.bookings, scheduling.sessions, scheduling.people, timestamptz
 ) IS
 'The claim-time re-check: NULL when the row may be sent at p_now, else why not. Any kind: deadline '
-'passed (the row expires), recipient deleted, without phone, without WhatsApp consent. A reminder also: '
+'passed (the row expires), recipient deleted, without phone, without WhatsApp consent. A reminder and a waitlist '
+'message (a seat was found) also: '
 'session deleted, not scheduled, rescheduled (slot_version changed), booking not confirmed. A cancellation '
 'message is sent although its booking or session is cancelled: that is its point. Times in the reason are in '
 'the recipient''s local time (format_local_time).'

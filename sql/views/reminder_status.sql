@@ -27,7 +27,9 @@ SELECT
     r.delivered_at,
     r.read_at,
     r.delivery_error_code,
-    p.time_zone AS recipient_time_zone
+    p.time_zone AS recipient_time_zone,
+    r.language,
+    r.language_source
 FROM scheduling.reminders AS r
 LEFT JOIN scheduling.people AS p ON r.person_id = p.id
 ORDER BY r.booking_id, r.due_at, r.reminder_key;
@@ -38,7 +40,9 @@ COMMENT ON VIEW scheduling.reminder_status IS
 'provider_message_id, why it is in its state, uncertain (it may have reached the recipient more than once, or '
 'was sent after it was closed), what the provider reported: delivery_status (sent, delivered, read, failed; NULL '
 'before any report), delivered_at, read_at and delivery_error_code (of a failed report), and '
-'recipient_time_zone (the IANA zone to show its times in). Filter on booking_id. No errors.'
+'recipient_time_zone (the IANA zone to show its times in), language (of its text) and language_source (why: '
+'person = the recipient''s language, policy = the reminder policy''s, default = ''en'', the template existing in '
+'neither). Filter on booking_id. No errors.'
 ' Side effects: none.';
 
 GRANT SELECT ON scheduling.reminder_status TO sessionkeeper_app;

@@ -232,7 +232,7 @@ SELECT throws_ok(
 SELECT throws_ok(
     $$INSERT INTO scheduling.message_templates (name, language, body, parameter_names, whatsapp_template_name)
     VALUES ('t1', 'en', 'Hi {customer_name}, {service}', '{customer_name}', 't1')$$,
-    'SK009', NULL, 'a template whose placeholders and parameter_names differ: SK009'
+    'SK056', NULL, 'a template whose placeholders and parameter_names differ: SK056'
 );
 SELECT is(tap.written(), (SELECT c FROM t_before), 'refused people and policies wrote nothing');
 

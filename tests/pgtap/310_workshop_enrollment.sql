@@ -153,7 +153,7 @@ SELECT results_eq(
 SELECT results_eq(
     $$SELECT template_name, state::text, due_at, kind::text FROM scheduling.reminders
     WHERE booking_id = pg_temp.booking_of('d1', 'cid') AND seq = 0$$,
-    $$VALUES ('waitlist_promoted'::text, 'pending'::text, '2031-04-10 08:00Z'::timestamptz, 'reminder'::text)$$,
+    $$VALUES ('waitlist_promoted'::text, 'pending'::text, '2031-04-10 08:00Z'::timestamptz, 'waitlist'::text)$$,
     'a waitlist_promoted WhatsApp message is queued for them, due at once'
 );
 SELECT cmp_ok(
