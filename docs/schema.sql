@@ -2080,6 +2080,12 @@ CREATE INDEX reminders_failed_idx ON scheduling.reminders USING btree (updated_a
 CREATE INDEX reminders_leased_idx ON scheduling.reminders USING btree (lease_expires_at) WHERE (state = 'leased'::scheduling.reminder_state);
 
 --
+-- Name: reminders_open_person_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX reminders_open_person_idx ON scheduling.reminders USING btree (person_id) WHERE (state = ANY (ARRAY['pending'::scheduling.reminder_state, 'leased'::scheduling.reminder_state]));
+
+--
 -- Name: reminders_open_session_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
