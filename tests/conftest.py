@@ -21,6 +21,7 @@ from runner.db import connect
 from runner.migrate import Migrator
 from runner.schedules import ENV_CRON_DATABASE, SCHEDULING_OFF
 from runner.scratch import remove_scratch_cluster, start_scratch_cluster
+from tests.fake_provider import FakeProvider
 
 PROJECT = Path(__file__).resolve().parent.parent
 # The database pg_cron runs its jobs in, on the test cluster (a template cannot be that database:
@@ -104,3 +105,18 @@ def cron_db_url(cluster: Cluster) -> str:
         outcome = Migrator(conn, PROJECT, say=lambda line: None, cron_database=CRON_DBNAME).run()
     assert outcome.cron_problem is None, outcome.cron_problem
     return url
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProvider]:
+    """A loopback server answering as the WhatsApp Cloud API and Twilio document (tests/fake_provider.py)."""
+    provider = FakeProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to the test's own database."""
+    with psycopg.connect(db_url, autocommit=True) as connection:
+        yield connection

@@ -7,39 +7,20 @@ half an hour, booked an hour ago, the one-hour reminder) and the test polls, bou
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from tests.fake_provider import FakeProvider
-from tests.login_roles import login_in
 from tests.processes import start_worker, stop_worker, wait_for
-from tests.test_webhook import cloud_message, start_server, stop_server
+from tests.test_webhook import cloud_message, running_webhook
 
 PHONE = "+4915112345679"
 CONTROL = "+4915112345690"
 
 
 @pytest.fixture
-def fake():
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture
-def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
-
-
-@pytest.fixture
 def webhook(db_url):
-    with login_in(db_url, "sessionkeeper_webhook") as webhook_url:
-        running = start_server(webhook_url)
-        try:
-            yield running
-        finally:
-            stop_server(running)
+    with running_webhook(db_url) as running:
+        yield running
 
 
 def person(conn, name: str, phone: str) -> str:

@@ -11,18 +11,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 
 from tests.helpers import wait_until_blocked
 
 NOW = datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
 PHONE = "+4915112345679"
-
-
-@pytest.fixture
-def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
 
 
 def book(conn, person: str, host: str, starts: datetime) -> str:

@@ -10,18 +10,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 
 from tests.helpers import SESSIONKEEPER, run_cli
 
 CHANNEL = "scheduling_session_status"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
 
 
 def new_host(conn) -> str:

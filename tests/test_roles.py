@@ -18,7 +18,6 @@ import pytest
 from psycopg import errors as pgerrors
 
 from runner.schedules import read_declared
-from tests.fake_provider import FakeProvider
 from tests.helpers import PROJECT, copy_project, run_cli
 from tests.login_roles import login_in
 from tests.seed import add_due_reminders
@@ -52,13 +51,6 @@ def make_login(db_url: str) -> Iterator[Callable[..., str]]:
             return logins.enter_context(login_in(db_url, in_role, *options, purpose=purpose))
 
         yield make
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
 
 
 # ---- the catalogue against the files -----------------------------------------------------------------------------

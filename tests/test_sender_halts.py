@@ -12,7 +12,6 @@ import urllib.request
 from collections import Counter
 
 import psycopg
-import pytest
 
 from runner.scratch import free_loopback_port
 from tests.fake_provider import PHONE_NUMBER_ID, FakeProvider
@@ -22,13 +21,6 @@ from tests.seed import add_due_reminders
 
 NUMBER = f"cloud_api:{PHONE_NUMBER_ID}"
 LANES = "2"
-
-
-@pytest.fixture
-def fake():
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
 
 
 def bad_env(fake: FakeProvider) -> dict[str, str]:

@@ -14,7 +14,7 @@ from runner.outbound import OutboundMessage, Verdict
 from runner.scratch import free_loopback_port
 from runner.senders import build_sender
 from runner.senders.classify import delivery_failure_retryable
-from tests.fake_provider import FakeProvider, Reply
+from tests.fake_provider import Reply
 
 PHONE = "+4915112345678"
 
@@ -38,13 +38,6 @@ def message(**overrides) -> OutboundMessage:
     )
     values.update(overrides)
     return OutboundMessage(**values)
-
-
-@pytest.fixture
-def fake():
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
 
 
 def send_with(env: dict[str, str], outbound: OutboundMessage):

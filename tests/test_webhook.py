@@ -6,14 +6,15 @@ answers and the database afterwards are what is asserted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
 from runner.scratch import free_loopback_port
@@ -70,20 +71,21 @@ def stop_server(server: Server) -> str:
     return output
 
 
-@pytest.fixture
-def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
-
-
-@pytest.fixture
-def server(db_url):
+@contextlib.contextmanager
+def running_webhook(db_url: str) -> Iterator[Server]:
+    """`sessionkeeper webhook` as the webhook role, with the test secrets; stopped (exit 0 checked) after."""
     with login_in(db_url, "sessionkeeper_webhook") as webhook_url:
         running = start_server(webhook_url)
         try:
             yield running
         finally:
             stop_server(running)
+
+
+@pytest.fixture
+def server(db_url):
+    with running_webhook(db_url) as running:
+        yield running
 
 
 def book_and_send(conn, *, phone: str = PHONE, provider_id: str = SENT_ID, hours_later: int = 0) -> dict:

@@ -13,22 +13,14 @@ import subprocess
 from collections import Counter
 
 import psycopg
-import pytest
 
-from tests.fake_provider import FakeProvider, Reply
+from tests.fake_provider import Reply
 from tests.helpers import PROJECT, SESSIONKEEPER
 from tests.processes import start_worker, states, stop_worker, wait_for
 from tests.seed import add_due_reminders
 
 # Kept importable from here for other test modules: start_worker, stop_worker, wait_for, states.
 __all__ = ["start_worker", "states", "stop_worker", "wait_for"]
-
-
-@pytest.fixture
-def fake():
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
 
 
 def phone(number: int) -> str:

@@ -11,19 +11,11 @@ from runner.cluster import Cluster
 from runner.db import connect
 from runner.migrate import Migrator
 from runner.scratch import remove_scratch_cluster, start_scratch_cluster
-from tests.fake_provider import FakeProvider
 from tests.helpers import PROJECT
 
 # pg_cron's database on the restart cluster; the tests use other databases there, so pg_cron
 # cannot be created in them and `sessionkeeper run` ticks by itself.
 RESTART_CRON_DBNAME = "faults_cron"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    provider = FakeProvider().start()
-    yield provider
-    provider.stop()
 
 
 @pytest.fixture(scope="session")

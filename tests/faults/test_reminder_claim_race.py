@@ -13,18 +13,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 
 from tests.helpers import wait_until_blocked
 
 NOW = datetime(2031, 7, 1, 8, 0, tzinfo=UTC)
 STARTS = NOW + timedelta(hours=1)
-
-
-@pytest.fixture
-def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as connection:
-        yield connection
 
 
 def book(conn) -> tuple[str, str]:
