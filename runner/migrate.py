@@ -39,8 +39,9 @@ from runner.errors import SessionkeeperError
 from runner.schedules import SyncReport
 
 MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
-# A migration that creates a schema needs CREATE on the database (the migrating login's, not the owner role's).
-CREATES_SCHEMA = re.compile(r"^\s*CREATE\s+SCHEMA\b", re.IGNORECASE | re.MULTILINE)
+# A migration that creates a schema or an extension needs CREATE on the database (the migrating login's, not the
+# owner role's).
+NEEDS_CREATE_ON_DATABASE = re.compile(r"^\s*CREATE\s+(SCHEMA|EXTENSION)\b", re.IGNORECASE | re.MULTILINE)
 REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
 # pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
 MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
@@ -305,8 +306,9 @@ class Migrator:
             )
 
     def refuse_schema_without_create(self, plan: Plan) -> None:
-        """A pending migration that creates a schema needs CREATE on the database: refuse before the first one runs."""
-        needing = [m.relpath for m in plan.pending if CREATES_SCHEMA.search(m.sql)]
+        """A pending migration that creates a schema or an extension needs CREATE on the database: refuse before the
+        first one runs."""
+        needing = [m.relpath for m in plan.pending if NEEDS_CREATE_ON_DATABASE.search(m.sql)]
         if not needing:
             return
         login, allowed = self.conn.execute(
@@ -314,7 +316,7 @@ class Migrator:
         ).fetchone()
         if not allowed:
             raise SessionkeeperError(
-                f"{', '.join(needing)}: creates a schema, which needs CREATE on database {self.conn.info.dbname}; "
+                f"{', '.join(needing)}: creates a schema or an extension, which needs CREATE on database {self.conn.info.dbname}; "
                 f"a superuser runs once: GRANT CREATE ON DATABASE {quote_ident(self.conn.info.dbname)} "
                 f"TO {quote_ident(login)};"
             )

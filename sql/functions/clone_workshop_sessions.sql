@@ -24,6 +24,8 @@ DECLARE
     v_source scheduling.sessions;
     v_new_start timestamptz;
     v_new_end timestamptz;
+    v_busy scheduling.sessions;
+    v_reason text;
 BEGIN
     PERFORM scheduling_internal.check_now('clone_workshop_sessions', p_now);
     PERFORM scheduling_internal.check_text_length('clone_workshop_sessions: p_run_name', p_run_name, 'name');
@@ -88,6 +90,10 @@ BEGIN
     )
     RETURNING workshop_runs.id INTO v_run_id;
 
+    -- Held to the end of the transaction: nobody else places a session in the host's time between the check
+    -- below and the insert.
+    PERFORM scheduling_internal.lock_host_time(v_workshop.host_id);
+
     -- Same day offsets and the same local wall-clock times in the workshop's zone: across a DST change the
     -- UTC instants move, the local times do not.
     FOR v_source IN
@@ -110,6 +116,23 @@ BEGIN
                 MESSAGE = format('cannot clone workshop %s to %s: day %s would start at %s, in the past',
                     p_workshop_id, p_new_start_date, v_source.day_number, v_new_start);
         END IF;
+        -- A day whose host already has a live session then is left out of the new run, and the run says so.
+        v_busy := scheduling_internal.host_busy_with(v_workshop.host_id, v_new_start, v_new_end);
+        IF v_busy.id IS NOT NULL THEN
+            v_reason := format(
+                'day %s not cloned: %s', v_source.day_number,
+                scheduling_internal.host_busy_message(v_busy, v_new_start, v_new_end)
+            );
+            INSERT INTO scheduling.workshop_run_skipped_days (
+                run_id, day_number, starts_at, ends_at, busy_session_id, reason, actor, happened_at
+            )
+            VALUES (
+                v_run_id, v_source.day_number, v_new_start, v_new_end, v_busy.id, v_reason,
+                coalesce(p_actor, session_user), p_now
+            );
+            RAISE NOTICE '%', v_reason;
+            CONTINUE;
+        END IF;
         session_id := scheduling.add_workshop_session(
             v_run_id, v_source.day_number, v_new_start, v_new_end, v_source.capacity,
             v_source.metadata, p_actor, p_now
@@ -129,10 +152,13 @@ COMMENT ON FUNCTION scheduling.clone_workshop_sessions(uuid, date, text, timesta
 'local_to_instant), capacity and metadata of the latest run with sessions (or p_source_run_id). Default name '
 '"<Month YYYY> Batch". Returns the new sessions. Errors: SK028 unknown workshop, SK029 run not of this '
 'workshop, SK030 no sessions to clone, SK031 start date before today in the '
-'workshop''s zone, or a cloned session starting at or before p_now.'
+'workshop''s zone, or a cloned session starting at or before p_now. A day whose host already has a live session '
+'then is not created: it is not returned, a NOTICE and a workshop_run_skipped_days row name the session that holds '
+'the time (workshop_run_summary.skipped_days counts them), and the other days are cloned.'
 ' Input limits: SK034 p_run_name over 200 characters; SK009 sessions outside the years 1900 to 9999.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
-' Side effects: inserts a scheduling.workshop_runs row and, per cloned day, those of add_workshop_session (a '
+' Side effects: inserts a scheduling.workshop_runs row, a workshop_run_skipped_days row per day skipped, takes '
+'the host''s time lock to the end of the transaction and, per cloned day, those of add_workshop_session (a '
 'session with its history row; the run''s dates updated).';
 
 GRANT EXECUTE ON FUNCTION scheduling.clone_workshop_sessions(

@@ -30,14 +30,59 @@ BEGIN
     -- The new watermark, even when no occurrence is left to create.
     v_to := (scheduling_internal.generation_window(v_template, p_days_ahead, p_now)).to_date;
 
+    -- Held to the end of the transaction: nobody else places a session in this host's time between the check
+    -- below and the insert.
+    PERFORM scheduling_internal.lock_host_time(v_template.host_id);
+
     RETURN QUERY
     WITH occurrences AS (
         SELECT
             o.occurrence_date AS occ_date,
             o.starts_at AS occ_starts_at,
             o.ends_at AS occ_ends_at,
-            o.visible_from AS occ_visible_from
+            o.visible_from AS occ_visible_from,
+            -- A template whose sessions last longer than the gap between them overlaps itself: such an occurrence
+            -- gives way to the one before it.
+            max(o.ends_at) OVER (
+                ORDER BY o.starts_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ) AS occ_previous_ends_at
         FROM scheduling_internal.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM scheduling.sessions AS existing
+            WHERE existing.template_id = v_template.id AND existing.occurrence_date = o.occurrence_date
+        )
+    ),
+
+    checked AS (
+        SELECT
+            oc.*,
+            busy AS occ_busy,
+            busy.id IS NOT NULL OR coalesce(oc.occ_previous_ends_at > oc.occ_starts_at, FALSE) AS occ_host_busy
+        FROM occurrences AS oc
+        CROSS JOIN LATERAL scheduling_internal.host_busy_with(
+            v_template.host_id, oc.occ_starts_at, oc.occ_ends_at
+        ) AS busy
+    ),
+
+    busy_logged AS (
+        INSERT INTO scheduling.recurring_session_logs (
+            template_id, session_id, occurrence_date, action, detail, happened_at
+        )
+        SELECT
+            v_template.id, NULL, ch.occ_date, 'host_busy',
+            CASE
+                WHEN (ch.occ_busy).id IS NOT NULL
+                    THEN scheduling_internal.host_busy_message(ch.occ_busy, ch.occ_starts_at, ch.occ_ends_at)
+                ELSE format(
+                    'not generated: it would overlap the previous occurrence of this template, which ends at %s',
+                    scheduling_internal.format_local_time(ch.occ_previous_ends_at, v_template.time_zone)
+                )
+            END,
+            p_now
+        FROM checked AS ch
+        WHERE ch.occ_host_busy
+        RETURNING 1 AS one
     ),
 
     created AS (
@@ -61,7 +106,8 @@ BEGIN
             oc.occ_visible_from <= p_now,
             p_now,
             p_now
-        FROM occurrences AS oc
+        FROM checked AS oc
+        WHERE NOT oc.occ_host_busy
         ORDER BY oc.occ_date
         ON CONFLICT ON CONSTRAINT sessions_template_occurrence_key DO NOTHING
         RETURNING s.id AS new_id, s.occurrence_date AS new_date, s.starts_at AS new_starts_at, s.ends_at AS new_ends_at
@@ -109,11 +155,14 @@ COMMENT ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timest
 'sessions(template_id, occurrence_date) is unique, dates up to the watermark generated_until are not looked at '
 'again, and exception dates (skipped, moved) are never generated. Each session inherits host, title, capacity, '
 'start mode, reminder policy and metadata, is visible from the start of its local date (visible_from), and gets '
-'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. A paused or '
+'a creation history row (NULL -> scheduled, reason automatic) and a recurring_session_logs row. An '
+'occurrence whose host already has a live session then (or that overlaps the template''s previous occurrence) is '
+'not created: it is logged as host_busy, naming the session that holds the time, and not tried again. A paused or '
 'ended template generates nothing. Errors: SK022 unknown template, SK009 p_days_ahead outside 0..3660 or NULL '
 'p_now.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: inserts scheduling.sessions with their session_status_history rows (reason automatic) and '
-'recurring_session_logs rows (generated); updates session_templates.generated_until.';
+'recurring_session_logs rows (generated, host_busy); takes the host''s time lock to the end of the '
+'transaction; updates session_templates.generated_until.';
 
 GRANT EXECUTE ON FUNCTION scheduling.generate_recurring_sessions(uuid, integer, timestamptz) TO sessionkeeper_app;

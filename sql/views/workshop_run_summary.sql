@@ -25,7 +25,10 @@ SELECT
         WHEN max(s.ends_at) <= now() THEN 'completed'
         WHEN min(s.starts_at) <= now() THEN 'in_progress'
         ELSE 'upcoming'
-    END AS calculated_status
+    END AS calculated_status,
+    (
+        SELECT count(*)::integer FROM scheduling.workshop_run_skipped_days AS k WHERE k.run_id = r.id
+    ) AS skipped_days
 FROM scheduling.workshop_runs AS r
 INNER JOIN scheduling.workshops AS w ON r.workshop_id = w.id
 LEFT JOIN scheduling.sessions AS s ON r.id = s.workshop_run_id AND s.deleted_at IS NULL
@@ -34,6 +37,8 @@ GROUP BY r.id, w.id;
 COMMENT ON VIEW scheduling.workshop_run_summary IS
 'A summary per workshop run: one row per workshop run with its sessions, cancelled sessions, seats '
 '(NULL when a session is unlimited), confirmed enrollments, distinct attendees, first start, last end and '
-'calculated_status (cancelled, empty, completed, in_progress, upcoming; by now()).';
+'calculated_status (cancelled, empty, completed, in_progress, upcoming; by now()), and skipped_days: the days '
+'clone_workshop_sessions left out because the host was busy then (scheduling.workshop_run_skipped_days says why).'
+' Side effects: none.';
 
 GRANT SELECT ON scheduling.workshop_run_summary TO sessionkeeper_app;

@@ -37,13 +37,28 @@ CREATE FUNCTION tap.history_count() RETURNS integer
 LANGUAGE sql STABLE AS $$SELECT count(*)::integer FROM scheduling.session_status_history$$;
 COMMENT ON FUNCTION tap.history_count() IS 'How many rows session_status_history holds; reads only.';
 
--- A session on 2031-05-01 10:00-11:00Z of the host tagged 'host', created on 2031-04-01, tagged p_tag.
+-- The host tagged 'host' when it is free from p_starts_at to p_ends_at; otherwise a new person with the same name
+-- and zone: a host is in one session at a time, and most tests want several sessions at once without caring whose.
+CREATE FUNCTION tap.free_host(p_starts_at timestamptz, p_ends_at timestamptz) RETURNS uuid
+LANGUAGE sql AS $$
+    SELECT CASE
+        WHEN (scheduling_internal.host_busy_with(tap.sid('host'), p_starts_at, p_ends_at)).id IS NULL THEN tap.sid('host')
+        ELSE scheduling.create_person(h.full_name, NULL, h.time_zone)
+    END
+    FROM scheduling.people AS h
+    WHERE h.id = tap.sid('host')
+$$;
+COMMENT ON FUNCTION tap.free_host(timestamptz, timestamptz) IS
+'The host tagged host if free then, else a new person like it (create_person); no other write.';
+
+-- A session on 2031-05-01 10:00-11:00Z of the host tagged 'host' (or a twin, see free_host), created on 2031-04-01,
+-- tagged p_tag.
 CREATE FUNCTION tap.new_session(p_tag text, p_capacity integer DEFAULT 1) RETURNS uuid
 LANGUAGE sql AS $$
     INSERT INTO tap.ids
     VALUES (
         p_tag, scheduling.create_session(
-            tap.sid('host'), p_tag, '2031-05-01 10:00Z', '2031-05-01 11:00Z',
+            tap.free_host('2031-05-01 10:00Z', '2031-05-01 11:00Z'), p_tag, '2031-05-01 10:00Z', '2031-05-01 11:00Z',
             p_capacity => p_capacity, p_now => '2031-04-01 00:00Z'
         )
     )
@@ -52,14 +67,15 @@ $$;
 COMMENT ON FUNCTION tap.new_session(text, integer) IS
 'Creates a session of the host tagged host (title p_tag) and tags it p_tag; create_session''s errors.';
 
--- A half-hour 'Haircut' appointment of the host tagged 'host' with p_person, booked at p_now, tagged p_tag.
+-- A half-hour 'Haircut' appointment of the host tagged 'host' (or a twin, see free_host) with p_person, booked at
+-- p_now, tagged p_tag.
 CREATE FUNCTION tap.book(
     p_tag text, p_person uuid, p_starts_at timestamptz, p_policy text, p_now timestamptz
 ) RETURNS uuid
 LANGUAGE sql AS $$
     INSERT INTO tap.ids VALUES (
         p_tag, scheduling.create_appointment(
-            tap.sid('host'), p_person, 'Haircut', p_starts_at, p_starts_at + interval '30 minutes',
+            tap.free_host(p_starts_at, p_starts_at + interval '30 minutes'), p_person, 'Haircut', p_starts_at, p_starts_at + interval '30 minutes',
             p_policy, 'x', p_now
         )
     )
