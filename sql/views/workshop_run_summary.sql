@@ -27,7 +27,9 @@ SELECT
         ELSE 'upcoming'
     END AS calculated_status,
     (
-        SELECT count(*)::integer FROM scheduling.workshop_run_skipped_days AS k WHERE k.run_id = r.id
+        SELECT count(*)::integer
+        FROM scheduling.workshop_run_skipped_days AS k
+        WHERE k.run_id = r.id
     ) AS skipped_days
 FROM scheduling.workshop_runs AS r
 INNER JOIN scheduling.workshops AS w ON r.workshop_id = w.id

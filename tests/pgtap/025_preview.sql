@@ -26,22 +26,50 @@ INSERT INTO tap.ids VALUES
 ('ann', scheduling.create_person('Ann', '+34600123457', 'Europe/Madrid', TRUE)),
 ('bob', scheduling.create_person('Bob without a phone', NULL, 'Europe/Madrid', TRUE));
 INSERT INTO tap.ids VALUES
-('auto', scheduling.create_session(tap.sid('host'), 'Auto', '2031-03-01 10:00Z', '2031-03-01 11:00Z')),
-('past', scheduling.create_session(tap.sid('host'), 'Past', '2031-03-01 08:00Z', '2031-03-01 08:30Z')),
+(
+    'auto',
+    scheduling.create_session(
+        tap.free_host('2031-03-01 10:00Z', '2031-03-01 11:00Z'), 'Auto', '2031-03-01 10:00Z', '2031-03-01 11:00Z'
+    )
+),
+(
+    'past',
+    scheduling.create_session(
+        tap.free_host('2031-03-01 08:00Z', '2031-03-01 08:30Z'), 'Past', '2031-03-01 08:00Z', '2031-03-01 08:30Z'
+    )
+),
 (
     'hosted', scheduling.create_session(
-        tap.sid('host'), 'Hosted', '2031-03-01 09:00Z', '2031-03-01 12:00Z', p_start_mode => 'host_started'
+        tap.free_host('2031-03-01 09:00Z', '2031-03-01 12:00Z'),
+        'Hosted',
+        '2031-03-01 09:00Z',
+        '2031-03-01 12:00Z',
+        p_start_mode => 'host_started'
     )
 ),
 (
     'later', scheduling.create_session(
-        tap.sid('host'), 'Later', '2031-03-01 11:15Z', '2031-03-01 12:00Z', p_capacity => 5
+        tap.free_host('2031-03-01 11:15Z', '2031-03-01 12:00Z'),
+        'Later',
+        '2031-03-01 11:15Z',
+        '2031-03-01 12:00Z',
+        p_capacity => 5
     )
 ),
-('gone', scheduling.create_session(tap.sid('host'), 'Gone', '2031-03-01 09:30Z', '2031-03-01 09:45Z'));
+(
+    'gone',
+    scheduling.create_session(
+        tap.free_host('2031-03-01 09:30Z', '2031-03-01 09:45Z'), 'Gone', '2031-03-01 09:30Z', '2031-03-01 09:45Z'
+    )
+);
 SELECT scheduling.cancel_session(tap.sid('gone'), 'host is ill', p_now => '2031-02-01 00:00Z');
 INSERT INTO tap.ids VALUES
-('deleted', scheduling.create_session(tap.sid('host'), 'Deleted', '2031-03-01 09:15Z', '2031-03-01 09:40Z'));
+(
+    'deleted',
+    scheduling.create_session(
+        tap.free_host('2031-03-01 09:15Z', '2031-03-01 09:40Z'), 'Deleted', '2031-03-01 09:15Z', '2031-03-01 09:40Z'
+    )
+);
 SELECT scheduling.delete_session(tap.sid('deleted'), 'duplicate', p_now => '2031-02-01 00:00Z');
 -- Default policy: one reminder an hour before the start, deadline the start.
 INSERT INTO tap.ids VALUES

@@ -14,19 +14,28 @@ INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Mentor', '+5511987
 INSERT INTO tap.ids VALUES
 (
     'late', scheduling.create_session(
-        tap.sid('host'), 'Nobody starts it', '2031-04-01 10:00Z', '2031-04-01 11:00Z',
+        tap.free_host('2031-04-01 10:00Z', '2031-04-01 11:00Z'),
+        'Nobody starts it',
+        '2031-04-01 10:00Z',
+        '2031-04-01 11:00Z',
         p_start_mode => 'host_started'
     )
 ),
 (
     'ontime', scheduling.create_session(
-        tap.sid('host'), 'Started by hand', '2031-04-01 10:00Z', '2031-04-01 11:00Z',
+        tap.free_host('2031-04-01 10:00Z', '2031-04-01 11:00Z'),
+        'Started by hand',
+        '2031-04-01 10:00Z',
+        '2031-04-01 11:00Z',
         p_start_mode => 'host_started'
     )
 ),
 (
     'missed', scheduling.create_session(
-        tap.sid('host'), 'Whole slot missed', '2031-04-01 08:00Z', '2031-04-01 08:30Z',
+        tap.free_host('2031-04-01 08:00Z', '2031-04-01 08:30Z'),
+        'Whole slot missed',
+        '2031-04-01 08:00Z',
+        '2031-04-01 08:30Z',
         p_start_mode => 'host_started'
     )
 );
@@ -104,7 +113,10 @@ SELECT results_eq(
 -- A late start: the host starts a delayed session after all; it then completes by itself at ends_at.
 INSERT INTO tap.ids VALUES (
     'latestart', scheduling.create_session(
-        tap.sid('host'), 'Started late', '2031-04-03 10:00Z', '2031-04-03 11:00Z',
+        tap.free_host('2031-04-03 10:00Z', '2031-04-03 11:00Z'),
+        'Started late',
+        '2031-04-03 10:00Z',
+        '2031-04-03 11:00Z',
         p_start_mode => 'host_started', p_now => '2031-04-02 12:00Z'
     )
 );

@@ -12,7 +12,9 @@ INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Host'));
 INSERT INTO tap.ids
 SELECT
     v.tag,
-    scheduling.create_session(tap.sid('host'), v.tag, '2031-07-01 10:00Z', '2031-07-01 11:00Z') AS id
+    scheduling.create_session(
+        tap.free_host('2031-07-01 10:00Z', '2031-07-01 11:00Z'), v.tag, '2031-07-01 10:00Z', '2031-07-01 11:00Z'
+    ) AS id
 FROM (VALUES ('good1'), ('bad'), ('good2')) AS v (tag);
 
 -- A test-only trigger that makes one session impossible to move.

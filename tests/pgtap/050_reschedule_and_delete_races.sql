@@ -15,7 +15,7 @@ INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Host', '+346001234
 INSERT INTO tap.ids
 SELECT
     v.tag,
-    scheduling.create_session(tap.sid('host'), v.tag, v.starts_at, v.ends_at) AS id
+    scheduling.create_session(tap.free_host(v.starts_at, v.ends_at), v.tag, v.starts_at, v.ends_at) AS id
 FROM (
     VALUES
     ('early', '2031-06-01 07:00Z'::timestamptz, '2031-06-01 07:30Z'::timestamptz),

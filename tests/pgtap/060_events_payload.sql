@@ -75,7 +75,8 @@ INSERT INTO tap.ids
 SELECT
     's' || g AS tag,
     scheduling.create_session(
-        tap.sid('host'), 'Bulk ' || g, '2031-08-01 10:00Z'::timestamptz + g * interval '1 second',
+        tap.free_host('2031-08-01 10:00Z'::timestamptz + g * interval '1 second', '2031-08-01 11:00Z'
+        ), 'Bulk ' || g, '2031-08-01 10:00Z'::timestamptz + g * interval '1 second',
         '2031-08-01 11:00Z'
     ) AS id
 FROM generate_series(1, 105) AS g;
@@ -101,7 +102,10 @@ SELECT is(
 );
 
 INSERT INTO tap.ids VALUES (
-    'm', scheduling.create_session(tap.sid('host'), 'Manual', '2031-08-02 10:00Z', '2031-08-02 11:00Z')
+    'm',
+    scheduling.create_session(
+        tap.free_host('2031-08-02 10:00Z', '2031-08-02 11:00Z'), 'Manual', '2031-08-02 10:00Z', '2031-08-02 11:00Z'
+    )
 );
 SELECT lives_ok(
     $$SELECT scheduling.start_session(tap.sid('m'), 'x', '2031-08-02 10:00Z')$$,

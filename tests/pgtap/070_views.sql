@@ -8,7 +8,9 @@ INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Beatriz Host', NUL
 INSERT INTO tap.ids
 SELECT
     v.tag,
-    scheduling.create_session(tap.sid('host'), v.tag, v.starts_at, v.ends_at, p_start_mode => v.mode) AS id
+    scheduling.create_session(
+        tap.free_host(v.starts_at, v.ends_at), v.tag, v.starts_at, v.ends_at, p_start_mode => v.mode
+    ) AS id
 FROM (
     VALUES
     ('future', now() + interval '1 day', now() + interval '1 day 1 hour', 'automatic'::scheduling.session_start_mode),
@@ -25,7 +27,12 @@ SELECT scheduling.tick(now());
 SELECT scheduling.start_session(tap.sid('ontime'));
 INSERT INTO tap.ids VALUES (
     'ended', scheduling.create_session(
-        tap.sid('host'), 'ended', now() - interval '40 minutes', now() - interval '1 minute'
+        tap.free_host(
+            now() - interval '40 minutes', now() - interval '1 minute'
+        ),
+        'ended',
+        now() - interval '40 minutes',
+        now() - interval '1 minute'
     )
 );
 SELECT scheduling.start_session(tap.sid('ended'), 'x', now() - interval '30 minutes');

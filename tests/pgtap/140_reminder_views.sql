@@ -9,7 +9,8 @@ INSERT INTO tap.ids
 SELECT
     v.tag,
     scheduling.create_appointment(
-        tap.sid('host'), scheduling.create_person('Customer ' || v.tag, v.phone, 'Europe/Berlin', TRUE), v.tag,
+        tap.free_host(v.starts_at, v.starts_at + interval '30 minutes'),
+        scheduling.create_person('Customer ' || v.tag, v.phone, 'Europe/Berlin', TRUE), v.tag,
         v.starts_at, v.starts_at + interval '30 minutes', NULL, 'x', now() - interval '1 day'
     ) AS id
 FROM (

@@ -22,7 +22,7 @@ INSERT INTO tap.ids
 SELECT
     'c' || g AS tag,
     scheduling.create_appointment(
-        tap.sid('host'),
+        tap.free_host('2031-05-01 10:00Z', '2031-05-01 10:30Z'),
         scheduling.create_person('Customer ' || g, '+491511234560' || g, 'Europe/Berlin', TRUE),
         'Haircut', '2031-05-01 10:00Z', '2031-05-01 10:30Z', NULL, 'setup', '2031-04-01 00:00Z'
     ) AS id
@@ -352,8 +352,9 @@ RESET ROLE;
 
 SELECT is(
     (
-        SELECT count(*)::integer FROM scheduling.sessions_archive
-        WHERE host_id = tap.sid('host')
+        SELECT count(*)::integer FROM scheduling.sessions_archive AS a
+        INNER JOIN scheduling.people AS h ON a.host_id = h.id
+        WHERE h.full_name = 'Hugo Host'
     ), 4,
     'cron''s calls took effect: the four sessions are in sessions_archive'
 );

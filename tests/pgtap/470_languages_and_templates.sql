@@ -206,7 +206,9 @@ SELECT is(
 );
 
 -- A workshop seat, and the waitlist message of kind waitlist
-INSERT INTO tap.ids VALUES ('pottery', scheduling.create_workshop(tap.sid('host'), 'Pottery', 1, 'Europe/Berlin'));
+INSERT INTO tap.ids VALUES ('pottery', scheduling.create_workshop(
+    tap.free_host('2031-05-01 10:00 Europe/Berlin', '2031-05-01 16:00 Europe/Berlin'), 'Pottery', 1, 'Europe/Berlin'
+));
 INSERT INTO tap.ids VALUES ('may', scheduling.create_workshop_run(tap.sid('pottery'), 'May 2031 Batch', '2031-05-01'));
 INSERT INTO tap.ids VALUES ('d1', scheduling.add_workshop_session(
     tap.sid('may'), 1, '2031-05-01 10:00 Europe/Berlin', '2031-05-01 16:00 Europe/Berlin',
