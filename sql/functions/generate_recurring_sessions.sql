@@ -13,6 +13,9 @@ AS $function$
 DECLARE
     v_template scheduling.session_templates;
     v_to date;
+    v_gives_way date[] := '{}';
+    v_kept_until timestamptz;
+    v_occurrence record;
 BEGIN
     PERFORM scheduling_internal.check_now('generate_recurring_sessions', p_now);
     IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
@@ -34,6 +37,25 @@ BEGIN
     -- below and the insert.
     PERFORM scheduling_internal.lock_host_time(v_template.host_id);
 
+    -- Occurrences are at least a calendar day apart, so only a template whose sessions last longer than 23 hours (a
+    -- day that loses an hour) can overlap itself. In time order, an occurrence that would start before the last one
+    -- to be created ends gives way to it.
+    IF v_template.duration > interval '23 hours' THEN
+        FOR v_occurrence IN
+            SELECT o.occurrence_date, o.starts_at, o.ends_at
+            FROM scheduling_internal.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
+            ORDER BY o.starts_at
+        LOOP
+            IF v_occurrence.starts_at < v_kept_until THEN
+                v_gives_way := v_gives_way || v_occurrence.occurrence_date;
+            ELSIF (
+                scheduling_internal.host_busy_with(v_template.host_id, v_occurrence.starts_at, v_occurrence.ends_at)
+            ).id IS NULL THEN
+                v_kept_until := v_occurrence.ends_at;
+            END IF;
+        END LOOP;
+    END IF;
+
     RETURN QUERY
     WITH occurrences AS (
         SELECT
@@ -41,11 +63,7 @@ BEGIN
             o.starts_at AS occ_starts_at,
             o.ends_at AS occ_ends_at,
             o.visible_from AS occ_visible_from,
-            -- A template whose sessions last longer than the gap between them overlaps itself: such an occurrence
-            -- gives way to the one before it.
-            max(o.ends_at) OVER (
-                ORDER BY o.starts_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-            ) AS occ_previous_ends_at
+            o.occurrence_date = ANY(v_gives_way) AS occ_gives_way
         FROM scheduling_internal.occurrences_to_generate(v_template, p_days_ahead, p_now) AS o
         WHERE NOT EXISTS (
             SELECT 1
@@ -58,7 +76,7 @@ BEGIN
         SELECT
             oc.*,
             busy AS occ_busy,
-            busy.id IS NOT NULL OR coalesce(oc.occ_previous_ends_at > oc.occ_starts_at, FALSE) AS occ_host_busy
+            busy.id IS NOT NULL OR oc.occ_gives_way AS occ_host_busy
         FROM occurrences AS oc
         CROSS JOIN LATERAL scheduling_internal.host_busy_with(
             v_template.host_id, oc.occ_starts_at, oc.occ_ends_at
@@ -74,10 +92,8 @@ BEGIN
             CASE
                 WHEN (ch.occ_busy).id IS NOT NULL
                     THEN scheduling_internal.host_busy_message(ch.occ_busy, ch.occ_starts_at, ch.occ_ends_at)
-                ELSE format(
-                    'not generated: it would overlap the previous occurrence of this template, which ends at %s',
-                    scheduling_internal.format_local_time(ch.occ_previous_ends_at, v_template.time_zone)
-                )
+                ELSE 'not generated: it would overlap the previous occurrence of this template (its sessions last '
+                    || v_template.duration || ')'
             END,
             p_now
         FROM checked AS ch
