@@ -30,35 +30,41 @@ SELECT set_config('role', 'sessionkeeper_owner', TRUE);
 -- constraint with a bare key.
 DO $migration$
 DECLARE
-    v_pairs text;
+    v_sessions text;
     v_count integer;
 BEGIN
+    -- One ordered pass per host: a session that starts before an earlier one of the same host has ended overlaps it.
     SELECT
         count(*)::integer,
         string_agg(
-            format('host %s: session %s (%s .. %s) and session %s (%s .. %s)',
-                a.host_id, a.id, a.starts_at, a.ends_at, b.id, b.starts_at, b.ends_at),
-            '; ' ORDER BY a.starts_at, a.id, b.id
-        ) FILTER (WHERE a.id IS NOT NULL)
-    INTO v_count, v_pairs
-    FROM scheduling.sessions AS a
-    INNER JOIN scheduling.sessions AS b
-        ON
-            a.host_id = b.host_id
-            AND a.id < b.id
-            AND a.starts_at < b.ends_at
-            AND b.starts_at < a.ends_at
-    WHERE
-        a.status IN ('scheduled', 'in_progress', 'completed')
-        AND b.status IN ('scheduled', 'in_progress', 'completed');
+            format(
+                'host %s: session %s (%s .. %s) starts before an earlier one ends (at %s)',
+                o.host_id, o.id, o.starts_at, o.ends_at, o.earlier_ends_at
+            ),
+            '; ' ORDER BY o.host_id, o.starts_at, o.id
+        )
+    INTO v_count, v_sessions
+    FROM (
+        SELECT
+            s.host_id,
+            s.id,
+            s.starts_at,
+            s.ends_at,
+            max(s.ends_at) OVER (
+                PARTITION BY s.host_id ORDER BY s.starts_at, s.id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            ) AS earlier_ends_at
+        FROM scheduling.sessions AS s
+        WHERE s.status IN ('scheduled', 'in_progress', 'completed')
+    ) AS o
+    WHERE o.earlier_ends_at > o.starts_at;
     IF v_count > 0 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'SK059',
             MESSAGE = format(
-                '%s pair(s) of live sessions of one host overlap; a host can be in one session at a time: %s',
-                v_count, left(v_pairs, 2000)
+                '%s live session(s) overlap an earlier one of the same host; a host can be in one session at a time: %s',
+                v_count, left(v_sessions, 2000)
             ),
-            HINT = 'Cancel, move or delete one session of each pair (scheduling.cancel_session, reschedule_session, '
+            HINT = 'Cancel, move or delete the sessions that clash (scheduling.cancel_session, reschedule_session, '
             'delete_session), then migrate again.';
     END IF;
 END;

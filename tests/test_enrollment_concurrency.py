@@ -1,7 +1,8 @@
 """50 concurrent enrollments into a 10-seat session admit exactly 10, whatever the interleaving.
 
 Fifty threads, each with its own connection (opened once, reused every round), start together on a barrier
-and call scheduling.enroll(..., p_waitlist => false) for distinct people; 100 rounds, a fresh session each.
+(tests/races.py) and call scheduling.enroll(..., p_waitlist => false) for distinct people; 100 rounds, a fresh
+session each.
 Exactly 10 get a seat, the other 40 get SK012, and the database agrees: 10 confirmed bookings and
 current_attendees = 10.
 """
@@ -12,6 +13,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+
+from tests.races import race_rounds
 
 CLIENTS = 50
 SEATS = 10
@@ -42,63 +45,32 @@ def test_concurrent_enrollments_never_overbook(db_url: str) -> None:
     with psycopg.connect(db_url, autocommit=True) as admin:
         people, workshop, run = contended_workshop(admin, "Student", "+49151", "Contended workshop", "Race batch")
 
-        session: dict[str, object] = {}
-        results: list[list[str]] = [[] for _ in range(ROUNDS)]
-        lock = threading.Lock()
-        start = threading.Barrier(CLIENTS + 1, timeout=60)
-        done = threading.Barrier(CLIENTS + 1, timeout=60)
-        connections = [psycopg.connect(db_url, autocommit=True) for _ in range(CLIENTS)]
+        def new_session(round_no: int) -> str:
+            starts = FIRST_DAY + timedelta(days=round_no)
+            return admin.execute(
+                "SELECT scheduling.add_workshop_session(%s, %s, %s, %s, p_now => %s)",
+                (run, round_no + 1, starts, starts + timedelta(hours=2), NOW),
+            ).fetchone()[0]
 
-        def worker(index: int) -> None:
-            conn = connections[index]
-            for round_no in range(ROUNDS):
-                start.wait()
-                try:
-                    conn.execute(
-                        "SELECT * FROM scheduling.enroll(%s, %s, p_waitlist => FALSE, p_actor => 'race', p_now => %s)",
-                        (session["id"], people[index], NOW),
-                    )
-                    outcome = "confirmed"
-                except psycopg.Error as error:
-                    outcome = error.sqlstate or repr(error)
-                with lock:
-                    results[round_no].append(outcome)
-                done.wait()
+        def enroll(conn: psycopg.Connection, index: int, session_id: str) -> str:
+            conn.execute(
+                "SELECT * FROM scheduling.enroll(%s, %s, p_waitlist => FALSE, p_actor => 'race', p_now => %s)",
+                (session_id, people[index], NOW),
+            )
+            return "confirmed"
 
-        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(CLIENTS)]
-        finished = False
-        try:
-            for thread in threads:
-                thread.start()
-            for round_no in range(ROUNDS):
-                starts = FIRST_DAY + timedelta(days=round_no)
-                session["id"] = admin.execute(
-                    "SELECT scheduling.add_workshop_session(%s, %s, %s, %s, p_now => %s)",
-                    (run, round_no + 1, starts, starts + timedelta(hours=2), NOW),
-                ).fetchone()[0]
-                start.wait()
-                done.wait()
-                outcomes = results[round_no]
-                assert len(outcomes) == CLIENTS
-                assert outcomes.count("confirmed") == SEATS, (round_no, sorted(set(outcomes)))
-                assert outcomes.count("SK012") == CLIENTS - SEATS, (round_no, sorted(set(outcomes)))
-                confirmed, attendees = admin.execute(
-                    "SELECT (SELECT count(*) FROM scheduling.bookings AS b"
-                    " WHERE b.session_id = s.id AND b.status = 'confirmed'), s.current_attendees"
-                    " FROM scheduling.sessions AS s WHERE s.id = %s",
-                    (session["id"],),
-                ).fetchone()
-                assert (confirmed, attendees) == (SEATS, SEATS), round_no
-            finished = True
-        finally:
-            if not finished:
-                # Release the workers still waiting on a barrier (only when a round failed).
-                start.abort()
-                done.abort()
-            for thread in threads:
-                thread.join(timeout=10)
-            for conn in connections:
-                conn.close()
+        def check(round_no: int, session_id: str, outcomes: list[str]) -> None:
+            assert outcomes.count("confirmed") == SEATS, (round_no, sorted(set(outcomes)))
+            assert outcomes.count("SK012") == CLIENTS - SEATS, (round_no, sorted(set(outcomes)))
+            confirmed, attendees = admin.execute(
+                "SELECT (SELECT count(*) FROM scheduling.bookings AS b"
+                " WHERE b.session_id = s.id AND b.status = 'confirmed'), s.current_attendees"
+                " FROM scheduling.sessions AS s WHERE s.id = %s",
+                (session_id,),
+            ).fetchone()
+            assert (confirmed, attendees) == (SEATS, SEATS), round_no
+
+        race_rounds(db_url, clients=CLIENTS, rounds=ROUNDS, prepare=new_session, attempt=enroll, check=check)
 
         overbooked = admin.execute(
             "SELECT count(*) FROM scheduling.session_availability"

@@ -548,3 +548,45 @@ def test_cli_migrate_upgrades_the_first_release(empty_db_url: str) -> None:
     with connect(empty_db_url) as conn:
         versions = [row[0] for row in conn.execute(f"SELECT version FROM {LEDGER} ORDER BY version")]
     assert versions == [m.version for m in read_migrations(PROJECT)]
+
+
+# Two live sessions of the first release's host at the same time: what a host could have before a host was in one
+# session at a time.
+OLD_DOUBLE_BOOKING = """
+WITH host AS (SELECT host_id AS id FROM scheduling.sessions WHERE title = 'Haircut')
+SELECT
+    scheduling.create_session(host.id, 'Early call', '2030-04-01 10:00Z', '2030-04-01 11:00Z',
+        p_now => '2030-03-02 14:00Z'),
+    scheduling.create_session(host.id, 'Clashing call', '2030-04-01 10:30Z', '2030-04-01 11:30Z',
+        p_now => '2030-03-02 14:00Z')
+FROM host
+"""
+
+
+def test_overlapping_sessions_stop_the_upgrade_until_one_is_cancelled(empty_db_url: str) -> None:
+    """The migration that adds the rule names the session that clashes and changes nothing; cancelled, it goes on."""
+    load_fixture(empty_db_url)
+    with connect(empty_db_url) as conn:
+        _early, clashing = conn.execute(OLD_DOUBLE_BOOKING).fetchone()
+    refused = run_cli("migrate", env={"SESSIONKEEPER_DATABASE_URL": empty_db_url})
+    assert refused.returncode != 0
+    assert "0036_host_time_never_overlaps.sql" in refused.stderr
+    assert "[SQLSTATE SK059]" in refused.stderr
+    assert f"session {clashing} (2030-04-01" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    with connect(empty_db_url) as conn:
+        newest = conn.execute(f"SELECT max(version) FROM {LEDGER}").fetchone()[0]
+        constraint = conn.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conname = 'sessions_host_time_never_overlaps'"
+        ).fetchone()[0]
+        assert (newest, constraint) == (35, 0)
+        conn.execute(
+            "UPDATE scheduling.sessions SET status = 'cancelled', cancelled_at = '2030-03-02 15:00Z' WHERE id = %s",
+            (clashing,),
+        )
+    finished = run_cli("migrate", env={"SESSIONKEEPER_DATABASE_URL": empty_db_url})
+    assert finished.returncode == 0, finished.stderr
+    with connect(empty_db_url) as conn:
+        assert conn.execute(f"SELECT max(version) FROM {LEDGER}").fetchone()[0] == max(
+            m.version for m in read_migrations(PROJECT)
+        )
