@@ -166,6 +166,27 @@ def check_login(ctx: Context) -> list[Check]:
     return [Check("login", OK, f"{user}{acting} ({kind}) in database {database} on {where}")]
 
 
+def check_btree_gist(ctx: Context) -> list[Check]:
+    """The extension behind the rule that a host is in one session at a time (migration 0036 installs it)."""
+    installed = ctx.conn.execute(
+        "SELECT e.extversion, n.nspname FROM pg_catalog.pg_extension AS e "
+        "JOIN pg_catalog.pg_namespace AS n ON n.oid = e.extnamespace WHERE e.extname = 'btree_gist'"
+    ).fetchone()
+    if installed:
+        return [Check("btree_gist", OK, f"btree_gist {installed[0]} in schema {installed[1]}")]
+    if _one(ctx.conn, "SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = 'btree_gist'"):
+        return [Check("btree_gist", OK, f"available; `{MIGRATE}` installs it (it needs CREATE on the database)")]
+    return [
+        Check(
+            "btree_gist",
+            FAIL,
+            "not available on this server: the rule that a host is in one session at a time needs it",
+            "install PostgreSQL's contrib modules (Debian/Ubuntu: part of postgresql-15; RHEL: postgresql15-contrib), "
+            f"then `{MIGRATE}`",
+        )
+    ]
+
+
 def check_pg_cron(ctx: Context) -> list[Check]:
     conn = ctx.conn
     place = schedules.locate(conn, create=False)
@@ -621,6 +642,7 @@ def check_tick(ctx: Context) -> list[Check]:
 CHECKS: list[tuple[str, Callable[[Context], list[Check]], str]] = [
     ("postgresql", check_postgresql, FAIL),
     ("login", check_login, WARN),
+    ("btree_gist", check_btree_gist, FAIL),
     ("pg_cron", check_pg_cron, FAIL),
     ("cron workers", check_cron_workers, WARN),
     ("schedules", check_schedules, FAIL),

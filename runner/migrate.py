@@ -316,7 +316,8 @@ class Migrator:
         ).fetchone()
         if not allowed:
             raise SessionkeeperError(
-                f"{', '.join(needing)}: creates a schema or an extension, which needs CREATE on database {self.conn.info.dbname}; "
+                f"{', '.join(needing)}: creates a schema or an extension, which needs CREATE on database "
+                f"{self.conn.info.dbname}; "
                 f"a superuser runs once: GRANT CREATE ON DATABASE {quote_ident(self.conn.info.dbname)} "
                 f"TO {quote_ident(login)};"
             )

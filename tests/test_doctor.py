@@ -19,7 +19,7 @@ from tests.helpers import run_cli
 from tests.login_roles import login_in
 
 ARCHIVE = "sessionkeeper-archive"
-ALL_ITEMS = {"postgresql", "login", "pg_cron", "schedules", "roles", "time zones", "migrations", "clock"}
+ALL_ITEMS = {"postgresql", "login", "btree_gist", "pg_cron", "schedules", "roles", "time zones", "migrations", "clock"}
 
 
 def doctor(url: str, *args: str, cron_database: str | None = None):
@@ -69,6 +69,8 @@ def test_a_ready_server_is_reported_ready(cron_db_url):
     assert items["schedules"]["status"] == "ok", items["schedules"]
     assert items["migrations"]["status"] in ("ok", "warn"), items["migrations"]
     assert items["postgresql"]["detail"].startswith("PostgreSQL 15"), items["postgresql"]
+    assert items["btree_gist"]["detail"].startswith("btree_gist 1."), items["btree_gist"]
+    assert "in schema sessionkeeper_extensions" in items["btree_gist"]["detail"], items["btree_gist"]
     assert all(check["status"] in ("ok", "warn") for check in report["checks"]), report
 
 

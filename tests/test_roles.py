@@ -334,7 +334,7 @@ def test_a_migration_that_creates_a_schema_needs_create_on_the_database(db_url, 
 
     refused = run_cli("migrate", env=env)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert "migrations/9999_probe_schema.sql: creates a schema" in refused.stderr
+    assert "migrations/9999_probe_schema.sql: creates a schema or an extension" in refused.stderr
     assert f'GRANT CREATE ON DATABASE "{dbname}" TO "{login}";' in refused.stderr
     with psycopg.connect(db_url) as admin:
         assert admin.execute("SELECT count(*) FROM sessionkeeper_meta.migrations WHERE version = 9999").fetchone() == (
