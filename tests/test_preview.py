@@ -28,8 +28,8 @@ SIMULATED = "-c sessionkeeper.simulated_time=on"
 def _build(conn: psycopg.Connection) -> dict[str, str]:
     ids: dict[str, str] = {}
 
-    def one(name: str, query: str, *params: object) -> str:
-        ids[name] = str(conn.execute(query, params).fetchone()[0])
+    def one(name: str, query: str, *params: object, **named: object) -> str:
+        ids[name] = str(conn.execute(query, named or params).fetchone()[0])
         return ids[name]
 
     host = one("host", "SELECT scheduling.create_person('Hana Host', '+4915100000001', 'Europe/Berlin', true)")
@@ -41,15 +41,20 @@ def _build(conn: psycopg.Connection) -> dict[str, str]:
         one(name, "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', %s)", name.title(), phone, consent)
 
     def session(name: str, start: str, end: str, mode: str = "automatic") -> str:
+        """A session of Hana, or of a colleague when Hana is busy then (a host is in one session at a time)."""
         return one(
             name,
-            "SELECT scheduling.create_session(%s, %s, %s, %s, 'UTC', %s, p_capacity => 5, p_now => %s)",
-            host,
-            name.title(),
-            start,
-            end,
-            mode,
-            SETUP_NOW,
+            "SELECT scheduling.create_session(CASE WHEN EXISTS (SELECT FROM scheduling.sessions AS s"
+            " WHERE s.host_id = %(host)s AND s.status IN ('scheduled', 'in_progress', 'completed')"
+            " AND s.starts_at < %(end)s AND %(start)s < s.ends_at)"
+            " THEN scheduling.create_person('Colleague of Hana', NULL, 'Europe/Berlin') ELSE %(host)s END,"
+            " %(title)s, %(start)s, %(end)s, 'UTC', %(mode)s, p_capacity => 5, p_now => %(now)s)",
+            host=host,
+            title=name.title(),
+            start=start,
+            end=end,
+            mode=mode,
+            now=SETUP_NOW,
         )
 
     session("running", "2031-03-01 09:00Z", "2031-03-01 10:00Z")  # in progress at 09:30, completes by AT

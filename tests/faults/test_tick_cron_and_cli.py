@@ -35,8 +35,11 @@ MARGIN_SECONDS = 12
 # cron.job_run_details rows that belong to the boundary's run.
 RUN_WINDOW = (timedelta(seconds=-2), timedelta(seconds=30))
 
+# Each session has a host of its own: they overlap, and a host is in one session at a time.
 STARTING_SQL = """
-SELECT scheduling.create_session(%(host)s, 'starts at the boundary', t.at, %(b)s + interval '1 hour')
+SELECT scheduling.create_session(
+    scheduling.create_person('Tick Host', NULL, 'UTC'), 'starts at the boundary', t.at, %(b)s + interval '1 hour'
+)
 FROM (
     SELECT %(b)s + make_interval(secs => -0.3 + g * 0.001) FROM generate_series(0, %(dense)s - 1) AS g
     UNION ALL
@@ -45,7 +48,7 @@ FROM (
 """
 ENDING_SQL = """
 SELECT scheduling.create_session(
-    %(host)s, 'ends at the boundary', clock_timestamp(), %(b)s + make_interval(secs => -0.3 + g * 0.005)
+    scheduling.create_person('Tick Host', NULL, 'UTC'), 'ends at the boundary', clock_timestamp(), %(b)s + make_interval(secs => -0.3 + g * 0.005)
 )
 FROM generate_series(0, %(n)s - 1) AS g
 """
