@@ -48,7 +48,8 @@ FROM (
 """
 ENDING_SQL = """
 SELECT scheduling.create_session(
-    scheduling.create_person('Tick Host', NULL, 'UTC'), 'ends at the boundary', clock_timestamp(), %(b)s + make_interval(secs => -0.3 + g * 0.005)
+    scheduling.create_person('Tick Host', NULL, 'UTC'), 'ends at the boundary', clock_timestamp(),
+    %(b)s + make_interval(secs => -0.3 + g * 0.005)
 )
 FROM generate_series(0, %(n)s - 1) AS g
 """
