@@ -796,6 +796,34 @@ CREATE TABLE scheduling.consent_keywords (
 COMMENT ON TABLE scheduling.consent_keywords IS 'The replies that change WhatsApp consent: a reply whose whole body is one of these words (any language''s list; compared case-insensitively, after trimming, dropping trailing punctuation and folding runs of spaces into one) withdraws consent when consent is false (STOP, BAJA, ...) and gives it when true (START, ALTA, ...). A word listed with both meanings counts as withdrawing. word: as a person types it, without trailing punctuation (Stopp, not Stopp!). A DBA adds words with INSERT (as the owner); record_inbound_message reads them at each reply. CANCEL is not a consent word: it cancels a booking.';
 
 --
+-- Name: working_hours; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.working_hours (
+    id bigint NOT NULL,
+    host_id uuid NOT NULL,
+    day_of_week smallint NOT NULL,
+    starts_at time without time zone NOT NULL,
+    ends_at time without time zone NOT NULL,
+    week_seconds int4multirange GENERATED ALWAYS AS (scheduling_internal.week_seconds(day_of_week, starts_at, ends_at)) STORED,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT working_hours_day_of_week CHECK (((day_of_week >= 1) AND (day_of_week <= 7)))
+);
+
+--
+-- Name: TABLE working_hours; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.working_hours IS 'A host''s weekly working hours, in the host''s time zone (people.time_zone): one row per range, several per day. day_of_week is ISO (1 = Monday .. 7 = Sunday); ends_at at or before starts_at ends the next day (Friday 22:00-02:00 ends Saturday 02:00; 00:00 as the end is midnight, 00:00-00:00 the whole day). A host''s ranges never overlap, across midnight and the end of the week too (working_hours_never_overlap; set_working_hours refuses first with SK061). Write through scheduling.set_working_hours (replaces them all); apps read scheduling.working_hours_overview.';
+
+--
+-- Name: COLUMN working_hours.week_seconds; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.working_hours.week_seconds IS 'The seconds of the week the range covers (0 = Monday 00:00), for the overlap rule; generated.';
+
+--
 -- Name: inbound_messages; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -1090,14 +1118,14 @@ CREATE TABLE scheduling.recurring_session_logs (
     actor text DEFAULT SESSION_USER NOT NULL,
     happened_at timestamp with time zone NOT NULL,
     recorded_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
-    CONSTRAINT recurring_session_logs_action CHECK ((action = ANY (ARRAY['generated'::text, 'removed'::text, 'kept'::text, 'skipped'::text, 'moved'::text, 'failed'::text])))
+    CONSTRAINT recurring_session_logs_action CHECK ((action = ANY (ARRAY['generated'::text, 'removed'::text, 'kept'::text, 'skipped'::text, 'moved'::text, 'failed'::text, 'host_busy'::text])))
 );
 
 --
 -- Name: TABLE recurring_session_logs; Type: COMMENT; Schema: scheduling; Owner: -
 --
 
-COMMENT ON TABLE scheduling.recurring_session_logs IS 'The generation log of recurring templates: one row per session generated from a template, per future occurrence removed or kept (booked or moved by hand) by an edit or pause, per date skipped or moved, and per template whose generation failed in generate_all_recurring_sessions (detail holds the error). session_id has no foreign key: the session may be archived. happened_at is p_now, recorded_at the wall clock.';
+COMMENT ON TABLE scheduling.recurring_session_logs IS 'The generation log: one row per session generated from a template, per future occurrence removed or kept (booked or moved by hand) by an edit or pause, per date skipped or moved, per occurrence not generated because the host was busy then (host_busy: detail names the session that holds the time), and per template whose generation failed in generate_all_recurring_sessions (detail holds the error). session_id has no foreign key: the session may be archived. happened_at is p_now, recorded_at the wall clock.';
 
 --
 -- Name: recurring_session_logs_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
@@ -1542,6 +1570,91 @@ CREATE TABLE scheduling.worker_settings (
 COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing). max_lease_expiries: how many times a row''s lease may expire without an outcome being recorded before the claim makes it failed instead of handing it out again (default 3, at least 1; set with scheduling.set_max_lease_expiries).';
 
 --
+-- Name: working_hours_exceptions; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.working_hours_exceptions (
+    id bigint NOT NULL,
+    host_id uuid NOT NULL,
+    on_date date NOT NULL,
+    kind text NOT NULL,
+    starts_at time without time zone,
+    ends_at time without time zone,
+    reason text,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT working_hours_exceptions_kind CHECK ((kind = ANY (ARRAY['day_off'::text, 'hours_off'::text, 'extra_hours'::text]))),
+    CONSTRAINT working_hours_exceptions_times CHECK ((((kind = 'day_off'::text) AND (starts_at IS NULL) AND (ends_at IS NULL)) OR ((kind <> 'day_off'::text) AND (starts_at IS NOT NULL) AND (ends_at IS NOT NULL))))
+);
+
+--
+-- Name: TABLE working_hours_exceptions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.working_hours_exceptions IS 'Dated changes to a host''s weekly hours, in the host''s time zone: day_off (the whole local date, times NULL), hours_off (starts_at..ends_at on that date) or extra_hours (worked on that date besides the weekly hours). ends_at at or before starts_at ends the next day. Working time = (weekly hours - days off - hours off) + extra hours. Write through scheduling.add_working_hours_exception and remove_working_hours_exception.';
+
+--
+-- Name: working_hours_exceptions_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.working_hours_exceptions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.working_hours_exceptions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: working_hours_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.working_hours ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.working_hours_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: workshop_run_skipped_days; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.workshop_run_skipped_days (
+    id bigint NOT NULL,
+    run_id uuid NOT NULL,
+    day_number integer NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    busy_session_id uuid NOT NULL,
+    reason text NOT NULL,
+    actor text NOT NULL,
+    happened_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: TABLE workshop_run_skipped_days; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.workshop_run_skipped_days IS 'One row per day of a workshop that clone_workshop_sessions did not create in a new run because the host already had a live session then: the day, its times, the session that holds the time (busy_session_id, no foreign key: it may be archived) and the reason as shown to the caller. Read through workshop_run_summary.skipped_days.';
+
+--
+-- Name: workshop_run_skipped_days_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.workshop_run_skipped_days ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.workshop_run_skipped_days_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: cron_jobs; Type: TABLE; Schema: sessionkeeper_meta; Owner: -
 --
 
@@ -1843,6 +1956,19 @@ ALTER TABLE ONLY scheduling.sessions_archive
     ADD CONSTRAINT sessions_archive_pkey PRIMARY KEY (id);
 
 --
+-- Name: sessions sessions_host_time_never_overlaps; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.sessions
+    ADD CONSTRAINT sessions_host_time_never_overlaps EXCLUDE USING gist (host_id WITH =, tstzrange(starts_at, ends_at, '[)'::text) WITH &&) WHERE ((status = ANY (ARRAY['scheduled'::scheduling.session_status, 'in_progress'::scheduling.session_status, 'completed'::scheduling.session_status])));
+
+--
+-- Name: CONSTRAINT sessions_host_time_never_overlaps ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON CONSTRAINT sessions_host_time_never_overlaps ON scheduling.sessions IS 'A host is in one live session (scheduled, in progress or completed) at a time; [starts_at, ends_at): a session may start exactly when the previous one ends. Its index also answers "what does this host have between two times" (free slots, agendas).';
+
+--
 -- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -1911,6 +2037,34 @@ ALTER TABLE ONLY scheduling.worker_heartbeats
 
 ALTER TABLE ONLY scheduling.worker_settings
     ADD CONSTRAINT worker_settings_pkey PRIMARY KEY (singleton);
+
+--
+-- Name: working_hours_exceptions working_hours_exceptions_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours_exceptions
+    ADD CONSTRAINT working_hours_exceptions_pkey PRIMARY KEY (id);
+
+--
+-- Name: working_hours working_hours_never_overlap; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_never_overlap EXCLUDE USING gist (host_id WITH =, week_seconds WITH &&);
+
+--
+-- Name: working_hours working_hours_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_pkey PRIMARY KEY (id);
+
+--
+-- Name: workshop_run_skipped_days workshop_run_skipped_days_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.workshop_run_skipped_days
+    ADD CONSTRAINT workshop_run_skipped_days_pkey PRIMARY KEY (id);
 
 --
 -- Name: workshop_runs workshop_runs_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -2188,6 +2342,18 @@ CREATE INDEX waitlist_entries_queue_idx ON scheduling.waitlist_entries USING btr
 CREATE UNIQUE INDEX waitlist_entries_waiting_key ON scheduling.waitlist_entries USING btree (session_id, person_id) WHERE (status = 'waiting'::text);
 
 --
+-- Name: working_hours_exceptions_host_date_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX working_hours_exceptions_host_date_idx ON scheduling.working_hours_exceptions USING btree (host_id, on_date);
+
+--
+-- Name: workshop_run_skipped_days_run_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX workshop_run_skipped_days_run_idx ON scheduling.workshop_run_skipped_days USING btree (run_id);
+
+--
 -- Name: workshop_runs_workshop_id_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
@@ -2372,6 +2538,18 @@ CREATE TRIGGER sessions_validate BEFORE INSERT OR UPDATE ON scheduling.sessions 
 --
 
 COMMENT ON TRIGGER sessions_validate ON scheduling.sessions IS 'Validates every written session so that direct writes and the scheduling functions raise the same SQLSTATE.';
+
+--
+-- Name: sessions sessions_validate_host_time; Type: TRIGGER; Schema: scheduling; Owner: -
+--
+
+CREATE TRIGGER sessions_validate_host_time BEFORE INSERT OR UPDATE OF host_id, starts_at, ends_at, status ON scheduling.sessions FOR EACH ROW EXECUTE FUNCTION scheduling_internal.sessions_validate_host_time();
+
+--
+-- Name: TRIGGER sessions_validate_host_time ON sessions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TRIGGER sessions_validate_host_time ON scheduling.sessions IS 'Runs after sessions_validate (triggers fire in name order): refuses a session that would overlap another live session of its host (SK059), whoever writes it.';
 
 --
 -- Name: booking_status_history booking_status_history_booking_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
@@ -2631,6 +2809,27 @@ ALTER TABLE ONLY scheduling.waitlist_entries
 
 ALTER TABLE ONLY scheduling.waitlist_entries
     ADD CONSTRAINT waitlist_entries_session_id_fkey FOREIGN KEY (session_id) REFERENCES scheduling.sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: working_hours_exceptions working_hours_exceptions_host_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours_exceptions
+    ADD CONSTRAINT working_hours_exceptions_host_id_fkey FOREIGN KEY (host_id) REFERENCES scheduling.people(id);
+
+--
+-- Name: working_hours working_hours_host_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_host_id_fkey FOREIGN KEY (host_id) REFERENCES scheduling.people(id);
+
+--
+-- Name: workshop_run_skipped_days workshop_run_skipped_days_run_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.workshop_run_skipped_days
+    ADD CONSTRAINT workshop_run_skipped_days_run_id_fkey FOREIGN KEY (run_id) REFERENCES scheduling.workshop_runs(id) ON DELETE CASCADE;
 
 --
 -- Name: workshop_runs workshop_runs_workshop_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -

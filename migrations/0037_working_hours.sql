@@ -73,7 +73,8 @@ CREATE TABLE scheduling.working_hours (
 COMMENT ON TABLE scheduling.working_hours IS
 'A host''s weekly working hours, in the host''s time zone (people.time_zone): one row per range, several per '
 'day. day_of_week is ISO (1 = Monday .. 7 = Sunday); ends_at at or before starts_at ends the next day (Friday '
-'22:00-02:00 ends Saturday 02:00; 00:00 as the end is midnight, 00:00-00:00 the whole day). A host''s ranges never overlap, across midnight '
+'22:00-02:00 ends Saturday 02:00; 00:00 as the end is midnight, 00:00-00:00 the whole day). A host''s ranges '
+'never overlap, across midnight '
 'and the end of the week too (working_hours_never_overlap; set_working_hours refuses first with SK061). Write '
 'through scheduling.set_working_hours (replaces them all); apps read scheduling.working_hours_overview.';
 
@@ -109,4 +110,6 @@ CREATE INDEX working_hours_exceptions_host_date_idx ON scheduling.working_hours_
 -- create_appointment gains a trailing p_outside_working_hours (sql/functions makes it again); positional calls
 -- with the old arguments keep working. Between this migration and sql/ being re-applied, creating an appointment
 -- fails: stop the apps first, as for 0011.
-DROP FUNCTION IF EXISTS scheduling.create_appointment(uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz);
+DROP FUNCTION IF EXISTS scheduling.create_appointment(
+    uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz
+);

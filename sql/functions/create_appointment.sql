@@ -9,7 +9,7 @@ CREATE OR REPLACE FUNCTION scheduling.create_appointment(
     p_reminder_policy text DEFAULT NULL,
     p_actor text DEFAULT session_user,
     p_now timestamptz DEFAULT now(),
-    p_outside_working_hours boolean DEFAULT false
+    p_outside_working_hours boolean DEFAULT FALSE
 )
 RETURNS uuid
 LANGUAGE plpgsql

@@ -35,6 +35,7 @@ $function$;
 
 COMMENT ON FUNCTION scheduling_internal.parse_time_range(text, text) IS
 'Internal: reads ''HH:MM-HH:MM'' (24-hour clock; an end at or before the start ends the next day; 24:00 as an end '
-'is midnight, returned as 00:00, so ''00:00-24:00'' is 00:00..00:00, the whole day) into two times. Errors: SK060 anything else (p_what names the entry), or a range '
+'is midnight, returned as 00:00, so ''00:00-24:00'' is 00:00..00:00, the whole day) into two times. Errors: '
+'SK060 anything else (p_what names the entry), or a range '
 'that starts and ends at the same time.'
 ' Side effects: none.';

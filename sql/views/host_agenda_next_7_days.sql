@@ -17,8 +17,11 @@ FROM scheduling.people AS p
 CROSS JOIN LATERAL scheduling.host_agenda(p.id, now(), now() + interval '168 hours') AS a
 WHERE
     p.deleted_at IS NULL
-    AND EXISTS (SELECT FROM scheduling.working_hours AS w WHERE w.host_id = p.id)
-ORDER BY p.id, a.starts_at, a.kind DESC;
+    AND EXISTS (
+        SELECT FROM scheduling.working_hours AS w
+        WHERE w.host_id = p.id
+    )
+ORDER BY p.id ASC, a.starts_at ASC, a.kind DESC;
 
 COMMENT ON VIEW scheduling.host_agenda_next_7_days IS
 'For apps: scheduling.host_agenda of every host with weekly working hours, from now to 168 hours ahead: live '

@@ -152,10 +152,13 @@ SELECT is(
     'Europe/Berlin, fall back: Sunday 00:00-24:00 is 25 hours'
 );
 SELECT is(
-    pg_temp.worked('berlin', '2026-03-28 12:00+01', '2026-03-30 12:00+02'), 'Sat 28 20:00-Sat 28 22:00, Sun 29 00:00-Mon 30 00:00',
+    pg_temp.worked('berlin', '2026-03-28 12:00+01', '2026-03-30 12:00+02'),
+    'Sat 28 20:00-Sat 28 22:00, Sun 29 00:00-Mon 30 00:00',
     '00:00-24:00 is the whole local day'
 );
-SELECT scheduling.set_working_hours(tap.sid('berlin'), '{"sun": ["01:00-04:00", "09:00-17:00"]}', 'test', '2026-03-01 00:00Z');
+SELECT scheduling.set_working_hours(
+    tap.sid('berlin'), '{"sun": ["01:00-04:00", "09:00-17:00"]}', 'test', '2026-03-01 00:00Z'
+);
 SELECT is(
     pg_temp.hours('berlin', '2026-03-29 00:00+01', '2026-03-30 00:00+02'), 10.0,
     'spring forward: 01:00-04:00 is 2 real hours, 09:00-17:00 (after the change) 8'
@@ -206,10 +209,18 @@ SELECT set_config('TimeZone', 'Pacific/Chatham', TRUE);
 SELECT scheduling.set_working_hours(
     tap.sid('berlin'), '{"mon": ["09:00-12:00"], "fri": ["22:00-02:00"]}', 'test', '2026-03-01 00:00Z'
 );
-SELECT scheduling.add_working_hours_exception(tap.sid('berlin'), '2026-03-02', 'day_off', NULL, 'ill', 'test', '2026-03-01 00:00Z');
-SELECT scheduling.add_working_hours_exception(tap.sid('berlin'), '2026-03-07', 'day_off', NULL, NULL, 'test', '2026-03-01 00:00Z');
-SELECT scheduling.add_working_hours_exception(tap.sid('berlin'), '2026-03-09', 'hours_off', '10:00-11:00', 'dentist', 'test', '2026-03-01 00:00Z');
-SELECT scheduling.add_working_hours_exception(tap.sid('berlin'), '2026-03-11', 'extra_hours', '23:00-01:00', NULL, 'test', '2026-03-01 00:00Z');
+SELECT scheduling.add_working_hours_exception(
+    tap.sid('berlin'), '2026-03-02', 'day_off', NULL, 'ill', 'test', '2026-03-01 00:00Z'
+);
+SELECT scheduling.add_working_hours_exception(
+    tap.sid('berlin'), '2026-03-07', 'day_off', NULL, NULL, 'test', '2026-03-01 00:00Z'
+);
+SELECT scheduling.add_working_hours_exception(
+    tap.sid('berlin'), '2026-03-09', 'hours_off', '10:00-11:00', 'dentist', 'test', '2026-03-01 00:00Z'
+);
+SELECT scheduling.add_working_hours_exception(
+    tap.sid('berlin'), '2026-03-11', 'extra_hours', '23:00-01:00', NULL, 'test', '2026-03-01 00:00Z'
+);
 SELECT is(
     pg_temp.worked('berlin', '2026-03-02 00:00+01', '2026-03-09 00:00+01'),
     'Fri 06 22:00-Sat 07 00:00',
@@ -221,7 +232,10 @@ SELECT is(
     'hours off split a day; extra hours cross midnight'
 );
 SELECT is(
-    (SELECT count(*)::integer FROM scheduling.working_hours_overview AS o WHERE o.host_id = tap.sid('berlin')),
+    (
+        SELECT count(*)::integer FROM scheduling.working_hours_overview AS o
+        WHERE o.host_id = tap.sid('berlin')
+    ),
     6,
     'working_hours_overview lists the weekly ranges and the exceptions'
 );

@@ -106,31 +106,45 @@ SELECT set_config('enable_seqscan', 'on', TRUE);
 -- Bad input.
 CREATE TEMP TABLE t_before AS SELECT tap.written() AS c;
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '0 minutes')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '0 minutes'
+    )$$,
     'SK062', NULL, 'duration zero: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '-1 hour')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '-1 hour'
+    )$$,
     'SK062', NULL, 'duration negative: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '25 hours')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '25 hours'
+    )$$,
     'SK062', NULL, 'duration over one day: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', NULL)$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', NULL
+    )$$,
     'SK062', NULL, 'duration NULL: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '0 minutes')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '0 minutes'
+    )$$,
     'SK062', NULL, 'step zero: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '-5 minutes')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '-5 minutes'
+    )$$,
     'SK062', NULL, 'step negative: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.free_slots(tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '30 seconds')$$,
+    $$SELECT * FROM scheduling.free_slots(
+        tap.sid('fh'), '2026-03-02 00:00Z', '2026-03-03 00:00Z', '1 hour', '30 seconds'
+    )$$,
     'SK062', NULL, 'step under one minute: SK062'
 );
 SELECT throws_ok(
@@ -311,11 +325,12 @@ SELECT is(tap.written(), (SELECT c FROM t_before), 'the refused bookings wrote n
 -- The agenda (Free Host on 2026-03-02: the 10:00 appointment, the 11:30 one booked anyway).
 SELECT is(
     (
-        SELECT string_agg(
-            a.kind || ' ' || to_char(a.local_starts_at, 'HH24:MI') || '-' || to_char(a.local_ends_at, 'HH24:MI')
-            || coalesce(' ' || a.title || ' ' || a.status || ' ' || a.seats_left, ''),
-            ', ' ORDER BY a.starts_at
-        )
+        SELECT
+            string_agg(
+                a.kind || ' ' || to_char(a.local_starts_at, 'HH24:MI') || '-' || to_char(a.local_ends_at, 'HH24:MI')
+                || coalesce(' ' || a.title || ' ' || a.status || ' ' || a.seats_left, ''),
+                ', ' ORDER BY a.starts_at
+            )
         FROM scheduling.host_agenda(tap.sid('fh'), '2026-03-02 00:00+01', '2026-03-03 00:00+01') AS a
     ),
     'free 09:00-10:00, session 10:00-11:00 Cut scheduled 0, free 11:00-11:30, session 11:30-12:30 Cut scheduled 0',
@@ -335,7 +350,9 @@ SELECT throws_ok(
     'SK062', NULL, 'host_agenda with p_to before p_from: SK062'
 );
 SELECT throws_ok(
-    $$SELECT * FROM scheduling.host_agenda('00000000-0000-4000-8000-000000000000', '2026-03-02 00:00Z', '2026-03-03 00:00Z')$$,
+    $$SELECT * FROM scheduling.host_agenda(
+        '00000000-0000-4000-8000-000000000000', '2026-03-02 00:00Z', '2026-03-03 00:00Z'
+    )$$,
     'SK007', NULL, 'host_agenda of an unknown host: SK007'
 );
 SELECT lives_ok(
