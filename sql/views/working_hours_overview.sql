@@ -35,7 +35,7 @@ ORDER BY 1, 6 NULLS FIRST, 5, 7;
 COMMENT ON VIEW scheduling.working_hours_overview IS
 'For apps: each host''s weekly hours (kind weekly, day_of_week mon..sun) and dated exceptions (kind day_off, '
 'hours_off, extra_hours, with on_date, exception_id for remove_working_hours_exception, and reason), in the '
-'host''s time zone; ends_next_day when a range ends after midnight (a day off has no times). Deleted hosts are left out. Write '
-'through set_working_hours, add_working_hours_exception, remove_working_hours_exception.';
+'host''s time zone; ends_next_day when a range ends after midnight (a day off has no times). Deleted hosts are '
+'left out. Write through set_working_hours, add_working_hours_exception, remove_working_hours_exception.';
 
 GRANT SELECT ON scheduling.working_hours_overview TO sessionkeeper_app;
