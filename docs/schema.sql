@@ -796,6 +796,34 @@ CREATE TABLE scheduling.consent_keywords (
 COMMENT ON TABLE scheduling.consent_keywords IS 'The replies that change WhatsApp consent: a reply whose whole body is one of these words (any language''s list; compared case-insensitively, after trimming, dropping trailing punctuation and folding runs of spaces into one) withdraws consent when consent is false (STOP, BAJA, ...) and gives it when true (START, ALTA, ...). A word listed with both meanings counts as withdrawing. word: as a person types it, without trailing punctuation (Stopp, not Stopp!). A DBA adds words with INSERT (as the owner); record_inbound_message reads them at each reply. CANCEL is not a consent word: it cancels a booking.';
 
 --
+-- Name: working_hours; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.working_hours (
+    id bigint NOT NULL,
+    host_id uuid NOT NULL,
+    day_of_week smallint NOT NULL,
+    starts_at time without time zone NOT NULL,
+    ends_at time without time zone NOT NULL,
+    week_seconds int4multirange GENERATED ALWAYS AS (scheduling_internal.week_seconds(day_of_week, starts_at, ends_at)) STORED,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT working_hours_day_of_week CHECK (((day_of_week >= 1) AND (day_of_week <= 7)))
+);
+
+--
+-- Name: TABLE working_hours; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.working_hours IS 'A host''s weekly working hours, in the host''s time zone (people.time_zone): one row per range, several per day. day_of_week is ISO (1 = Monday .. 7 = Sunday); ends_at at or before starts_at ends the next day (Friday 22:00-02:00 ends Saturday 02:00; 00:00 as the end is midnight, 00:00-00:00 the whole day). A host''s ranges never overlap, across midnight and the end of the week too (working_hours_never_overlap; set_working_hours refuses first with SK061). Write through scheduling.set_working_hours (replaces them all); apps read scheduling.working_hours_overview.';
+
+--
+-- Name: COLUMN working_hours.week_seconds; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.working_hours.week_seconds IS 'The seconds of the week the range covers (0 = Monday 00:00), for the overlap rule; generated.';
+
+--
 -- Name: inbound_messages; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -1542,6 +1570,56 @@ CREATE TABLE scheduling.worker_settings (
 COMMENT ON TABLE scheduling.worker_settings IS 'One row of settings for the reminder worker. recipient_spacing: the least time between two claims of messages to the same person (default 6 s, about what WhatsApp allows before error 131056; 0 = no spacing). max_lease_expiries: how many times a row''s lease may expire without an outcome being recorded before the claim makes it failed instead of handing it out again (default 3, at least 1; set with scheduling.set_max_lease_expiries).';
 
 --
+-- Name: working_hours_exceptions; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.working_hours_exceptions (
+    id bigint NOT NULL,
+    host_id uuid NOT NULL,
+    on_date date NOT NULL,
+    kind text NOT NULL,
+    starts_at time without time zone,
+    ends_at time without time zone,
+    reason text,
+    created_by text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT working_hours_exceptions_kind CHECK ((kind = ANY (ARRAY['day_off'::text, 'hours_off'::text, 'extra_hours'::text]))),
+    CONSTRAINT working_hours_exceptions_times CHECK ((((kind = 'day_off'::text) AND (starts_at IS NULL) AND (ends_at IS NULL)) OR ((kind <> 'day_off'::text) AND (starts_at IS NOT NULL) AND (ends_at IS NOT NULL))))
+);
+
+--
+-- Name: TABLE working_hours_exceptions; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.working_hours_exceptions IS 'Dated changes to a host''s weekly hours, in the host''s time zone: day_off (the whole local date, times NULL), hours_off (starts_at..ends_at on that date) or extra_hours (worked on that date besides the weekly hours). ends_at at or before starts_at ends the next day. Working time = (weekly hours - days off - hours off) + extra hours. Write through scheduling.add_working_hours_exception and remove_working_hours_exception.';
+
+--
+-- Name: working_hours_exceptions_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.working_hours_exceptions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.working_hours_exceptions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: working_hours_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.working_hours ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.working_hours_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: workshop_run_skipped_days; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -1961,6 +2039,27 @@ ALTER TABLE ONLY scheduling.worker_settings
     ADD CONSTRAINT worker_settings_pkey PRIMARY KEY (singleton);
 
 --
+-- Name: working_hours_exceptions working_hours_exceptions_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours_exceptions
+    ADD CONSTRAINT working_hours_exceptions_pkey PRIMARY KEY (id);
+
+--
+-- Name: working_hours working_hours_never_overlap; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_never_overlap EXCLUDE USING gist (host_id WITH =, week_seconds WITH &&);
+
+--
+-- Name: working_hours working_hours_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_pkey PRIMARY KEY (id);
+
+--
 -- Name: workshop_run_skipped_days workshop_run_skipped_days_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
 --
 
@@ -2241,6 +2340,12 @@ CREATE INDEX waitlist_entries_queue_idx ON scheduling.waitlist_entries USING btr
 --
 
 CREATE UNIQUE INDEX waitlist_entries_waiting_key ON scheduling.waitlist_entries USING btree (session_id, person_id) WHERE (status = 'waiting'::text);
+
+--
+-- Name: working_hours_exceptions_host_date_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX working_hours_exceptions_host_date_idx ON scheduling.working_hours_exceptions USING btree (host_id, on_date);
 
 --
 -- Name: workshop_run_skipped_days_run_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -2704,6 +2809,20 @@ ALTER TABLE ONLY scheduling.waitlist_entries
 
 ALTER TABLE ONLY scheduling.waitlist_entries
     ADD CONSTRAINT waitlist_entries_session_id_fkey FOREIGN KEY (session_id) REFERENCES scheduling.sessions(id) ON DELETE CASCADE;
+
+--
+-- Name: working_hours_exceptions working_hours_exceptions_host_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours_exceptions
+    ADD CONSTRAINT working_hours_exceptions_host_id_fkey FOREIGN KEY (host_id) REFERENCES scheduling.people(id);
+
+--
+-- Name: working_hours working_hours_host_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.working_hours
+    ADD CONSTRAINT working_hours_host_id_fkey FOREIGN KEY (host_id) REFERENCES scheduling.people(id);
 
 --
 -- Name: workshop_run_skipped_days workshop_run_skipped_days_run_id_fkey; Type: FK CONSTRAINT; Schema: scheduling; Owner: -

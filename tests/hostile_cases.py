@@ -29,8 +29,10 @@ UNKNOWN = "'00000000-0000-4000-8000-000000000000'"  # a well-formed uuid that na
 NOW = "'2030-01-01 00:00+00'"  # the fixture's "now": every fixture session lies after it
 SLOT = "'2030-07-01 10:00+02', '2030-07-01 11:00+02'"  # a valid future slot
 BACKWARDS = "'2030-07-01 11:00+02', '2030-07-01 10:00+02'"  # end before start
+NIGHT = "'2030-07-01 03:00+02', '2030-07-01 04:00+02'"  # a slot outside the fixture host's working hours
 FEB30 = "'2030-02-30 10:00+01', '2030-02-30 11:00+01'"  # a day that does not exist
 Y10K = "'10000-01-01 10:00+00', '10000-01-01 11:00+00'"  # year 10000
+WEEK = "'2030-07-01 00:00+02', '2030-07-08 00:00+02'"  # a week of July 2030, for a host's time
 TOKEN = "7e57ab1e-0000-4000-8000-000000000001"  # the attempt token of the fixture's leased reminder
 
 
@@ -74,6 +76,13 @@ FUNCTIONS: dict[str, Fn] = {
     "clone_workshop_sessions": Fn(APP, "'<workshop>', '2030-09-07', p_now => " + NOW),
     "enroll": Fn(APP, "'<workshop_session>', '<other>', p_now => " + NOW),
     "book_next_available": Fn(APP, "'<workshop>', '<other>', p_now => " + NOW),
+    "set_working_hours": Fn(APP, "'<host>', '{\"mon\": [\"08:00-18:00\"]}', p_now => " + NOW),
+    "add_working_hours_exception": Fn(APP, "'<host>', '2030-07-02', 'day_off', p_now => " + NOW),
+    "remove_working_hours_exception": Fn(APP, "'<host>', '<host_day_off>', p_now => " + NOW),
+    "working_time": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02'"),
+    "free_slots": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02', '1 hour', NULL, " + NOW),
+    "book_next_available_slot": Fn(APP, "'<host>', '<other>', '1 hour', p_now => " + NOW),
+    "host_agenda": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02'"),
     "claim_due_reminders": Fn(WORKER, "'worker-1', 10, '60 seconds', '2030-06-03 09:00+02'"),
     "record_reminder_sent": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', 'wamid.1'"),
     "record_reminder_failure": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', '131026', 'undeliverable', false"),
@@ -101,7 +110,8 @@ FUNCTIONS: dict[str, Fn] = {
 
 # What the fixture holds (tests/test_hostile_input.py builds it; the catalogue prints this legend).
 FIXTURE: dict[str, str] = {
-    "host": "a person, Europe/Berlin, with a phone and WhatsApp consent",
+    "host": "a person, Europe/Berlin, with a phone and WhatsApp consent, working Monday to Friday 08:00-18:00",
+    "host_day_off": "the id of `host`'s day off on 2030-12-24 (a working-hours exception)",
     "attendee": "a person booked into `session`, `appointment_session` and `workshop_session`",
     "other": "a person with no booking (a cancelled one in `session`)",
     "session": "a scheduled group session (capacity 3) on 2030-06-03 10:00-11:00 Europe/Berlin",
@@ -298,6 +308,13 @@ day = calls("add_workshop_session")
 clone = calls("clone_workshop_sessions")
 enroll = calls("enroll")
 next_seat = calls("book_next_available")
+hours = calls("set_working_hours")
+hours_off = calls("add_working_hours_exception")
+hours_back = calls("remove_working_hours_exception")
+worked = calls("working_time")
+slots = calls("free_slots")
+next_slot = calls("book_next_available_slot")
+agenda = calls("host_agenda")
 claim = calls("claim_due_reminders")
 sent = calls("record_reminder_sent")
 failure = calls("record_reminder_failure")
@@ -485,6 +502,12 @@ _HAND_WRITTEN: list[SqlCase] = [
     appointment("huge-service", "service of 1 MB", f"'<host>', '<other>', {HUGE}, {SLOT}", "SK034"),
     appointment("end-before-start", "end before start", f"'<host>', '<other>', 'Cut', {BACKWARDS}", "SK004"),
     appointment("year-10000", "year 10000", f"'<host>', '<other>', 'Cut', {Y10K}", "SK009"),
+    appointment(
+        "night",
+        "outside the host's working hours",
+        "'<host>', '<other>', 'Cut', '2030-07-01 03:00+02', '2030-07-01 04:00+02'",
+        "SK063",
+    ),
     move_booking("group-seat", "a seat in a group session", f"'<booking>', {SLOT}", "SK014"),
     move_booking("cancelled", "booking cancelled", f"'<cancelled_booking>', {SLOT}", "SK013"),
     move_booking("unknown", "booking unknown", f"{UNKNOWN}, {SLOT}", "SK010"),
@@ -585,6 +608,33 @@ _HAND_WRITTEN: list[SqlCase] = [
     next_seat("empty", "workshop without sessions", "'<empty_workshop>', '<other>'", "SK032"),
     next_seat("huge-order", "order reference of 1 MB", f"'<workshop>', '<other>', {HUGE}, p_now => {NOW}", "SK034"),
     next_seat("null-now", "p_now NULL", "'<workshop>', '<other>', p_now => NULL", "SK009"),
+    # ---- a host's time ----------------------------------------------------------------------------------------
+    hours("unknown-host", "host unknown", f'{UNKNOWN}, \'{{"mon": ["09:00-12:00"]}}\'', "SK007"),
+    hours("not-object", "hours a list, not an object", "'<host>', '[\"09:00-17:00\"]'", "SK060"),
+    hours("bad-day", "day misspelt", "'<host>', '{\"monday\": [\"09:00-17:00\"]}'", "SK060"),
+    hours("bad-time", "time 25:00", "'<host>', '{\"mon\": [\"09:00-25:00\"]}'", "SK060"),
+    hours("sql-range", "SQL as a range", f"'<host>', jsonb_build_object('mon', jsonb_build_array({INJECT}))", "SK060"),
+    hours("huge-range", "a range of 1 MB", f"'<host>', jsonb_build_object('mon', jsonb_build_array({HUGE}))", "SK060"),
+    hours(
+        "overlap", "two ranges overlapping", '\'<host>\', \'{"sun": ["22:00-02:00"], "mon": ["01:00-03:00"]}\'', "SK061"
+    ),
+    hours_off("bad-kind", "kind misspelt", "'<host>', '2030-07-02', 'holiday'", "SK060"),
+    hours_off("no-hours", "extra hours without hours", "'<host>', '2030-07-02', 'extra_hours'", "SK060"),
+    hours_off("huge-reason", "reason of 1 MB", f"'<host>', '2030-07-02', 'day_off', NULL, {HUGE}", "SK034"),
+    hours_back("unknown", "exception unknown", "'<host>', 123456789", "SK060"),
+    hours_back("unknown-host", "host unknown", f"{UNKNOWN}, '<host_day_off>'", "SK007"),
+    worked("backwards", "p_to before p_from", "'<host>', '2030-07-08 00:00+02', '2030-07-01 00:00+02'", "SK062"),
+    worked("two-years", "a window of two years", "'<host>', '2030-01-01', '2032-01-01'", "SK062"),
+    slots("zero", "duration zero", f"'<host>', {WEEK}, '0 minutes'", "SK062"),
+    slots("two-days", "duration two days", f"'<host>', {WEEK}, '2 days'", "SK062"),
+    slots("tiny-step", "step of one second", f"'<host>', {WEEK}, '1 hour', '1 second'", "SK062"),
+    slots("unknown-host", "host unknown", f"{UNKNOWN}, {WEEK}, '1 hour'", "SK007"),
+    next_slot("zero", "duration zero", "'<host>', '<other>', '0 minutes'", "SK062"),
+    next_slot("horizon", "a horizon of ten years", "'<host>', '<other>', '1 hour', p_within => '10 years'", "SK062"),
+    next_slot("unknown-person", "person unknown", f"'<host>', {UNKNOWN}, '1 hour', p_now => {NOW}", "SK007"),
+    next_slot("no-hours", "host without working hours", f"'<other>', '<attendee>', '1 hour', p_now => {NOW}", "SK064"),
+    agenda("backwards", "p_to equal to p_from", "'<host>', '2030-07-01 00:00+02', '2030-07-01 00:00+02'", "SK062"),
+    agenda("unknown-host", "host unknown", f"{UNKNOWN}, {WEEK}", "SK007"),
     # ---- the reminder worker --------------------------------------------------------------------------------
     claim("blank-worker", "worker name blank", "' '", "SK009"),
     claim("huge-worker", "worker name of 1 MB", HUGE, "SK034"),

@@ -151,6 +151,16 @@ def _build_fixture(conn: psycopg.Connection) -> dict[str, str]:
     )
     conn.execute("SELECT scheduling.take_send_tokens('cloud_api:hostile', 1, %s)", (now,))
     conn.execute("SELECT scheduling.worker_heartbeat('worker-1', 'console', '{}', false, %s)", (now,))
+    weekdays = '{"mon": ["08:00-18:00"], "tue": ["08:00-18:00"], "wed": ["08:00-18:00"], "thu": ["08:00-18:00"], '
+    conn.execute(
+        "SELECT scheduling.set_working_hours(%s, %s, 'fixture', %s)", (host, weekdays + '"fri": ["08:00-18:00"]}', now)
+    )
+    one(
+        "host_day_off",
+        "SELECT scheduling.add_working_hours_exception(%s, '2030-12-24', 'day_off', NULL, 'fixture', 'fixture', %s)",
+        host,
+        now,
+    )
     return ids
 
 

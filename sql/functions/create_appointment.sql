@@ -8,7 +8,8 @@ CREATE OR REPLACE FUNCTION scheduling.create_appointment(
     p_ends_at timestamptz,
     p_reminder_policy text DEFAULT NULL,
     p_actor text DEFAULT session_user,
-    p_now timestamptz DEFAULT now()
+    p_now timestamptz DEFAULT now(),
+    p_outside_working_hours boolean DEFAULT FALSE
 )
 RETURNS uuid
 LANGUAGE plpgsql
@@ -38,6 +39,10 @@ BEGIN
         END IF;
     END IF;
 
+    IF NOT coalesce(p_outside_working_hours, false) THEN
+        PERFORM scheduling_internal.check_working_time(p_host_id, p_starts_at, p_ends_at);
+    END IF;
+
     v_session_id := scheduling.create_session(
         p_host_id, p_service, p_starts_at, p_ends_at, NULL, 'automatic', 1,
         jsonb_build_object('kind', 'appointment'), p_actor, p_now
@@ -53,12 +58,16 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION scheduling.create_appointment(uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz)
-IS
+COMMENT ON FUNCTION scheduling.create_appointment(
+    uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz, boolean
+) IS
 'A 1:1 appointment in one call: creates a session of capacity 1 titled p_service with host '
 'p_host_id (its time zone), optionally with the reminder policy named p_reminder_policy (NULL = default), '
-'and books p_person_id into it; returns the booking id. Errors: those of create_session and create_booking, '
-'SK016 unknown policy. Nothing is written when any of them fails.'
+'and books p_person_id into it; returns the booking id. When the host has weekly working hours the appointment '
+'must lie wholly inside the host''s working time (scheduling.working_time), else SK063 naming the local times; '
+'p_outside_working_hours => true skips that check (the host''s own use); a host without weekly hours is not '
+'checked. Errors: those of create_session and create_booking, SK016 unknown policy, SK063 outside working time. '
+'Nothing is written when any of them fails.'
 ' Input limits: SK034 service, policy name or p_actor over 200 characters; SK009 a time outside the years 1900 to '
 '9999.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
@@ -67,5 +76,5 @@ IS
 'reminder_policy_id when p_reminder_policy is given.';
 
 GRANT EXECUTE ON FUNCTION scheduling.create_appointment(
-    uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz
+    uuid, uuid, text, timestamptz, timestamptz, text, text, timestamptz, boolean
 ) TO sessionkeeper_app;

@@ -24,6 +24,8 @@ SELECT set_eq(
         'add_workshop_session', 'clone_workshop_sessions', 'create_template', 'update_template', 'pause_template',
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
         'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
+        'set_working_hours', 'add_working_hours_exception', 'remove_working_hours_exception', 'working_time',
+        'free_slots', 'book_next_available_slot', 'host_agenda',
         -- the reminder worker
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',

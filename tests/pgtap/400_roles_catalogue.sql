@@ -20,7 +20,9 @@ FROM
         'reschedule_booking', 'enroll', 'book_next_available', 'create_workshop', 'create_workshop_run',
         'add_workshop_session', 'clone_workshop_sessions', 'create_template', 'update_template', 'pause_template',
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
-        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person'
+        'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
+        'set_working_hours', 'add_working_hours_exception', 'remove_working_hours_exception', 'working_time',
+        'free_slots', 'book_next_available_slot', 'host_agenda'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
