@@ -148,5 +148,6 @@ def main() -> None:
     print(f"  overbooked seats | {overbooked_seats} | - | - | 0")
     print(f"\n  bookings: {stats[0]} confirmed of {stats[1]} (the rest waitlisted); sessions over capacity: {stats[2]}")
 
+
 if __name__ == "__main__":
     main()
