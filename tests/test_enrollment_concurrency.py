@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from tests.helpers import wait_until_blocked
 from tests.races import race_rounds
 
 CLIENTS = 50
@@ -128,3 +129,99 @@ def test_concurrent_book_next_available_fills_sessions_in_order(db_url: str) -> 
             (workshop,),
         ).fetchone()[0]
         assert items == 3 * SEATS
+
+
+def small_session(admin: psycopg.Connection, seats: int, people: int) -> tuple[object, list[object]]:
+    """A session of ``seats`` seats, full, and ``people`` more people with consent who are not in it."""
+    host = admin.execute("SELECT scheduling.create_person('Host', '+4915100000000', 'Europe/Berlin')").fetchone()[0]
+    session = admin.execute(
+        "SELECT scheduling.create_session(%s, 'Small class', %s, %s, 'Europe/Berlin', 'automatic', %s, p_now => %s)",
+        (host, FIRST_DAY, FIRST_DAY + timedelta(hours=2), seats, NOW),
+    ).fetchone()[0]
+    everyone = [
+        admin.execute(
+            "SELECT scheduling.create_person(%s, %s, 'Europe/Berlin', TRUE)", (f"Person {n}", f"+49153{n:08d}")
+        ).fetchone()[0]
+        for n in range(seats + people)
+    ]
+    for person in everyone[:seats]:
+        admin.execute("SELECT * FROM scheduling.enroll(%s, %s, p_now => %s)", (session, person, NOW))
+    return session, everyone[seats:]
+
+
+def enroll_in_thread(db_url: str, session, person, outcomes: list) -> threading.Thread:
+    """Runs enroll on a connection of its own; appends its outcome (confirmed, waitlisted or the SQLSTATE)."""
+
+    def run() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            try:
+                outcomes.append(
+                    conn.execute(
+                        "SELECT outcome FROM scheduling.enroll(%s, %s, p_actor => 'blocked enroll', p_now => %s)",
+                        (session, person, NOW),
+                    ).fetchone()[0]
+                )
+            except psycopg.Error as error:
+                outcomes.append(error.sqlstate)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_waitlist_enrollments_of_a_full_session_do_not_wait_for_each_other(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin, psycopg.connect(db_url) as first:
+        session, (carol, dave) = small_session(admin, seats=1, people=2)
+        first.execute("SELECT * FROM scheduling.enroll(%s, %s, p_now => %s)", (session, carol, NOW))
+        # Carol's waitlist entry is not committed yet; Dave's enrollment must not wait for it.
+        with psycopg.connect(db_url, autocommit=True) as second:
+            second.execute("SELECT set_config('lock_timeout', '5s', FALSE)")
+            outcome = second.execute(
+                "SELECT outcome FROM scheduling.enroll(%s, %s, p_now => %s)", (session, dave, NOW)
+            ).fetchone()[0]
+        assert outcome == "waitlisted"
+        first.commit()
+        waiting = admin.execute(
+            "SELECT count(*) FROM scheduling.waitlist_entries WHERE session_id = %s AND status = 'waiting'", (session,)
+        ).fetchone()[0]
+        assert waiting == 2
+
+
+def test_a_person_joining_a_waitlist_twice_at_once_gets_sk011(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin, psycopg.connect(db_url) as first:
+        session, (carol,) = small_session(admin, seats=1, people=1)
+        first.execute("SELECT * FROM scheduling.enroll(%s, %s, p_now => %s)", (session, carol, NOW))
+        outcomes: list = []
+        thread = enroll_in_thread(db_url, session, carol, outcomes)
+        wait_until_blocked(admin, "blocked enroll")
+        first.commit()
+        thread.join(timeout=30)
+        assert outcomes == ["SK011"]
+        waiting = admin.execute(
+            "SELECT count(*) FROM scheduling.waitlist_entries WHERE session_id = %s AND person_id = %s",
+            (session, carol),
+        ).fetchone()[0]
+        assert waiting == 1
+
+
+def test_an_enrollment_that_saw_a_full_session_takes_the_seat_freed_meanwhile(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as admin, psycopg.connect(db_url) as first:
+        session, (dave,) = small_session(admin, seats=1, people=1)
+        booking = admin.execute("SELECT id FROM scheduling.bookings WHERE session_id = %s", (session,)).fetchone()[0]
+        # The cancellation frees the seat but is not committed: the enrollment reads the session as full, then
+        # waits for the lock; once the seat is free it must book Dave, not put him on the (empty) waitlist.
+        first.execute("SELECT scheduling.cancel_booking(%s, 'ill', p_now => %s)", (booking, NOW))
+        outcomes: list = []
+        thread = enroll_in_thread(db_url, session, dave, outcomes)
+        wait_until_blocked(admin, "blocked enroll")
+        first.commit()
+        thread.join(timeout=30)
+        assert outcomes == ["confirmed"]
+        confirmed, attendees, waiting = admin.execute(
+            "SELECT (SELECT count(*) FROM scheduling.bookings WHERE session_id = s.id AND status = 'confirmed'),"
+            " s.current_attendees,"
+            " (SELECT count(*) FROM scheduling.waitlist_entries WHERE session_id = s.id)"
+            " FROM scheduling.sessions AS s WHERE s.id = %s",
+            (session,),
+        ).fetchone()
+        assert (confirmed, attendees, waiting) == (1, 1, 0)
