@@ -59,5 +59,5 @@ COMMENT ON FUNCTION scheduling.create_demo_data(timestamptz) IS
 'books the demo customers it made before (one live person per phone) with new barbers.'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'
 ' Side effects: inserts three barbers, and customers (create_person) unless they exist, sessions, bookings, '
-'their history rows and reminders (create_appointment), and cancels one booking (cancel_booking: its reminders cancelled, a cancellation message '
-'queued, NOTIFY scheduling_reminders_due).';
+'their history rows and reminders (create_appointment), and cancels one booking (cancel_booking: its reminders '
+'cancelled, a cancellation message queued, NOTIFY scheduling_reminders_due).';
