@@ -262,11 +262,11 @@ BEGIN
 
     -- 4. Rows of the window that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
     -- recipient: none while recipient_pacing holds them back, else only the earliest due (one per call).
-    -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person is chosen
-    -- first, without locks, and only those are locked, re-checked on their latest version, and limited. Rows
+    -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person in the window
+    -- is chosen first, and only those are locked again, re-checked on their latest version, and limited. Rows
     -- failing the re-check were closed by step 1, poison rows by step 2, rows in quiet hours moved by step 3;
-    -- one they could not reach (locked, or over their limit) is not claimed either, and if it is its person's
-    -- earliest, that person waits for the next call.
+    -- one they could not reach (its booking, session or recipient locked) is not claimed either, and if it is
+    -- its person's earliest, that person waits for the next call.
     RETURN QUERY
     WITH candidates AS (
         SELECT DISTINCT ON (r.person_id) r.id

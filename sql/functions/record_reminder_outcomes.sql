@@ -163,7 +163,8 @@ $function$;
 
 COMMENT ON FUNCTION scheduling.record_reminder_outcomes(jsonb, timestamptz) IS
 'The worker''s batch of outcomes in one call: p_outcomes is a JSON array of objects, each '
-'{"reminder_id", "attempt_token", "outcome": "sent", "provider_message_id" (a string or null)} or {"reminder_id", "attempt_token", '
+'{"reminder_id", "attempt_token", "outcome": "sent", "provider_message_id" (a string or null)} or '
+'{"reminder_id", "attempt_token", '
 '"outcome": "failed", "retryable": boolean, "error_code" and "error_message" (strings or null), optionally '
 '"uncertain": true (the send may have reached the recipient: mark_reminder_uncertain first)}. Each entry is recorded '
 'by the rules of record_reminder_sent or record_reminder_failure at p_now, and one row is returned per entry, '

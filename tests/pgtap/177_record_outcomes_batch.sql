@@ -90,7 +90,8 @@ SELECT ok(
     '"retryable" not a boolean: SK067'
 );
 SELECT ok(
-    pg_temp.refused(jsonb_build_array(pg_temp.sent('ann'), pg_temp.sent('ann')), 'SK067'), 'the same reminder twice: SK067'
+    pg_temp.refused(jsonb_build_array(pg_temp.sent('ann'), pg_temp.sent('ann')), 'SK067'),
+    'the same reminder twice: SK067'
 );
 SELECT is(pg_temp.states(), 'ann:leased,bob:leased,cat:leased', 'nothing was recorded by the refused batches');
 
@@ -119,18 +120,25 @@ SELECT is(
     'one verdict per entry, by position: the stale token and the unknown reminder refused, the others recorded'
 );
 SELECT is(
-    (SELECT reminder_id FROM verdicts WHERE ordinal = 1), tap.rid('cat'), 'each verdict names its reminder'
+    (
+        SELECT reminder_id FROM verdicts
+        WHERE ordinal = 1
+    ), tap.rid('cat'), 'each verdict names its reminder'
 );
 SELECT is(pg_temp.states(), 'ann:sent,bob:pending,cat:leased', 'the refused row is untouched, the others moved');
 SELECT is(
     (
         SELECT r.uncertain::text || ' ' || r.last_error_code || ' ' || r.attempts
-        FROM scheduling.reminders AS r WHERE r.id = tap.rid('bob')
+        FROM scheduling.reminders AS r
+        WHERE r.id = tap.rid('bob')
     ),
     'true timeout 1', 'a failure marked uncertain: flagged, the error kept, the attempt counted'
 );
 SELECT is(
-    (SELECT provider_message_id FROM scheduling.reminders WHERE id = tap.rid('ann')), 'wamid.ann',
+    (
+        SELECT provider_message_id FROM scheduling.reminders
+        WHERE id = tap.rid('ann')
+    ), 'wamid.ann',
     'the send keeps its provider id'
 );
 
