@@ -182,12 +182,20 @@ BEGIN
     -- has quiet hours. Whether quiet hours hold is computed once per quiet hours and time zone in the window.
     v_any_quiet := EXISTS (SELECT 1 FROM scheduling.reminder_policies AS qp WHERE qp.quiet_start IS NOT NULL);
     IF v_any_quiet THEN
-        SELECT coalesce(jsonb_object_agg(z.pair, z.ends_at), '{}')
+        SELECT
+            coalesce(
+                jsonb_object_agg(
+                    format('%s %s %s', z.quiet_start, z.quiet_end, z.time_zone),
+                    scheduling_internal.quiet_hours_end(p_now, z.time_zone, z.quiet_start, z.quiet_end)
+                ),
+                '{}'
+            )
         INTO v_quiet_ends
         FROM (
             SELECT DISTINCT
-                format('%s %s %s', pol.quiet_start, pol.quiet_end, p.time_zone) AS pair,
-                scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end) AS ends_at
+                pol.quiet_start,
+                pol.quiet_end,
+                p.time_zone
             FROM scheduling.reminders AS r
             INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
             INNER JOIN scheduling.people AS p ON r.person_id = p.id
