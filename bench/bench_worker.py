@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from support import PROJECT, connect, migrated_database, print_table
+from support import PROJECT, connect, median_seconds, migrated_database, print_table, print_targets
 
 from runner.outbound import OutboundMessage, Verdict
 from runner.worker import WorkerSettings
@@ -48,6 +49,7 @@ from tests.fake_provider import CLOUD_TOKEN, PHONE_NUMBER_ID, FakeProvider
 from tests.seed import add_due_reminders as seed_due_reminders
 
 TOTAL = 5_000
+CLAIM_BACKLOGS = (1_000, 100_000)  # due rows behind one claim of BATCH
 SEND_RATE = 1_000  # messages/s per sending number: Meta's highest throughput tier
 LIFTED_RATE = 100_000  # a bucket that never holds the worker back: what the worker itself manages
 LAG_RATE, LAG_SECONDS, LAG_LEAD_SECONDS = 1_000, 10, 5.0
@@ -86,6 +88,7 @@ class Databases:
 def add_due_reminders(url: str, count: int) -> None:
     """``count`` reminders due now, one recipient each (tests/seed.py), with fresh statistics."""
     seed_due_reminders(url, count)
+    quiet_hours_elsewhere(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
 
@@ -210,8 +213,24 @@ def exactly_once(fake: FakeProvider, expected: set[str]) -> str:
 
 
 # ---- 1. the ceiling: bare SQL, no HTTP ----------------------------------------------------------------------
+def sent(rows: list[tuple]) -> str:
+    """record_reminder_outcomes' batch saying that each claimed row (id, key, token, ...) was sent."""
+    return json.dumps(
+        [
+            {
+                "reminder_id": str(r[0]),
+                "attempt_token": str(r[2]),
+                "outcome": "sent",
+                "provider_message_id": f"b-{r[1]}",
+            }
+            for r in rows
+        ]
+    )
+
+
 async def bare_sql_loop(url: str, total: int) -> tuple[float, list[float], list[float]]:
-    """Claim and mark with LANES connections, BATCH rows per claim; (seconds, claim times, record times)."""
+    """Claim and record with LANES connections, BATCH rows per claim, one call each; (seconds, claim times, record
+    times)."""
     claims: list[float] = []
     records: list[float] = []
 
@@ -228,10 +247,7 @@ async def bare_sql_loop(url: str, total: int) -> tuple[float, list[float], list[
                 if not rows:
                     return
                 started = time.perf_counter()
-                for row in rows:
-                    await conn.execute(
-                        "SELECT scheduling.record_reminder_sent(%s, %s, %s)", (row[0], row[2], f"bare-{row[1]}")
-                    )
+                await conn.execute("SELECT count(*) FROM scheduling.record_reminder_outcomes(%s::jsonb)", (sent(rows),))
                 records.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -242,54 +258,92 @@ async def bare_sql_loop(url: str, total: int) -> tuple[float, list[float], list[
 def run_ceiling(dbs: Databases) -> tuple[Run, list[str]]:
     url = dbs.fresh("bench_ceiling")
     add_due_reminders(url, TOTAL)
-    notes = [claim_breakdown(url)]
     seconds, claims, records = asyncio.run(bare_sql_loop(url, TOTAL))
-    sent = count_sent(url)
+    sent_count = count_sent(url)
     first, last = claims[: LANES * 3], claims[-LANES * 3 :]
-    notes.append(
+    notes = [
         f"bare loop: {len(claims)} claims; the first {len(first)} (backlog ~{TOTAL:,}) took "
         f"{statistics.mean(first) * 1000:.0f} ms each, the last {len(last)} {statistics.mean(last) * 1000:.0f} ms; "
-        f"recording a batch of {BATCH}, one call per row: {statistics.median(records) * 1000:.0f} ms (median)"
-    )
-    problem = None if sent == TOTAL else f"only {sent} of {TOTAL} recorded as sent"
-    return Run(f"bare SQL claim-and-mark, {LANES} conns x {BATCH}", sent / seconds, seconds, problem=problem), notes
+        f"recording a batch of {BATCH} in one call: {statistics.median(records) * 1000:.0f} ms (median)"
+    ]
+    problem = None if sent_count == TOTAL else f"only {sent_count} of {TOTAL} recorded as sent"
+    name = f"bare SQL claim-and-record, {LANES} conns x {BATCH}"
+    return Run(name, sent_count / seconds, seconds, problem=problem), notes
 
 
-def claim_breakdown(url: str) -> str:
-    """Where one claim's time goes at a backlog of TOTAL due rows (each measurement rolled back)."""
-    sweep = """
+def claim_at_backlogs(dbs: Databases) -> tuple[dict[int, dict[str, float]], list[str]]:
+    """One claim of BATCH at each backlog of CLAIM_BACKLOGS due rows (CLAIM_BACKLOGS[0] recipients), and inside
+    it the window (the locked read of the earliest due rows off their index) and the re-check of the window's
+    rows: medians in ms, each measurement rolled back so every one sees the same rows."""
+    url = dbs.fresh("bench_claim")
+    claim = f"SELECT * FROM scheduling.claim_due_reminders('breakdown', {BATCH})"
+    window = f"""
         SELECT r.id FROM scheduling.reminders AS r
-        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
-        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
-        INNER JOIN scheduling.people AS p ON r.person_id = p.id
-        WHERE ((r.state = 'pending' AND r.next_attempt_at <= now())
-               OR (r.state = 'leased' AND r.lease_expires_at <= now()))
-          AND scheduling_internal.reminder_block_reason(r, b, s, p, now()) IS NOT NULL
-        ORDER BY r.next_attempt_at, r.id LIMIT 1000
-        FOR UPDATE OF r SKIP LOCKED FOR SHARE OF b, s, p SKIP LOCKED"""
-    per_person = """
-        SELECT DISTINCT ON (r.person_id) r.id FROM scheduling.reminders AS r
-        WHERE ((r.state = 'pending' AND r.next_attempt_at <= now())
-               OR (r.state = 'leased' AND r.lease_expires_at <= now()))
+        WHERE r.state = 'pending' AND r.next_attempt_at <= now()
           AND NOT EXISTS (SELECT 1 FROM scheduling.recipient_pacing AS rp
                           WHERE rp.person_id = r.person_id AND rp.next_allowed_at > now())
-        ORDER BY r.person_id, r.due_at, r.id"""
-    claim = f"SELECT * FROM scheduling.claim_due_reminders('breakdown', {BATCH})"
-    figures = {}
-    with connect(url) as conn:
-        for name, query in (("claim", claim), ("sweep", sweep), ("per_person", per_person)):
-            timings = []
-            for _ in range(5):
-                with conn.transaction(force_rollback=True):
-                    started = time.perf_counter()
-                    conn.execute(query).fetchall()
-                    timings.append(time.perf_counter() - started)
-            figures[name] = statistics.median(timings) * 1000
-    return (
-        f"one claim of {BATCH} at a backlog of {TOTAL:,} due rows: {figures['claim']:.0f} ms; inside it, the "
-        f"re-check sweep (step 1, reminder_block_reason on every due row) {figures['sweep']:.0f} ms alone and the "
-        f"one-per-recipient DISTINCT ON over every due row {figures['per_person']:.0f} ms alone"
-    )
+        ORDER BY r.next_attempt_at, r.id LIMIT {BATCH * 4} FOR UPDATE OF r SKIP LOCKED"""
+    recheck = f"""
+        WITH w AS ({window})
+        SELECT scheduling_internal.reminder_block_reason(r, b, s, p, now()) FROM w
+        INNER JOIN scheduling.reminders AS r ON r.id = w.id
+        INNER JOIN scheduling.bookings AS b ON r.booking_id = b.id
+        INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+        INNER JOIN scheduling.people AS p ON r.person_id = p.id"""
+    figures: dict[int, dict[str, float]] = {}
+    small = CLAIM_BACKLOGS[0]
+    add_due_reminders(url, small)
+    for backlog in CLAIM_BACKLOGS:
+        copies = backlog // small - 1
+        with connect(url, autocommit=True) as conn:
+            if copies > 0:
+                # More due rows for the same recipients, copies of the first ones (planning 100,000 people and
+                # bookings through the API would take minutes): the claim still takes one per recipient.
+                conn.execute(
+                    """
+                    INSERT INTO scheduling.reminders
+                    SELECT (jsonb_populate_record(r, jsonb_build_object(
+                        'id', gen_random_uuid(), 'reminder_key', r.reminder_key || ':' || g,
+                        'seq', r.seq + 1000 * g))).*
+                    FROM scheduling.reminders AS r CROSS JOIN generate_series(1, %s) AS g
+                    """,
+                    (copies,),
+                )
+            conn.execute("VACUUM ANALYZE scheduling.reminders")
+        with connect(url) as conn:
+            # A worker's connection is long-lived: past its first five calls PL/pgSQL plans each statement once.
+            for _ in range(6):
+                rolled_back(conn, claim)
+            figures[backlog] = {
+                name: median_seconds(lambda q=query: rolled_back(conn, q), repeat=9) * 1000
+                for name, query in (("claim", claim), ("window", window), ("recheck", recheck))
+            }
+    notes = [
+        f"one claim of {BATCH} at a backlog of {backlog:,} due rows: {f['claim']:.1f} ms; inside it, the locked "
+        f"window of the earliest {BATCH * 4} due rows {f['window']:.1f} ms alone and their re-check "
+        f"(reminder_block_reason) {f['recheck']:.1f} ms alone"
+        for backlog, f in figures.items()
+    ]
+    return figures, notes
+
+
+def rolled_back(conn: psycopg.Connection, query: str) -> None:
+    with conn.transaction(force_rollback=True):
+        conn.execute(query).fetchall()
+
+
+def quiet_hours_elsewhere(url: str) -> None:
+    """Quiet hours on the default policy, 12 hours away in the recipients' zone: the claim's quiet-hours step
+    runs on every call but holds nothing back."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            """
+            UPDATE scheduling.reminder_policies
+            SET quiet_start = (now() AT TIME ZONE 'Europe/Berlin' + interval '12 hours')::time,
+                quiet_end = (now() AT TIME ZONE 'Europe/Berlin' + interval '13 hours')::time
+            WHERE name = 'default'
+            """
+        )
 
 
 # ---- 2-3. end to end ----------------------------------------------------------------------------------------
@@ -538,28 +592,38 @@ def ratio(run: Run, baseline: Run | None, label: str) -> str:
     return f"{run.rate / baseline.rate:5.2f}x {label}"
 
 
+LIFTED_ONE = "worker, 1 process, bucket lifted (100,000/s), 0 ms fake"
+LIFTED_THREE = "worker, 3 processes, bucket lifted (100,000/s), 0 ms fake"
+
+
 def main() -> None:
     started = time.monotonic()
     with migrated_database("sessionkeeper_bench") as url:
         dbs = Databases(url)
         notes: list[str] = []
+        claims: dict[int, dict[str, float]] = {}
 
         def ceiling() -> Run:
             run, found = run_ceiling(dbs)
             notes.extend(found)
             return run
 
-        bare = attempt("bare SQL claim-and-mark", ceiling)
+        def claim_costs() -> Run:
+            figures, found = claim_at_backlogs(dbs)
+            claims.update(figures)
+            notes.extend(found)
+            return Run("claim at backlogs")
+
+        claim_run = attempt("claim at backlogs", claim_costs)
+        bare = attempt("bare SQL claim-and-record", ceiling)
         ends = [
             attempt(name, lambda name=name, kw=kw: run_end_to_end(dbs, name, **kw))
             for name, kw in (
                 ("worker, 1 process, 1 number (cap 1,000/s), 0 ms fake", {"processes": 1, "numbers": 1}),
                 ("worker, 3 processes, 1 number (cap 1,000/s), 0 ms fake", {"processes": 3, "numbers": 1}),
                 ("worker, 3 processes, 3 numbers (cap 3,000/s), 0 ms fake", {"processes": 3, "numbers": 3}),
-                (
-                    "worker, 1 process, bucket lifted (100,000/s), 0 ms fake",
-                    {"processes": 1, "numbers": 1, "rate": LIFTED_RATE},
-                ),
+                (LIFTED_ONE, {"processes": 1, "numbers": 1, "rate": LIFTED_RATE}),
+                (LIFTED_THREE, {"processes": 3, "numbers": 1, "rate": LIFTED_RATE}),
                 (
                     "worker, 1 process, 1 number (cap 1,000/s), 100 ms fake",
                     {"processes": 1, "numbers": 1, "delay": SLOW_DELAY},
@@ -582,7 +646,8 @@ def main() -> None:
         rows.append((run.name, figure(run), "  ".join(n for n in notes_here if n)))
     print_table(
         f"reminders delivered, {TOTAL:,} due at once, {LANES} lanes x {BATCH} per process, "
-        f"bucket {SEND_RATE:,}/s per sending number (rate from first to last arrival at the fake)",
+        f"bucket {SEND_RATE:,}/s per sending number (rate from first to last arrival at the fake); "
+        "quiet hours set on the default policy (12 hours away)",
         rows,
     )
     print("\n  delivery checks (at the fake, by biz_opaque_callback_data):")
@@ -606,7 +671,11 @@ def main() -> None:
         print("\n  where a claim's time goes:")
         for note in notes:
             print(f"    {note}")
-    problems = [run for run in (bare, *ends, peer, lag_run) if run.problem]
+    by_name = {run.name: run for run in ends}
+    print_targets(
+        "targets", target_rows(claims, bare, by_name.get(LIFTED_ONE), by_name.get(LIFTED_THREE), peer, lag_holder)
+    )
+    problems = [run for run in (claim_run, bare, *ends, peer, lag_run) if run.problem]
     if problems:
         print("\n  problems:")
         for run in problems:
@@ -614,8 +683,61 @@ def main() -> None:
     print(f"\n  whole benchmark: {time.monotonic() - started:.0f} s")
 
 
+def target_rows(
+    claims: dict[int, dict[str, float]],
+    bare: Run,
+    one: Run | None,
+    three: Run | None,
+    peer: Run,
+    lags: dict[str, list[float]],
+) -> list[tuple[str, str, str, str, str]]:
+    """The rows of the targets table: (what, measured, baseline, ratio, target)."""
+
+    def rate(run: Run | None) -> str:
+        return f"{run.rate:,.0f} msg/s" if run is not None and run.rate else "n/a"
+
+    def times(run: Run | None, base: Run | None) -> str:
+        if run is None or base is None or not run.rate or not base.rate:
+            return "n/a"
+        return f"{run.rate / base.rate:.2f}x"
+
+    small, large = CLAIM_BACKLOGS
+    rows = []
+    if small in claims and large in claims:
+        rows.append(
+            (
+                f"claim of {BATCH} at {large:,} due rows (vs at {small:,})",
+                f"{claims[large]['claim']:.1f} ms",
+                f"{claims[small]['claim']:.1f} ms",
+                f"{claims[large]['claim'] / claims[small]['claim']:.2f}x",
+                "<= 1.3x",
+            )
+        )
+    every = "worker, 1 process, every feature on, bucket lifted"
+    rows.append((every, rate(one), "", "", ">= 2,000 msg/s"))
+    rows.append((f"{every} (vs bare claim-and-record)", rate(one), rate(bare), times(one, bare), ">= 0.8x"))
+    rows.append((f"{every} (vs procrastinate)", rate(one), rate(peer), times(one, peer), ">= 5x"))
+    rows.append(("worker, 3 processes vs 1, bucket lifted", rate(three), rate(one), times(three, one), ">= 1.0x"))
+    arrivals = lags.get("arrival at the fake")
+    if arrivals:
+        rows.append(
+            (
+                f"lag due -> arrival, p99, {LAG_RATE:,}/s offered (vs p50)",
+                f"{percentile(arrivals, 0.99) * 1000:.0f} ms",
+                f"{percentile(arrivals, 0.5) * 1000:.0f} ms",
+                "",
+                "<= 300 ms",
+            )
+        )
+    return rows
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["procrastinate-worker"]:
         asyncio.run(serve_procrastinate())
+    elif sys.argv[1:] == ["claim"]:
+        with migrated_database("sessionkeeper_bench") as url:
+            for line in claim_at_backlogs(Databases(url))[1]:
+                print(line)
     else:
         main()

@@ -50,3 +50,17 @@ def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
     width = max(len(name) for name, _, _ in rows)
     for name, figure, note in rows:
         print(f"  {name:<{width}}  {figure:>14}  {note}")
+
+
+TARGET_COLUMNS = ("what", "measured", "baseline in the same run", "ratio", "target")
+
+
+def print_targets(title: str, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """One table of targets: each row (what, measured, baseline in the same run, ratio, target), as text."""
+    table = [TARGET_COLUMNS, *rows]
+    widths = [max(len(row[column]) for row in table) for column in range(len(TARGET_COLUMNS))]
+    print(f"\n{title}")
+    for number, row in enumerate(table):
+        print("  " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if number == 0:
+            print("  " + "-+-".join("-" * width for width in widths))

@@ -2231,7 +2231,7 @@ CREATE INDEX reminders_failed_idx ON scheduling.reminders USING btree (updated_a
 -- Name: reminders_leased_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
-CREATE INDEX reminders_leased_idx ON scheduling.reminders USING btree (lease_expires_at) WHERE (state = 'leased'::scheduling.reminder_state);
+CREATE INDEX reminders_leased_idx ON scheduling.reminders USING btree (lease_expires_at, id) WHERE (state = 'leased'::scheduling.reminder_state);
 
 --
 -- Name: reminders_open_person_idx; Type: INDEX; Schema: scheduling; Owner: -
@@ -2249,7 +2249,7 @@ CREATE INDEX reminders_open_session_idx ON scheduling.reminders USING btree (ses
 -- Name: reminders_pending_due_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 
-CREATE INDEX reminders_pending_due_idx ON scheduling.reminders USING btree (next_attempt_at) WHERE (state = 'pending'::scheduling.reminder_state);
+CREATE INDEX reminders_pending_due_idx ON scheduling.reminders USING btree (next_attempt_at, id) WHERE (state = 'pending'::scheduling.reminder_state);
 
 --
 -- Name: reminders_provider_message_id_idx; Type: INDEX; Schema: scheduling; Owner: -

@@ -5,7 +5,9 @@ time), the backoff, the deadline. The worker only moves bytes:
 
 * ``lanes`` tasks each hold a connection and loop: claim a batch (FOR UPDATE SKIP LOCKED under a
   lease, so several processes never claim the same row), send the batch concurrently, record the
-  outcomes, one call per row (so a refused stale token affects only its own row).
+  outcomes of the batch in one call (scheduling.record_reminder_outcomes: one verdict per row, so a refused
+  stale token affects only its own row). Each lane has a second connection that records a batch while the
+  first claims and sends the next one.
 * Idle lanes sleep until the next row falls due, or until NOTIFY scheduling_reminders_due wakes
   them (a reminder planned for right now), whichever comes first.
 * A HALT verdict (expired token, locked account) records a halt for the sending number in the database
@@ -212,14 +214,10 @@ class ReminderWorker:
         backoff = Backoff()
         while not self.stop.is_set():
             try:
-                async with await self._connect() as conn:
+                # Two connections: while one records a batch's outcomes, the other claims the next batch.
+                async with await self._connect() as conn, await self._connect() as recorder:
                     backoff.reset()
-                    while not self.stop.is_set():
-                        batch = await self.claim(conn)
-                        if batch:
-                            await self.deliver(conn, batch)
-                        else:
-                            await self._idle(conn)
+                    await self._lane_batches(conn, recorder)
             except psycopg.OperationalError as problem:
                 await self._pause(self._log_lost(f"lane {number}", problem, backoff.next()))
             except psycopg.Error as problem:
@@ -227,6 +225,34 @@ class ReminderWorker:
                 delay = backoff.next()
                 self.log(f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {delay:g} s")
                 await self._pause(delay)
+
+    async def _lane_batches(self, conn: psycopg.AsyncConnection, recorder: psycopg.AsyncConnection) -> None:
+        """Claim, send, record, with the recording of one batch under way while the next is claimed and sent
+        (at most one recording in flight per lane). A batch that halted the sender is recorded before the
+        next claim, so that no more rows are claimed for a halted number."""
+        recording: asyncio.Task | None = None
+        try:
+            while not self.stop.is_set():
+                batch = await self.claim(conn)
+                if not batch:
+                    if recording is not None:
+                        await recording
+                        recording = None
+                    await self._idle(conn)
+                    continue
+                outcomes = await self.send(batch)
+                if recording is not None:
+                    await recording
+                recording = asyncio.create_task(self.record(recorder, batch, outcomes))
+                if any(o.verdict is Verdict.HALT for o in outcomes):
+                    await recording
+                    recording = None
+            if recording is not None:
+                await recording
+        finally:
+            if recording is not None and not recording.done():
+                # Leaving on an error: let the recording finish before its connection closes.
+                await asyncio.gather(recording, return_exceptions=True)
 
     async def _idle(self, conn: psycopg.AsyncConnection) -> None:
         if self.rate_limited:
@@ -277,20 +303,63 @@ class ReminderWorker:
             await conn.execute("SELECT scheduling.return_send_tokens(%s, %s)", (number, granted - len(rows)))
         return [_message(row) for row in rows]
 
-    async def deliver(self, conn: psycopg.AsyncConnection, batch: list[OutboundMessage]) -> None:
-        outcomes = await asyncio.gather(*(self._send(message) for message in batch))
+    async def send(self, batch: list[OutboundMessage]) -> list[SendOutcome]:
+        return list(await asyncio.gather(*(self._send(message) for message in batch)))
+
+    async def record(
+        self, conn: psycopg.AsyncConnection, batch: list[OutboundMessage], outcomes: list[SendOutcome]
+    ) -> None:
+        """Record a batch's outcomes: sends and failures in one call (scheduling.record_reminder_outcomes, one
+        verdict per row, so a refused attempt token affects only its own row); after a halt, the rows the broken
+        sender could not send are given back one by one (release_reminder)."""
         halt = next((o for o in outcomes if o.verdict is Verdict.HALT), None)
         if halt is not None:
             # First, so that no worker claims the rows given back below for this number.
             await self._halt(conn, halt)
+        entries = []
         for message, outcome in zip(batch, outcomes, strict=True):
-            try:
-                await self._record(conn, message, outcome, halted=halt is not None)
-            except psycopg.OperationalError:
-                raise
-            except psycopg.Error as problem:
+            if halt is not None and outcome.verdict not in (Verdict.SENT, Verdict.FAIL):
+                await self._release(conn, message, outcome)
+            else:
+                entries.append((message, outcome))
+        if not entries:
+            return
+        try:
+            async with conn.cursor() as cursor:
+                await cursor.execute(
+                    "SELECT ordinal, state::text, refused_code, refused_message "
+                    "FROM scheduling.record_reminder_outcomes(%s::jsonb)",
+                    (json.dumps([_outcome_entry(message, outcome) for message, outcome in entries]),),
+                )
+                verdicts = await cursor.fetchall()
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as problem:
+            # The batch as a whole refused (a bug of ours): its rows come back when their leases expire.
+            keys = ", ".join(message.reminder_key for message, _ in entries)
+            self.log(f"outcomes not recorded ({problem.sqlstate}: {first_line(problem)}): {keys}")
+            return
+        for ordinal, state, refused_code, refused_message in verdicts:
+            message, outcome = entries[ordinal - 1]
+            if refused_code is not None:
                 # Typically a refused attempt token: the lease expired and another worker owns the row.
-                self.log(f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})")
+                self.log(f"{message.reminder_key}: outcome not recorded ({refused_code}: {refused_message})")
+            else:
+                self._count(message, outcome, state)
+
+    async def _release(self, conn: psycopg.AsyncConnection, message: OutboundMessage, outcome: SendOutcome) -> None:
+        """The sender is broken, not the message: give the row back without burning an attempt."""
+        try:
+            await conn.execute(
+                "SELECT scheduling.release_reminder(%s, %s, NULL, %s)",
+                (message.reminder_id, message.attempt_token, f"sender halted: {_clip(outcome.error_code, NAME_CHARS)}"),
+            )
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as problem:
+            self.log(f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})")
+            return
+        self.counts.released += 1
 
     async def _halt(self, conn: psycopg.AsyncConnection, outcome: SendOutcome) -> None:
         """Record the halt of our number in the database (idempotent while one stands) and say so once."""
@@ -321,53 +390,37 @@ class ReminderWorker:
         except Exception as problem:  # a sender bug must not lose the row: retry it later
             return SendOutcome(Verdict.RETRY, error_code="sender_error", error_message=repr(problem)[:200])
 
-    async def _record(
-        self, conn: psycopg.AsyncConnection, message: OutboundMessage, outcome: SendOutcome, *, halted: bool
-    ) -> None:
+    def _count(self, message: OutboundMessage, outcome: SendOutcome, state: str) -> None:
         if outcome.verdict is Verdict.SENT:
-            state = (
-                await (
-                    await conn.execute(
-                        "SELECT scheduling.record_reminder_sent(%s, %s, %s)::text",
-                        (message.reminder_id, message.attempt_token, outcome.provider_message_id),
-                    )
-                ).fetchone()
-            )[0]
             self.counts.sent += 1
             if state != "sent":
                 # Closed while this worker sent it (cancelled, say), or a delivery failure reported first.
                 self.log(f"{message.reminder_key} sent, but the row is now {state}: see `sessionkeeper reminders`")
-        elif halted and outcome.verdict is not Verdict.FAIL:
-            # The sender is broken, not the message: give the row back without burning an attempt.
-            await conn.execute(
-                "SELECT scheduling.release_reminder(%s, %s, NULL, %s)",
-                (message.reminder_id, message.attempt_token, f"sender halted: {_clip(outcome.error_code, NAME_CHARS)}"),
-            )
-            self.counts.released += 1
+            return
+        retryable = outcome.verdict is Verdict.RETRY
+        if retryable:
+            self.counts.retried += 1
         else:
-            retryable = outcome.verdict is Verdict.RETRY
-            if outcome.uncertain:
-                await conn.execute(
-                    "SELECT scheduling.mark_reminder_uncertain(%s, %s)", (message.reminder_id, message.attempt_token)
-                )
-            await conn.execute(
-                "SELECT scheduling.record_reminder_failure(%s, %s, %s, %s, %s)",
-                (
-                    message.reminder_id,
-                    message.attempt_token,
-                    _clip(outcome.error_code, NAME_CHARS),  # the database refuses longer ones (SK034)
-                    _clip(outcome.error_message, FREE_TEXT_CHARS),
-                    retryable,
-                ),
-            )
-            if retryable:
-                self.counts.retried += 1
-            else:
-                self.counts.failed += 1
-            self.log(
-                f"{message.reminder_key} attempt {message.attempt} "
-                f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}"
-            )
+            self.counts.failed += 1
+        self.log(
+            f"{message.reminder_key} attempt {message.attempt} "
+            f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}"
+        )
+
+
+def _outcome_entry(message: OutboundMessage, outcome: SendOutcome) -> dict:
+    """One entry of scheduling.record_reminder_outcomes' batch."""
+    entry = {"reminder_id": str(message.reminder_id), "attempt_token": str(message.attempt_token)}
+    if outcome.verdict is Verdict.SENT:
+        return {**entry, "outcome": "sent", "provider_message_id": outcome.provider_message_id}
+    return {
+        **entry,
+        "outcome": "failed",
+        "retryable": outcome.verdict is Verdict.RETRY,
+        "uncertain": bool(outcome.uncertain),
+        "error_code": _clip(outcome.error_code, NAME_CHARS),  # the database refuses longer ones (SK034)
+        "error_message": _clip(outcome.error_message, FREE_TEXT_CHARS),
+    }
 
 
 def _message(row: dict) -> OutboundMessage:

@@ -34,6 +34,11 @@ FEB30 = "'2030-02-30 10:00+01', '2030-02-30 11:00+01'"  # a day that does not ex
 Y10K = "'10000-01-01 10:00+00', '10000-01-01 11:00+00'"  # year 10000
 WEEK = "'2030-07-01 00:00+02', '2030-07-08 00:00+02'"  # a week of July 2030, for a host's time
 TOKEN = "7e57ab1e-0000-4000-8000-000000000001"  # the attempt token of the fixture's leased reminder
+# One well-formed entry of record_reminder_outcomes: the fixture's leased reminder, sent.
+OUTCOME = (
+    f'\'{{"reminder_id": "<leased_reminder>", "attempt_token": "{TOKEN}", "outcome": "sent", '
+    '"provider_message_id": "wamid.1"}\''
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ FUNCTIONS: dict[str, Fn] = {
     "record_reminder_failure": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', '131026', 'undeliverable', false"),
     "release_reminder": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}'"),
     "mark_reminder_uncertain": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}'"),
+    "record_reminder_outcomes": Fn(WORKER, f"jsonb_build_array({OUTCOME}::jsonb)"),
     "take_send_tokens": Fn(WORKER, "'cloud_api:hostile', 5"),
     "return_send_tokens": Fn(WORKER, "'cloud_api:hostile', 1"),
     "seconds_until_send_tokens": Fn(WORKER, "'cloud_api:hostile', 5"),
@@ -320,6 +326,7 @@ sent = calls("record_reminder_sent")
 failure = calls("record_reminder_failure")
 release = calls("release_reminder")
 uncertain = calls("mark_reminder_uncertain")
+outcomes = calls("record_reminder_outcomes")
 take = calls("take_send_tokens")
 give_back = calls("return_send_tokens")
 wait_tokens = calls("seconds_until_send_tokens")
@@ -663,6 +670,26 @@ _HAND_WRITTEN: list[SqlCase] = [
     uncertain("wrong-token", "attempt token not the current one", STALE, "SK018"),
     uncertain("not-leased", "the row was never claimed", f"'<pending_reminder>', '{TOKEN}'", "SK018"),
     uncertain("token-text", "token not a uuid", "'<leased_reminder>', 'abc'", "22P02"),
+    outcomes("null", "batch NULL", "NULL", "SK065"),
+    outcomes("object", "an object, not an array", OUTCOME, "SK065"),
+    outcomes("not-object", "an entry that is not an object", "'[\"sent\"]'", "SK065"),
+    outcomes("no-outcome", "an entry without its outcome", f"jsonb_build_array({OUTCOME}::jsonb - 'outcome')", "SK066"),
+    outcomes("unknown-key", "an unknown key", f"jsonb_build_array({OUTCOME}::jsonb || '{{\"x\": 1}}')", "SK066"),
+    outcomes(
+        "bad-outcome",
+        "outcome neither sent nor failed",
+        f'jsonb_build_array({OUTCOME}::jsonb || \'{{"outcome": "ok"}}\')',
+        "SK067",
+    ),
+    outcomes(
+        "huge-id",
+        "reminder id of 1 MB",
+        f"jsonb_build_array({OUTCOME}::jsonb || jsonb_build_object('reminder_id', {HUGE}))",
+        "SK067",
+    ),
+    outcomes("twice", "the same reminder twice", f"jsonb_build_array({OUTCOME}::jsonb, {OUTCOME}::jsonb)", "SK067"),
+    outcomes("not-json", "text that is not JSON", "'[{'", "22P02"),
+    outcomes("null-now", "p_now NULL", "'[]', NULL", "SK009"),
     take("blank-number", "sending number blank", "'', 1", "SK009"),
     take("huge-number", "sending number of 1 MB", f"{HUGE}, 1", "SK034"),
     take("negative", "wanted -1", f"{BUCKET}, -1", "SK009"),

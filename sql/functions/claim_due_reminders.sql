@@ -29,11 +29,16 @@ SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
-    -- Rows that fail the re-check are closed at most this many per call (the rest on the next call).
+    -- Poison rows are failed at most this many per call (the rest on the next call).
     c_sweep_limit CONSTANT integer := 1000;
+    -- The window: the earliest due rows, this many times the batch (and at least c_window_min) of each kind.
+    c_window_factor CONSTANT integer := 4;
+    c_window_min CONSTANT integer := 100;
     v_spacing interval;
     v_max_lease_expiries integer;
     v_any_quiet boolean;
+    v_window uuid[];
+    v_quiet_ends jsonb := '{}';
 BEGIN
     PERFORM scheduling_internal.check_now('claim_due_reminders', p_now);
     IF p_worker IS NULL OR btrim(p_worker) = '' THEN
@@ -61,7 +66,49 @@ BEGIN
     -- cancel or reschedule in flight holds one of them, so its rows are skipped now and found closed later;
     -- one that committed after this statement began is seen by the re-check on the locked (latest) rows.
 
-    -- 1. Due rows that fail the re-check: expired (deadline passed) or skipped, with the reason.
+    -- 0. The window: the earliest due rows of recipients whose spacing allows a message (pending by
+    -- next_attempt_at, leased with an expired lease by lease_expires_at, each read off its partial index),
+    -- locked, a few times the batch. Steps 1, 3 and 4 look at these rows only, so a claim costs the same
+    -- whatever the backlog; rows behind the window are reached as the ones ahead of them leave.
+    WITH pending_window AS (
+        SELECT r.id
+        FROM scheduling.reminders AS r
+        WHERE
+            r.state = 'pending'
+            AND r.next_attempt_at <= p_now
+            AND NOT EXISTS (
+                SELECT 1 FROM scheduling.recipient_pacing AS rp
+                WHERE rp.person_id = r.person_id AND rp.next_allowed_at > p_now
+            )
+        ORDER BY r.next_attempt_at, r.id
+        LIMIT greatest(least(p_limit, 100000) * c_window_factor, c_window_min)
+        FOR UPDATE OF r SKIP LOCKED
+    ),
+
+    leased_window AS (
+        SELECT r.id
+        FROM scheduling.reminders AS r
+        WHERE
+            r.state = 'leased'
+            AND r.lease_expires_at <= p_now
+            AND NOT EXISTS (
+                SELECT 1 FROM scheduling.recipient_pacing AS rp
+                WHERE rp.person_id = r.person_id AND rp.next_allowed_at > p_now
+            )
+        ORDER BY r.lease_expires_at, r.id
+        LIMIT greatest(least(p_limit, 100000) * c_window_factor, c_window_min)
+        FOR UPDATE OF r SKIP LOCKED
+    )
+
+    SELECT coalesce(array_agg(w.id), '{}')
+    INTO v_window
+    FROM (
+        SELECT pw.id FROM pending_window AS pw
+        UNION ALL
+        SELECT lw.id FROM leased_window AS lw
+    ) AS w;
+
+    -- 1. Rows of the window that fail the re-check: expired (deadline passed) or skipped, with the reason.
     WITH doomed AS (
         SELECT
             r.id,
@@ -72,13 +119,12 @@ BEGIN
         INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
         INNER JOIN scheduling.people AS p ON r.person_id = p.id
         WHERE
-            (
+            r.id = ANY(v_window)
+            AND (
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
                 OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
             )
             AND scheduling_internal.reminder_block_reason(r, b, s, p, p_now) IS NOT NULL
-        ORDER BY r.next_attempt_at, r.id
-        LIMIT c_sweep_limit
         FOR UPDATE OF r SKIP LOCKED
         FOR SHARE OF b, s, p SKIP LOCKED
     )
@@ -133,9 +179,31 @@ BEGIN
     -- whose recipient is inside the quiet hours of its session's policy at p_now waits, pending, until they end
     -- (a leased row whose lease expired is released: one more lease expiry, uncertain), or expires when they
     -- end at or after its deadline. No attempt is used and recipient_pacing is not touched. Skipped when no policy
-    -- has quiet hours (the join over every due row would find nothing).
+    -- has quiet hours. Whether quiet hours hold is computed once per quiet hours and time zone in the window.
     v_any_quiet := EXISTS (SELECT 1 FROM scheduling.reminder_policies AS qp WHERE qp.quiet_start IS NOT NULL);
     IF v_any_quiet THEN
+        SELECT
+            coalesce(
+                jsonb_object_agg(
+                    format('%s %s %s', z.quiet_start, z.quiet_end, z.time_zone),
+                    scheduling_internal.quiet_hours_end(p_now, z.time_zone, z.quiet_start, z.quiet_end)
+                ),
+                '{}'
+            )
+        INTO v_quiet_ends
+        FROM (
+            SELECT DISTINCT
+                pol.quiet_start,
+                pol.quiet_end,
+                p.time_zone
+            FROM scheduling.reminders AS r
+            INNER JOIN scheduling.sessions AS s ON r.session_id = s.id
+            INNER JOIN scheduling.people AS p ON r.person_id = p.id
+            INNER JOIN scheduling.reminder_policies AS pol
+                ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
+            WHERE r.id = ANY(v_window) AND pol.quiet_start IS NOT NULL
+        ) AS z;
+
         WITH quiet AS (
             SELECT
                 r.id,
@@ -155,11 +223,13 @@ BEGIN
                 ON pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default')
             CROSS JOIN LATERAL (
                 SELECT
-                    scheduling_internal.quiet_hours_end(p_now, p.time_zone, pol.quiet_start, pol.quiet_end)
-                    AS ends_at
+                    scheduling_internal.quiet_hours_end_known(
+                        v_quiet_ends, p_now, p.time_zone, pol.quiet_start, pol.quiet_end
+                    ) AS ends_at
             ) AS q
             WHERE
-                (
+                r.id = ANY(v_window)
+                AND (
                     (r.state = 'pending' AND r.next_attempt_at <= p_now)
                     OR (
                         r.state = 'leased' AND r.lease_expires_at <= p_now
@@ -168,8 +238,6 @@ BEGIN
                 )
                 AND pol.quiet_start IS NOT NULL
                 AND q.ends_at IS NOT NULL
-            ORDER BY r.next_attempt_at, r.id
-            LIMIT c_sweep_limit
             FOR UPDATE OF r SKIP LOCKED
             FOR SHARE OF s, p SKIP LOCKED
         )
@@ -200,19 +268,20 @@ BEGIN
         WHERE r.id = qt.id;
     END IF;
 
-    -- 4. Due rows that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
+    -- 4. Rows of the window that pass it: leased to p_worker with a new attempt token, parameters rendered now. Per
     -- recipient: none while recipient_pacing holds them back, else only the earliest due (one per call).
-    -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person is chosen
-    -- first, without locks, and only those are locked, re-checked on their latest version, and limited. Rows
+    -- FOR UPDATE allows neither DISTINCT nor window functions, so the earliest due row per person in the window
+    -- is chosen first, and only those are locked again, re-checked on their latest version, and limited. Rows
     -- failing the re-check were closed by step 1, poison rows by step 2, rows in quiet hours moved by step 3;
-    -- one they could not reach (locked, or over their limit) is not claimed either, and if it is its person's
-    -- earliest, that person waits for the next call.
+    -- one they could not reach (its booking, session or recipient locked) is not claimed either, and if it is
+    -- its person's earliest, that person waits for the next call.
     RETURN QUERY
     WITH candidates AS (
         SELECT DISTINCT ON (r.person_id) r.id
         FROM scheduling.reminders AS r
         WHERE
-            (
+            r.id = ANY(v_window)
+            AND (
                 (r.state = 'pending' AND r.next_attempt_at <= p_now)
                 OR (r.state = 'leased' AND r.lease_expires_at <= p_now)
             )
@@ -251,8 +320,8 @@ BEGIN
                     SELECT 1 FROM scheduling.reminder_policies AS pol
                     WHERE
                         (pol.id = s.reminder_policy_id OR (s.reminder_policy_id IS NULL AND pol.name = 'default'))
-                        AND scheduling_internal.quiet_hours_end(
-                            p_now, p.time_zone, pol.quiet_start, pol.quiet_end
+                        AND scheduling_internal.quiet_hours_end_known(
+                            v_quiet_ends, p_now, p.time_zone, pol.quiet_start, pol.quiet_end
                         ) IS NOT NULL
                 )
             )
@@ -328,7 +397,10 @@ $function$;
 COMMENT ON FUNCTION scheduling.claim_due_reminders(text, integer, interval, timestamptz) IS
 'The worker''s way in: claims up to p_limit due rows (pending with next_attempt_at <= p_now, or leased with '
 'an expired lease), oldest due first, with FOR UPDATE SKIP LOCKED, leasing them to p_worker until p_now + '
-'p_lease under a new attempt_token. First re-checks every due row (reminder_block_reason): rows that fail move '
+'p_lease under a new attempt_token. It works on a window of the earliest due rows of recipients whose spacing '
+'allows a message (4 times p_limit, at least 100, of pending and of lease-expired rows, locked SKIP LOCKED), so its '
+'cost follows the batch, not the backlog; rows behind the window come forward as those ahead leave. First '
+'re-checks every row of the window (reminder_block_reason): rows that fail move '
 'to skipped, or expired past their deadline, with the reason, and are not returned. Poison rows: a leased row '
 'found with an expired lease counts one more lease_expiries; at worker_settings.max_lease_expiries (default 3, '
 'set_max_lease_expiries) it becomes failed (uncertain, reason ''lease expired N times without an outcome being '

@@ -31,7 +31,8 @@ SELECT
 FROM
     unnest(ARRAY[
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
-        'mark_reminder_uncertain', 'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
+        'mark_reminder_uncertain', 'record_reminder_outcomes',
+        'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
         'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'halt_sending', 'sender_halt'
     ]::name []) AS f (proname)
 UNION ALL
