@@ -132,6 +132,19 @@ BEGIN
         END IF;
     END LOOP;
 
+    -- The host of every session to create must be live (SK007 otherwise, as the sessions trigger would say).
+    PERFORM scheduling_internal.live_host_time_zone(h.host_id)
+    FROM (
+        SELECT DISTINCT u.host_id
+        FROM unnest(v_host_ids, v_busy_ids, v_lost_to) AS u (host_id, busy_id, lost_to)
+        WHERE u.busy_id IS NULL AND u.lost_to IS NULL
+    ) AS h
+    LEFT JOIN scheduling.people AS p ON p.id = h.host_id
+    WHERE p.id IS NULL OR p.deleted_at IS NOT NULL;
+
+    -- Everything the sessions triggers would check per row is checked: they skip it for these rows.
+    PERFORM pg_catalog.set_config('sessionkeeper.generation_checked', pg_catalog.pg_current_xact_id()::text, TRUE);
+
     RETURN QUERY
     WITH candidates AS (
         SELECT
@@ -234,6 +247,8 @@ BEGIN
     SELECT
         (c.new_session).template_id, (c.new_session).id, (c.new_session).occurrence_date, (c.new_session).starts_at
     FROM created AS c;
+
+    PERFORM pg_catalog.set_config('sessionkeeper.generation_checked', '', TRUE);
 
     -- The new watermarks, even for templates with no occurrence left to create.
     UPDATE scheduling.session_templates AS t
