@@ -29,7 +29,8 @@ BEGIN
             MESSAGE = format('generate_all_recurring_sessions: p_days_ahead must be 0 to 3660, not %s', p_days_ahead);
     END IF;
 
-    SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}')
+    -- Oldest template first: of two templates of one host that collide, the older keeps the time.
+    SELECT coalesce(array_agg(t.id ORDER BY t.created_at, t.id), '{}')
     INTO v_ids
     FROM scheduling.session_templates AS t
     WHERE t.status = 'active';
@@ -81,8 +82,8 @@ COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestam
 'with the rules of generate_recurring_sessions, all templates in one set-based pass (generate_templates) in a '
 'sub-transaction; when that pass fails, it is rolled back and every template is generated on its own, each in its '
 'own sub-transaction, so that one failing template does not stop the others (its error is logged in '
-'recurring_session_logs with action failed). Templates of one host that collide are decided in template id order '
-'either way. Returns {templates, succeeded, failed, created, failures: '
+'recurring_session_logs with action failed). Of two templates of one host that collide, the older one (created_at, '
+'then id) keeps the time, either way. Returns {templates, succeeded, failed, created, failures: '
 '[{template_id, sqlstate, message}] (first 50)}.'
 ' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'

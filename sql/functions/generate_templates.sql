@@ -14,7 +14,8 @@ AS $function$
 DECLARE
     v_ids uuid [];
     v_host_id uuid;
-    -- The candidates (occurrences not generated yet), one array per column, in (template id, start) order.
+    -- The candidates (occurrences not generated yet), one array per column, in the order the templates are
+    -- generated in (oldest template first, then id) and then by start.
     v_template_ids uuid [];
     v_host_ids uuid [];
     v_dates date [];
@@ -58,6 +59,7 @@ BEGIN
     WITH candidates AS (
         SELECT
             t.id AS c_template_id,
+            t.created_at AS c_created_at,
             t.host_id AS c_host_id,
             o.occurrence_date AS c_date,
             o.starts_at AS c_starts_at,
@@ -97,22 +99,27 @@ BEGIN
     )
 
     SELECT
-        array_agg(c.c_template_id ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_host_id ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_date ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_starts_at ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_ends_at ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_visible_from ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(c.c_busy_id ORDER BY c.c_template_id, c.c_starts_at, c.c_date),
-        array_agg(coalesce(f.f_tangled, FALSE) ORDER BY c.c_template_id, c.c_starts_at, c.c_date)
+        array_agg(o.c_template_id),
+        array_agg(o.c_host_id),
+        array_agg(o.c_date),
+        array_agg(o.c_starts_at),
+        array_agg(o.c_ends_at),
+        array_agg(o.c_visible_from),
+        array_agg(o.c_busy_id),
+        array_agg(o.o_tangled)
     INTO v_template_ids, v_host_ids, v_dates, v_starts, v_ends, v_visible, v_busy_ids, v_tangled
-    FROM candidates AS c
-    LEFT JOIN free AS f ON f.c_template_id = c.c_template_id AND f.c_date = c.c_date;
+    FROM (
+        -- Sorted once; the aggregates keep the order of their input.
+        SELECT c.*, coalesce(f.f_tangled, FALSE) AS o_tangled
+        FROM candidates AS c
+        LEFT JOIN free AS f ON f.c_template_id = c.c_template_id AND f.c_date = c.c_date
+        ORDER BY c.c_created_at, c.c_template_id, c.c_starts_at, c.c_date
+    ) AS o;
 
     -- The tangled candidates (rare: templates of one host at overlapping times, or a template whose sessions last
     -- longer than 23 hours overlapping itself) are decided one by one, as generating the templates one after the
-    -- other in id order would: the first in (template id, start) order keeps the time, a later one that overlaps
-    -- a kept one gives way to it.
+    -- other, oldest first, would: the first in that order keeps the time, a later one that overlaps a kept one
+    -- gives way to it.
     v_lost_to := array_fill(NULL::integer, ARRAY[coalesce(cardinality(v_template_ids), 0)]);
     FOR v_index IN 1 .. coalesce(cardinality(v_template_ids), 0) LOOP
         CONTINUE WHEN NOT v_tangled[v_index];
@@ -267,8 +274,9 @@ COMMENT ON FUNCTION scheduling_internal.generate_templates(uuid [], integer, tim
 'templates among p_template_ids in set-based statements and returns them. Locks the template rows (id order) and '
 'every host''s time (lock_host_time, in lock-key order) to the end of the transaction; expands every template''s '
 'occurrences (occurrences_to_generate) in one pass; an occurrence whose host already has a live session then is '
-'logged host_busy naming it; occurrences of one host that overlap each other are decided in (template id, start) '
-'order, as generating the templates one after the other would: the first keeps the time, a later one is logged '
+'logged host_busy naming it; occurrences of one host that overlap each other are decided in the order of the '
+'templates'' creation (created_at, then id) and then of their starts, as generating the templates one after the '
+'other would: the first keeps the time, a later one is logged '
 'host_busy naming the session that won (or, for a template overlapping itself, its duration). Errors: those of '
 'the session triggers (SK007 deleted host, ...), raised for the whole call (the caller isolates templates).'
 ' Side effects: inserts scheduling.sessions with their session_status_history rows (reason automatic) and '
