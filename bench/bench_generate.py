@@ -37,7 +37,8 @@ def main() -> None:
         conn.execute(
             """
             SELECT scheduling.create_template(
-                scheduling.create_person('Bench Host ' || g, NULL, 'UTC'), 'class ' || g, (%(rules)s::text[])[1 + g %% 4], date '2026-03-01',
+                scheduling.create_person('Bench Host ' || g, NULL, 'UTC'), 'class ' || g,
+                (%(rules)s::text[])[1 + g %% 4], date '2026-03-01',
                 time '09:00' + (g %% 10) * interval '30 minutes', interval '1 hour', (%(zones)s::text[])[1 + g %% 4],
                 p_now => %(now)s)
             FROM generate_series(1, %(n)s) AS g

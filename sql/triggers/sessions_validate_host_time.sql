@@ -40,8 +40,9 @@ COMMENT ON FUNCTION scheduling_internal.sessions_validate_host_time() IS
 'raises SK059 naming the live session (scheduled, in progress or completed) whose time overlaps; the message gives '
 'both times in that session''s zone and DETAIL carries busy_session_id=<uuid>. Lifecycle steps that keep the '
 'time (tick, start, complete) pass at once, and so do rows of a template inserted by generation, which checked '
-'the host''s time itself under the lock (in_checked_generation). The exclusion constraint sessions_host_time_never_overlaps is the '
-'backstop for writers in repeatable read or serializable transactions (SQLSTATE 23P01 there).'
+'the host''s time itself under the lock (in_checked_generation). The exclusion constraint '
+'sessions_host_time_never_overlaps is the backstop for writers in repeatable read or serializable transactions '
+'(SQLSTATE 23P01 there).'
 ' Side effects: takes the host''s transaction-level advisory lock; none on the row.';
 
 CREATE OR REPLACE TRIGGER sessions_validate_host_time
