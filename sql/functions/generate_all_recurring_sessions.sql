@@ -11,8 +11,9 @@ SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
 DECLARE
     c_max_failures CONSTANT integer := 50;
+    v_ids uuid [];
     v_template_id uuid;
-    v_templates integer := 0;
+    v_templates integer;
     v_failed integer := 0;
     v_created integer := 0;
     v_count integer;
@@ -28,11 +29,25 @@ BEGIN
             MESSAGE = format('generate_all_recurring_sessions: p_days_ahead must be 0 to 3660, not %s', p_days_ahead);
     END IF;
 
-    FOR v_template_id IN
-        SELECT t.id FROM scheduling.session_templates AS t WHERE t.status = 'active' ORDER BY t.id
-    LOOP
-        v_templates := v_templates + 1;
-        -- One sub-transaction per template: a template that fails does not stop the others.
+    -- Oldest template first: of two templates of one host that collide, the older keeps the time.
+    SELECT coalesce(array_agg(t.id ORDER BY t.created_at, t.id), '{}')
+    INTO v_ids
+    FROM scheduling.session_templates AS t
+    WHERE t.status = 'active';
+    v_templates := cardinality(v_ids);
+
+    -- The fast path: every template in one set-based pass, in one sub-transaction. If any template fails, that
+    -- pass is rolled back as a whole and the templates are generated one by one below, each in its own
+    -- sub-transaction, so that the failing one is reported and the others are generated. Both give the same rows.
+    BEGIN
+        SELECT count(*)::integer INTO v_created
+        FROM scheduling_internal.generate_templates(v_ids, p_days_ahead, p_now);
+        v_ids := '{}';
+    EXCEPTION WHEN OTHERS THEN
+        v_created := 0;
+    END;
+
+    FOREACH v_template_id IN ARRAY v_ids LOOP
         BEGIN
             SELECT count(*)::integer INTO v_count
             FROM scheduling.generate_recurring_sessions(v_template_id, p_days_ahead, p_now);
@@ -63,9 +78,12 @@ END;
 $function$;
 
 COMMENT ON FUNCTION scheduling.generate_all_recurring_sessions(integer, timestamptz) IS
-'What pg_cron runs daily (job sessionkeeper-generate-recurring): generate_recurring_sessions for every active '
-'template, each in its own sub-transaction so that one failing template does not stop the others (its error is '
-'logged in recurring_session_logs with action failed). Returns {templates, succeeded, failed, created, failures: '
+'What pg_cron runs daily (job sessionkeeper-generate-recurring): generates every active template''s sessions '
+'with the rules of generate_recurring_sessions, all templates in one set-based pass (generate_templates) in a '
+'sub-transaction; when that pass fails, it is rolled back and every template is generated on its own, each in its '
+'own sub-transaction, so that one failing template does not stop the others (its error is logged in '
+'recurring_session_logs with action failed). Of two templates of one host that collide, the older one (created_at, '
+'then id) keeps the time, either way. Returns {templates, succeeded, failed, created, failures: '
 '[{template_id, sqlstate, message}] (first 50)}.'
 ' Errors: SK009 NULL p_now or p_days_ahead outside 0..3660 (checked once, before any template).'
 ' SK038 when p_now is more than 5 minutes in the future and simulated time is off.'

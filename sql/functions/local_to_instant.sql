@@ -3,36 +3,24 @@ RETURNS timestamptz
 LANGUAGE sql
 STABLE
 AS $function$
-    -- The offsets in force one day before and one day after (a zone changes its offset at most once in
-    -- two days) give at most two candidate instants; keep those that read back as p_local.
-    SELECT
-        CASE
-            WHEN c.before_ok AND c.after_ok THEN least(c.before_at, c.after_at)
-            WHEN c.after_ok THEN c.after_at
-            ELSE c.before_at
-        END
-    FROM (
-        SELECT
-            o.before_at,
-            o.after_at,
-            (o.before_at AT TIME ZONE p_time_zone) = p_local AS before_ok,
-            (o.after_at AT TIME ZONE p_time_zone) = p_local AS after_ok
-        FROM (
-            SELECT
-                (
-                    p_local - (
-                        ((p_local - INTERVAL '1 day') AT TIME ZONE 'UTC') AT TIME ZONE p_time_zone
-                        - (p_local - INTERVAL '1 day')
-                    )
-                ) AT TIME ZONE 'UTC' AS before_at,
-                (
-                    p_local - (
-                        ((p_local + INTERVAL '1 day') AT TIME ZONE 'UTC') AT TIME ZONE p_time_zone
-                        - (p_local + INTERVAL '1 day')
-                    )
-                ) AT TIME ZONE 'UTC' AS after_at
-        ) AS o
-    ) AS c
+    -- The offsets in force one day before and one day after (a zone changes its offset at most once in two days)
+    -- give at most two candidate instants; keep those that read back as p_local, the earlier if both. One
+    -- expression without FROM, so that the planner inlines it into the query that calls it (no call per row).
+    SELECT CASE
+        WHEN scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local - INTERVAL '1 day')
+            AT TIME ZONE p_time_zone = p_local
+            AND (
+                scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local + INTERVAL '1 day')
+                AT TIME ZONE p_time_zone <> p_local
+                OR scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local - INTERVAL '1 day')
+                <= scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local + INTERVAL '1 day')
+            )
+            THEN scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local - INTERVAL '1 day')
+        WHEN scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local + INTERVAL '1 day')
+            AT TIME ZONE p_time_zone = p_local
+            THEN scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local + INTERVAL '1 day')
+        ELSE scheduling_internal.instant_at_offset_of(p_local, p_time_zone, p_local - INTERVAL '1 day')
+    END;
 $function$;
 
 COMMENT ON FUNCTION scheduling_internal.local_to_instant(timestamp, text) IS

@@ -11,6 +11,15 @@ BEGIN
             MESSAGE = format('session %s is deleted (at %s); it cannot be changed', OLD.id, OLD.deleted_at);
     END IF;
 
+    -- A row of a template inserted by generation: the template passed the same checks (title, zone, capacity,
+    -- metadata, start mode, positive duration) and generation checked that the host is live.
+    IF TG_OP = 'INSERT' AND NEW.template_id IS NOT NULL AND scheduling_internal.in_checked_generation() THEN
+        PERFORM
+            scheduling_internal.check_time_range('session start', NEW.starts_at),
+            scheduling_internal.check_time_range('session end', NEW.ends_at);
+        RETURN NEW;
+    END IF;
+
     PERFORM
         scheduling_internal.check_title('session', NEW.title),
         scheduling_internal.check_text_length('session time_zone', NEW.time_zone, 'name'),
@@ -70,7 +79,8 @@ COMMENT ON FUNCTION scheduling_internal.sessions_validate() IS
 '2000, metadata over 10000 as JSON text), SK004 (end not after start), SK007 (host missing or deleted), SK005 '
 '(unknown time zone), SK003 (status change outside the lifecycle: scheduled -> '
 'in_progress/completed/cancelled/no_show, in_progress -> completed/cancelled/no_show, cancelled/no_show -> '
-'scheduled, any -> deleted; a deleted row accepts no change at all).'
+'scheduled, any -> deleted; a deleted row accepts no change at all). A row of a template inserted by generation '
+'(in_checked_generation) is checked only for its time range: the template passed the rest.'
 ' Side effects: none beyond the row itself (time_zone filled from the host).';
 
 CREATE OR REPLACE TRIGGER sessions_validate

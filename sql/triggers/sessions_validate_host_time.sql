@@ -8,6 +8,9 @@ BEGIN
     IF NEW.status NOT IN ('scheduled', 'in_progress', 'completed') THEN
         RETURN NEW; -- cancelled, no-show and deleted sessions hold no time
     END IF;
+    IF TG_OP = 'INSERT' AND NEW.template_id IS NOT NULL AND scheduling_internal.in_checked_generation() THEN
+        RETURN NEW; -- generation checked the host's time itself, under the host's time lock
+    END IF;
     IF TG_OP = 'UPDATE'
         AND OLD.status IN ('scheduled', 'in_progress', 'completed')
         AND NEW.host_id = OLD.host_id
@@ -36,8 +39,10 @@ COMMENT ON FUNCTION scheduling_internal.sessions_validate_host_time() IS
 'made live again (cancelled or no-show back to scheduled), it waits for the host''s time lock (lock_host_time) and '
 'raises SK059 naming the live session (scheduled, in progress or completed) whose time overlaps; the message gives '
 'both times in that session''s zone and DETAIL carries busy_session_id=<uuid>. Lifecycle steps that keep the '
-'time (tick, start, complete) pass at once. The exclusion constraint sessions_host_time_never_overlaps is the '
-'backstop for writers in repeatable read or serializable transactions (SQLSTATE 23P01 there).'
+'time (tick, start, complete) pass at once, and so do rows of a template inserted by generation, which checked '
+'the host''s time itself under the lock (in_checked_generation). The exclusion constraint '
+'sessions_host_time_never_overlaps is the backstop for writers in repeatable read or serializable transactions '
+'(SQLSTATE 23P01 there).'
 ' Side effects: takes the host''s transaction-level advisory lock; none on the row.';
 
 CREATE OR REPLACE TRIGGER sessions_validate_host_time
