@@ -1,18 +1,19 @@
 """50 concurrent book_next_available_slot calls for one host book 50 different, non-overlapping slots.
 
-Fifty threads, each with its own connection, start together on a barrier and ask for the next free hour of one
-host (working Monday to Friday 08:00-18:00, Europe/Berlin) for fifty different people. Each call takes the host's
-time lock first, so the second caller waits and then sees the first one's session: every call succeeds, the
-slots are the first fifty free hours in time order, and no two sessions of the host overlap.
+Fifty threads, each with its own connection, start together on a barrier (tests/races.py) and ask for the next
+free hour of one host (working Monday to Friday 08:00-18:00, Europe/Berlin) for fifty different people. Each call
+takes the host's time lock first, so the second caller waits and then sees the first one's session: every call
+succeeds, the slots are the first fifty free hours in time order, and no two sessions of the host overlap.
 """
 
 from __future__ import annotations
 
 import itertools
-import threading
 from datetime import UTC, datetime
 
 import psycopg
+
+from tests.races import race_rounds
 
 CLIENTS = 50
 NOW = datetime(2031, 4, 1, 0, 0, tzinfo=UTC)  # a Tuesday
@@ -40,37 +41,23 @@ def test_concurrent_next_slot_bookings_take_different_slots(db_url: str) -> None
         ]
         assert len(expected) == CLIENTS
 
-        start = threading.Barrier(CLIENTS, timeout=60)
-        results: list[object] = [None] * CLIENTS
-        connections = [psycopg.connect(db_url, autocommit=True) for _ in range(CLIENTS)]
-
-        def worker(index: int) -> None:
-            conn = connections[index]
+        def book(conn: psycopg.Connection, index: int, _round: object) -> str:
             conn.execute("SELECT set_config('sessionkeeper.simulated_time', 'on', FALSE)")
-            start.wait()
-            try:
-                results[index] = conn.execute(
-                    "SELECT starts_at, ends_at FROM scheduling.book_next_available_slot("
-                    "%s, %s, '1 hour', p_actor => 'race', p_now => %s)",
-                    (host, people[index], NOW),
-                ).fetchone()
-            except psycopg.Error as error:  # recorded, then asserted below
-                results[index] = error
+            starts_at = conn.execute(
+                "SELECT starts_at FROM scheduling.book_next_available_slot("
+                "%s, %s, '1 hour', p_actor => 'race', p_now => %s)",
+                (host, people[index], NOW),
+            ).fetchone()[0]
+            return starts_at.isoformat()
 
-        threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
-        try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-        finally:
-            for conn in connections:
-                conn.close()
+        def check(_round_no: int, _round: object, outcomes: list[str]) -> None:
+            wanted = {slot.isoformat() for slot in expected}
+            errors = [outcome for outcome in outcomes if outcome not in wanted]  # SQLSTATEs, if any
+            assert errors == [], errors[:3]
+            assert sorted(outcomes) == sorted(wanted), "the first fifty free hours, each taken once"
 
-        errors = [r for r in results if not isinstance(r, tuple)]
-        assert errors == [], errors[:3]
-        starts = sorted(r[0] for r in results)
-        assert starts == expected, "the first fifty free hours, each taken once"
+        race_rounds(db_url, clients=CLIENTS, rounds=1, prepare=lambda _round_no: None, attempt=book, check=check)
+
         sessions = admin.execute(
             "SELECT starts_at, ends_at FROM scheduling.sessions WHERE host_id = %s AND status = 'scheduled' "
             "ORDER BY starts_at",
