@@ -1,7 +1,7 @@
--- Issue 3: the session lifecycle.
+-- The session lifecycle.
 --
 -- Tables: people, sessions, session_status_history, time_zones, tick_state (one row).
--- Status flow (DESIGN.md section 2):
+-- Status flow:
 --   automatic:    scheduled -> in_progress at starts_at -> completed at ends_at
 --   host_started: scheduled -> in_progress by start_session (auto-completes at ends_at), or
 --                 scheduled -> in_progress with is_delayed = true once starts_at passes (waits for

@@ -1,9 +1,9 @@
--- Issue 4: bookings and the reminder outbox.
+-- Bookings and the reminder outbox.
 --
 -- Tables: message_templates, reminder_policies, bookings, booking_status_history, reminders (the outbox),
 -- reminder_state_history; column sessions.reminder_policy_id (NULL = the policy named 'default').
 --
--- Bookings: confirmed -> cancelled (cancel_booking). A 1:1 appointment (seed 004) is a session of capacity 1
+-- Bookings: confirmed -> cancelled (cancel_booking). A 1:1 appointment is a session of capacity 1
 -- with one booking (create_appointment); reschedule_booking moves its session. A seat in a group session
 -- (capacity <> 1) is not rescheduled by itself: reschedule the session, or cancel and book another one.
 --
@@ -90,8 +90,8 @@ CREATE TABLE scheduling.reminder_policies (
 );
 
 COMMENT ON TABLE scheduling.reminder_policies IS
-'When reminders are sent: at each of offsets before the start (seed 000: 1 hour) and/or every repeat_every '
-'counted from the booking time (seed 004: 2 hours), never at or after the start. Optional quiet hours '
+'When reminders are sent: at each of offsets before the start (for example 1 hour) and/or every repeat_every '
+'counted from the booking time (for example 2 hours), never at or after the start. Optional quiet hours '
 '[quiet_start, quiet_end) in the recipient''s time zone (may cross midnight): a reminder in them moves to '
 'their end if that is still before the start, else is skipped. The policy named ''default'' applies to '
 'sessions whose reminder_policy_id is NULL. Validated by trigger reminder_policies_validate (SK015, SK017).';
@@ -229,7 +229,7 @@ COMMENT ON TABLE scheduling.reminder_state_history IS
 
 CREATE INDEX reminder_state_history_reminder_id_idx ON scheduling.reminder_state_history (reminder_id, id);
 
--- Seed 000's and seed 004's texts. Placeholders are snake_case; parameter_names give the WhatsApp order.
+-- The default message texts. Placeholders are snake_case; parameter_names give the WhatsApp order.
 INSERT INTO scheduling.message_templates (name, language, body, parameter_names, whatsapp_template_name)
 VALUES
 (

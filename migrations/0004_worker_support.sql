@@ -1,4 +1,4 @@
--- Issue 5: what the reminder worker needs from the database.
+-- What the reminder worker needs from the database.
 --
 -- Column reminders.uncertain: the row may have reached the provider more than once (a re-claim after an expired
 -- lease, or a send that timed out; see claim_due_reminders and mark_reminder_uncertain).

@@ -1,11 +1,11 @@
--- Issue 6: recurring session templates, visibility, generation log and the archive.
+-- Recurring session templates, visibility, generation log and the archive.
 --
 -- Tables: session_templates (a recurrence rule in a time zone), template_exceptions (dates skipped or moved by
--- hand), recurring_session_logs (seed 002: every generated, removed or kept occurrence, and failures), archive
+-- hand), recurring_session_logs (every generated, removed or kept occurrence, and failures), archive
 -- tables sessions_archive, session_status_history_archive, bookings_archive, booking_status_history_archive,
 -- reminders_archive, reminder_state_history_archive (archive_closed_sessions moves closed sessions there).
 -- Columns: sessions.template_id + occurrence_date (the local date of the occurrence; UNIQUE per template, so
--- generating twice never duplicates), sessions.visible_from + is_visible (seed 002: a generated session becomes
+-- generating twice never duplicates), sessions.visible_from + is_visible (a generated session becomes
 -- visible at the start of its date in its own zone; sessions created directly are visible at once).
 --
 -- Recurrence rules are a subset of RFC 5545 RRULE, stored as text and parsed into the rule_* columns by trigger
@@ -138,7 +138,7 @@ COMMENT ON COLUMN scheduling.sessions.occurrence_date IS
 'template_id. Set to NULL when an edit or pause removes the occurrence, so that it may be generated again.';
 
 COMMENT ON COLUMN scheduling.sessions.visible_from IS
-'When the session becomes visible to users (seed 002): the start of its occurrence date in its own zone for '
+'When the session becomes visible to users: the start of its occurrence date in its own zone for '
 'generated sessions; NULL for sessions created directly (visible at once).';
 
 COMMENT ON COLUMN scheduling.sessions.is_visible IS
@@ -167,7 +167,7 @@ CREATE TABLE scheduling.recurring_session_logs (
 );
 
 COMMENT ON TABLE scheduling.recurring_session_logs IS
-'Seed 002''s generation log: one row per session generated from a template, per future occurrence removed or '
+'The generation log: one row per session generated from a template, per future occurrence removed or '
 'kept (booked or moved by hand) by an edit or pause, per date skipped or moved, and per template whose '
 'generation failed in generate_all_recurring_sessions (detail holds the error). session_id has no foreign key: '
 'the session may be archived. happened_at is p_now, recorded_at the wall clock.';

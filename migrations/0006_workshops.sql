@@ -1,11 +1,11 @@
--- Issue 7: workshops, runs, multi-day sessions, enrollments with a waitlist, order items.
+-- Workshops, runs, multi-day sessions, enrollments with a waitlist, order items.
 --
 -- Tables: workshops (title, default_capacity with 0 = unlimited, is_active, time_zone, reminder policy),
 -- workshop_runs (a run of a workshop: run_name, start_date, end_date, status), waitlist_entries (people waiting
 -- for a seat in a full session, first come first served), order_items (an order's line pointing at the
 -- workshop, run, session, person and booking; orders themselves live elsewhere: order_reference).
 -- Columns: sessions.workshop_run_id + day_number (Day 1, Day 2 ... UNIQUE per run), sessions.current_attendees
--- (seed 003's column: the confirmed bookings of the session, kept by trigger bookings_track_attendees; never
+-- (the confirmed bookings of the session, kept by trigger bookings_track_attendees; never
 -- written by apps). The archive table sessions_archive gets the same columns.
 --
 -- Enrollment (enroll, book_next_available) goes through create_booking, so the session row lock of trigger
@@ -44,7 +44,7 @@ CREATE TABLE scheduling.workshops (
 );
 
 COMMENT ON TABLE scheduling.workshops IS
-'A workshop (seed 003): sessions grouped into runs. default_capacity is the seats of each new session '
+'A workshop: sessions grouped into runs. default_capacity is the seats of each new session '
 '(0 = unlimited); time_zone is where its local times (and DST) are kept when a run is cloned; '
 'reminder_policy_id applies to its sessions (NULL = ''default''). Write through create_workshop.';
 
@@ -63,7 +63,7 @@ CREATE TABLE scheduling.workshop_runs (
 );
 
 COMMENT ON TABLE scheduling.workshop_runs IS
-'One run of a workshop (seed 003''s "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and '
+'One run of a workshop (for example "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and '
 'end_date are the local dates (workshop zone) of its first and last session, kept by add_workshop_session '
 'and clone_workshop_sessions. Derived state: view workshop_run_summary.';
 
@@ -95,7 +95,7 @@ COMMENT ON COLUMN scheduling.sessions.day_number IS
 'Day 1, Day 2 ... of the session in its workshop run; unique per run.';
 
 COMMENT ON COLUMN scheduling.sessions.current_attendees IS
-'Confirmed bookings of the session (seed 003), kept by trigger bookings_track_attendees; never written by apps.';
+'Confirmed bookings of the session, kept by trigger bookings_track_attendees; never written by apps.';
 
 ALTER TABLE scheduling.sessions_archive ADD COLUMN workshop_run_id uuid;
 
@@ -168,7 +168,7 @@ CREATE TABLE scheduling.order_items (
 );
 
 COMMENT ON TABLE scheduling.order_items IS
-'Seed 003''s order_items: one line per session an order enrolled a person in (or waitlisted them for), '
+'Order items: one line per session an order enrolled a person in (or waitlisted them for), '
 'carrying workshop, run and session. Orders live elsewhere: order_reference. Written by enroll and '
 'book_next_available when they get an order reference.';
 

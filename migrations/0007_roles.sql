@@ -1,4 +1,4 @@
--- Issue 8: least privilege. Five NOLOGIN group roles that deployments grant to their own login roles:
+-- Least privilege. Five NOLOGIN group roles that deployments grant to their own login roles:
 --
 --   sessionkeeper_owner    owns schema scheduling and everything in it; DBAs and `sessionkeeper migrate` act as it.
 --   sessionkeeper_app      reads the views and calls the session, booking, enrollment, workshop and template

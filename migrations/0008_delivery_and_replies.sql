@@ -1,4 +1,4 @@
--- Issue 8, part 2: what the inbound webhook records. Delivery statuses of the messages the worker sent, and the
+-- What the inbound webhook records. Delivery statuses of the messages the worker sent, and the
 -- replies people write back ("CANCEL").
 --
 -- Type: delivery_status ('sent', 'delivered', 'read', 'failed'), a provider's report normalised (Twilio's

@@ -1,4 +1,4 @@
--- Issue 8: the migration ledger (schema sessionkeeper_meta, made by `sessionkeeper migrate` itself) belongs to
+-- The migration ledger (schema sessionkeeper_meta, made by `sessionkeeper migrate` itself) belongs to
 -- sessionkeeper_owner, like everything else, so a login that is a member of the owner role and not a superuser can
 -- run migrate: it reads and writes the ledger through that membership.
 --

@@ -2,7 +2,9 @@
 
 * ``migrations/NNNN_description.sql`` run once, in number order, each in its own transaction. The
   ledger row is written first, inside that transaction, so a migration and its record land together
-  or not at all. An applied file whose checksum changed makes migrate refuse and name it.
+  or not at all. An applied file whose checksum changed makes migrate refuse and name it, unless
+  ``migrations/reworded.txt`` lists the checksum it was applied with: a landed migration whose comments
+  alone were reworded later (the statements never change; a change of behaviour is a new migration).
 * ``sql/functions``, ``sql/triggers``, ``sql/views`` and ``sql/cron`` hold repeatable objects
   (CREATE OR REPLACE). They are re-applied, all in one transaction after the versioned files, when
   their checksum changed, and all of them whenever a versioned migration ran. Order: functions,
@@ -43,6 +45,9 @@ MIGRATION_NAME = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 # owner role's).
 NEEDS_CREATE_ON_DATABASE = re.compile(r"^\s*CREATE\s+(SCHEMA|EXTENSION)\b", re.IGNORECASE | re.MULTILINE)
 REPEATABLE_FOLDERS = ("functions", "triggers", "views", "cron")
+# migrations/reworded.txt: "NNNN <sha256 of an earlier wording> <what changed>" per line, # for comments.
+REWORDED_FILE = "reworded.txt"
+REWORDED_LINE = re.compile(r"^(?P<version>\d{4})\s+(?P<checksum>[0-9a-f]{64})\s+\S")
 # pg_advisory_lock key for migrate: the bytes "skmigrat" read as a signed 64-bit integer.
 MIGRATE_LOCK_KEY = int.from_bytes(b"skmigrat", "big", signed=True)
 LEDGER_SCHEMA = "sessionkeeper_meta"
@@ -97,6 +102,33 @@ class SqlFile:
 @dataclass(frozen=True)
 class Migration(SqlFile):
     version: int = 0
+    # Checksums of earlier wordings of this file (comments only) that a database may have recorded.
+    earlier_checksums: frozenset[str] = frozenset()
+
+    def recorded_as_applied(self, checksum: str) -> bool:
+        return checksum == self.checksum or checksum in self.earlier_checksums
+
+
+def read_reworded(folder: Path) -> dict[int, frozenset[str]]:
+    """The earlier checksums of reworded migrations, by version; a malformed line is an error."""
+    path = folder / REWORDED_FILE
+    if not path.is_file():
+        return {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError as problem:
+        raise SessionkeeperError(f"cannot read migrations/{REWORDED_FILE}: {problem.strerror or problem}") from None
+    earlier: dict[int, set[str]] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = REWORDED_LINE.match(line)
+        if not match:
+            raise SessionkeeperError(
+                f"migrations/{REWORDED_FILE} line {number}: expected NNNN, a SHA-256 in hex and what changed"
+            )
+        earlier.setdefault(int(match["version"]), set()).add(match["checksum"])
+    return {version: frozenset(checksums) for version, checksums in earlier.items()}
 
 
 def read_migrations(project: Path) -> list[Migration]:
@@ -112,6 +144,7 @@ def read_migrations(project: Path) -> list[Migration]:
             f"no migrations found in {folder}: this installation is incomplete "
             "(reinstall sessionkeeper, or point SESSIONKEEPER_PROJECT_DIR at a checkout)"
         )
+    reworded = read_reworded(folder)
     found: dict[int, Migration] = {}
     for path in paths:
         match = MIGRATION_NAME.match(path.name)
@@ -122,7 +155,17 @@ def read_migrations(project: Path) -> list[Migration]:
         version = int(match["version"])
         if version in found:
             raise SessionkeeperError(f"migrations/{path.name}: number {version:04d} is used twice")
-        found[version] = Migration(f"migrations/{path.name}", texts[path], version=version)
+        found[version] = Migration(
+            f"migrations/{path.name}",
+            texts[path],
+            version=version,
+            earlier_checksums=reworded.get(version, frozenset()),
+        )
+    unknown = sorted(set(reworded) - set(found))
+    if unknown:
+        raise SessionkeeperError(
+            f"migrations/{REWORDED_FILE} names migration {unknown[0]:04d}, which does not exist in {folder}"
+        )
     return [found[version] for version in sorted(found)]
 
 
@@ -249,7 +292,7 @@ class Migrator:
                 if migration.version < newest_applied:
                     plan.out_of_order.append(migration)
                 plan.pending.append(migration)
-            elif recorded[1] != migration.checksum:
+            elif not migration.recorded_as_applied(recorded[1]):
                 plan.edited.append(migration)
         plan.missing = [plan.applied[v][0] for v in sorted(plan.applied) if v not in on_disk]
         for sql_file in repeatables:

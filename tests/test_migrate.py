@@ -3,7 +3,9 @@ lock) are a fault test: tests/faults/test_migrate_concurrency.py."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -196,3 +198,77 @@ def test_a_migration_numbered_below_an_applied_one_is_refused(empty_db_url, tmp_
 def test_migrator_needs_an_autocommit_connection(empty_db_url):
     with psycopg.connect(empty_db_url) as conn, pytest.raises(ValueError):
         Migrator(conn, PROJECT)
+
+
+def _reworded_entries() -> list[tuple[int, str]]:
+    entries = []
+    for line in (PROJECT / "migrations" / "reworded.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            version, checksum, _why = line.split(maxsplit=2)
+            entries.append((int(version), checksum))
+    return entries
+
+
+def test_a_database_that_applied_an_earlier_wording_is_accepted_and_any_other_edit_refused(empty_db_url, tmp_path):
+    project = copy_project(tmp_path)
+    migrate(empty_db_url, project)
+    version, earlier = _reworded_entries()[0]
+    with connect(empty_db_url, autocommit=True) as conn:
+        conn.execute("UPDATE sessionkeeper_meta.migrations SET checksum = %s WHERE version = %s", (earlier, version))
+    assert migrate(empty_db_url, project).applied == []
+    with connect(empty_db_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE sessionkeeper_meta.migrations SET checksum = repeat('0', 64) WHERE version = %s", (version,)
+        )
+    with pytest.raises(SessionkeeperError, match=rf"migrations/{version:04d}_\w+\.sql: changed after it was applied"):
+        migrate(empty_db_url, project)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("0002 not-a-checksum why", r"reworded\.txt line 1: expected NNNN, a SHA-256"),
+        ("0999 " + "a" * 64 + " why", r"reworded\.txt names migration 0999, which does not exist"),
+    ],
+)
+def test_a_malformed_reworded_list_is_refused_before_anything_runs(tmp_path, line, message):
+    project = copy_project(tmp_path)
+    (project / "migrations" / "reworded.txt").write_text(line + "\n")
+    with pytest.raises(SessionkeeperError, match=message):
+        read_migrations(project)
+
+
+def _statement_lines(text: str) -> list[str]:
+    """The lines of a migration that are neither `--` comments nor inside a COMMENT ON statement's text."""
+    kept, in_comment_statement = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--"):
+            continue
+        if stripped.upper().startswith("COMMENT ON"):
+            in_comment_statement = True
+        if not in_comment_statement:
+            kept.append(line)
+        if in_comment_statement and stripped.endswith(";"):
+            in_comment_statement = False
+    return kept
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(PROJECT), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _committed_wordings(relpath: str) -> dict[str, str]:
+    """Every text the file ever had in the repository's history, by its SHA-256."""
+    texts = (_git("show", f"{commit}:{relpath}") for commit in _git("log", "--format=%H", "--", relpath).split())
+    return {hashlib.sha256(text.encode()).hexdigest(): text for text in texts}
+
+
+@pytest.mark.skipif(not (PROJECT / ".git").exists(), reason="needs the repository's history")
+def test_reworded_migrations_changed_only_their_comments():
+    migrations = {m.version: m for m in read_migrations(PROJECT)}
+    for version, earlier in _reworded_entries():
+        current = migrations[version]
+        wordings = _committed_wordings(current.relpath)
+        assert earlier in wordings, f"{current.relpath}: no commit holds the wording with checksum {earlier}"
+        assert _statement_lines(wordings[earlier]) == _statement_lines(current.sql), current.relpath
