@@ -494,11 +494,19 @@ def cron_list() -> None:
 
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
 from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
+from runner.cli_health import COMMANDS as _HEALTH_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS, *_HALT_COMMANDS]:
+for _command in [
+    *_QUEUE_COMMANDS,
+    *_RECURRING_COMMANDS,
+    *_DOCTOR_COMMANDS,
+    *_PREVIEW_COMMANDS,
+    *_HALT_COMMANDS,
+    *_HEALTH_COMMANDS,
+]:
     cli.add_command(_command)
 
 

@@ -1,9 +1,8 @@
-"""Operator commands about the reminder queue: stats, reminders, retry-failed, healthcheck, demo."""
+"""Operator commands about the reminder queue: stats, reminders, retry-failed, demo."""
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import datetime
 
@@ -105,45 +104,6 @@ def retry_failed(since: datetime | None, code: str | None) -> None:
     click.echo(f"re-queued {count} failed reminder(s)")
 
 
-@click.command(
-    help="Check the database, the workers' heartbeats and the age of the oldest due reminder. "
-    "Exit 0 healthy, 1 unhealthy, 2 database unreachable (for monitors)."
-)
-@click.option(
-    "--max-heartbeat-age",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    help="Seconds since a worker's last heartbeat before it counts as gone.",
-)
-@click.option(
-    "--max-due-age",
-    type=click.FloatRange(min=1),
-    default=300,
-    show_default=True,
-    help="Seconds a due reminder may wait before the queue counts as stuck.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def healthcheck(max_heartbeat_age: float, max_due_age: float, as_json: bool) -> None:
-    try:
-        url = db.resolve_url(start_local=False)
-        with db.connect(url, autocommit=True) as conn:
-            report = conn.execute(
-                "SELECT scheduling.health(make_interval(secs => %s), make_interval(secs => %s))",
-                (max_heartbeat_age, max_due_age),
-            ).fetchone()[0]
-    except (SessionkeeperError, psycopg.OperationalError) as problem:
-        click.echo(f"unhealthy: database unreachable: {db.first_line(problem)}", err=True)
-        sys.exit(2)
-    if as_json:
-        click.echo(json.dumps(report))
-    elif report["ok"]:
-        click.echo(f"healthy: {report['workers_alive']} worker(s) alive")
-    else:
-        click.echo("unhealthy: " + "; ".join(report["problems"]))
-    sys.exit(0 if report["ok"] else 1)
-
-
 def add_demo_data(url: str, say) -> None:
     with db.connect(url, autocommit=True) as conn:
         result = conn.execute("SELECT scheduling.create_demo_data()").fetchone()[0]
@@ -163,4 +123,4 @@ def demo() -> None:
     add_demo_data(url, click.echo)
 
 
-COMMANDS = [stats, reminders, retry_failed, healthcheck, demo]
+COMMANDS = [stats, reminders, retry_failed, demo]
