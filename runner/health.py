@@ -11,6 +11,7 @@ import psycopg
 
 from runner import schedules
 from runner.db import first_line
+from runner.jsonout import jsonable
 
 HEALTHY, WARNING, UNHEALTHY = "healthy", "warning", "unhealthy"
 EXIT_CODES = {HEALTHY: 0, UNHEALTHY: 1, WARNING: 3}
@@ -33,20 +34,7 @@ def cron_side(conn: psycopg.Connection) -> dict:
             runs = schedules.last_runs(cron, [job.jobid for job in jobs])
     except psycopg.Error as problem:
         return {"problem": f"cannot read pg_cron in database {place.cron_database}: {first_line(problem)}"}
-    listed = []
-    for job in jobs:
-        status, started, message = runs.get(job.jobid, (None, None, None))
-        listed.append(
-            {
-                "jobname": job.jobname,
-                "jobid": job.jobid,
-                "active": job.active,
-                "last_status": status,
-                "last_start": started.isoformat() if started else None,
-                "last_message": message,
-            }
-        )
-    return {"database": place.cron_database, "jobs": listed}
+    return {"database": place.cron_database, "jobs": jsonable(schedules.job_reports(jobs, runs))}
 
 
 def summary(report: dict) -> str:
