@@ -122,7 +122,9 @@ BEGIN
         )
         ELSE jsonb_build_object(
             'check', 'tick-stale', 'status', 'ok',
-            'detail', format('last tick %s ago', scheduling_internal.human_duration(greatest(p_now - v_last_tick, '0'))),
+            'detail', format(
+                'last tick %s ago', scheduling_internal.human_duration(greatest(p_now - v_last_tick, '0'))
+            ),
             'last_tick_at', v_last_tick
         )
     END;
@@ -231,7 +233,9 @@ BEGIN
             WHEN v_health ->> 'oldest_due_age_seconds' IS NULL THEN 'no reminder due'
             ELSE format(
                 'the oldest due reminder has waited %s%s',
-                scheduling_internal.human_duration(make_interval(secs => (v_health ->> 'oldest_due_age_seconds')::float8)),
+                scheduling_internal.human_duration(
+                    make_interval(secs => (v_health ->> 'oldest_due_age_seconds')::float8)
+                ),
                 CASE WHEN v_status = 'fail' THEN
                     ', more than ' || scheduling_internal.human_duration(p_max_due_age)
                 END
@@ -239,7 +243,8 @@ BEGIN
         END
     );
     v_checks := v_checks || jsonb_build_object(
-        'check', 'heartbeats', 'status', CASE WHEN (v_health ->> 'workers_alive')::integer > 0 THEN 'ok' ELSE 'fail' END,
+        'check', 'heartbeats',
+        'status', CASE WHEN (v_health ->> 'workers_alive')::integer > 0 THEN 'ok' ELSE 'fail' END,
         'workers_alive', v_health -> 'workers_alive', 'failed_last_hour', v_health -> 'failed_last_hour',
         'detail', CASE
             WHEN (v_health ->> 'workers_alive')::integer > 0 THEN format(
@@ -273,9 +278,10 @@ COMMENT ON FUNCTION scheduling.health_report(jsonb, interval, interval, interval
 'p_max_lease_overdue ago), oldest-due and heartbeats (as scheduling.health with p_max_due_age and '
 'p_max_heartbeat_age). unhealthy when a check fails, warning when one warns or is unknown. pg_cron may live in '
 'another database, so the caller reads it and passes p_cron: {"database": text, "jobs": [{"jobname", "jobid", '
-'"active", "last_status", "last_start", "last_message"}]} (each job''s latest run), {"problem": text} when it could '
-'not, {"off": true} when scheduling is switched off (the pg_cron checks pass), or NULL (cron warns, tick-paused and cron-failing are '
-'unknown). Errors: SK017 a threshold not positive, SK069 p_cron not of that shape, SK009 NULL p_now.'
+'"active", "last_status", "last_start", "last_message"}]} (each job''s latest run), {"problem": text} when it '
+'could not, {"off": true} when scheduling is switched off (the pg_cron checks pass), or NULL (cron warns, '
+'tick-paused and cron-failing are unknown). Errors: SK017 a threshold not positive, SK069 p_cron not of that '
+'shape, SK009 NULL p_now.'
 ' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.health_report(

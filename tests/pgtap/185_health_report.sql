@@ -24,7 +24,8 @@ $$;
 
 INSERT INTO tap.ids VALUES ('host', scheduling.create_person('Hugo Host', '+4915112345678', 'UTC'));
 -- A healthy system at 12:00: ticked at 11:59 (tick_state is written with the real clock), a live worker.
-UPDATE scheduling.tick_state SET last_run_at = '2031-05-01 11:59Z' WHERE singleton;
+UPDATE scheduling.tick_state SET last_run_at = '2031-05-01 11:59Z'
+WHERE singleton;
 SELECT scheduling.worker_heartbeat('w1', 'console', '{}', FALSE, '2031-05-01 11:59:30Z');
 
 SELECT is(
@@ -38,7 +39,8 @@ SELECT is(
     'all ok: healthy'
 );
 SELECT is(
-    pg_temp.check(scheduling.health_report(pg_temp.cron(TRUE), p_now => '2031-05-01 12:00Z'), 'tick-stale') ->> 'detail',
+    pg_temp.check(scheduling.health_report(pg_temp.cron(TRUE), p_now => '2031-05-01 12:00Z'), 'tick-stale')
+    ->> 'detail',
     'last tick 1 minute ago', 'tick-stale says how long ago'
 );
 
@@ -89,7 +91,8 @@ SELECT is(
     ->> 'status',
     'ok', 'within the grace: not overdue'
 );
-UPDATE scheduling.sessions SET status = 'in_progress', started_at = starts_at WHERE id = tap.sid('late');
+UPDATE scheduling.sessions SET status = 'in_progress', started_at = starts_at
+WHERE id = tap.sid('late');
 SELECT is(
     pg_temp.check(
         scheduling.health_report(pg_temp.cron(TRUE), p_overdue_grace => '1 hour', p_now => '2031-05-01 12:30Z'),
