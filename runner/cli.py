@@ -9,10 +9,10 @@ import sys
 import click
 import psycopg
 
-from runner import config, db, loops, schedules
+from runner import config, db, jsonout, loops, schedules
 from runner.cli_preview import echo_preview
 from runner.constants import WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
-from runner.errors import SessionkeeperError
+from runner.errors import NotRunning, SessionkeeperError
 from runner.migrate import Migrator, migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
 
@@ -130,11 +130,26 @@ cli.add_command(db_group, name="db")
     "the port the server really listens on: a server already running keeps the port it was started with, and the "
     "line says so when that is not the configured one.",
 )
-def db_up() -> None:
+@jsonout.option('{"state": "started" | "already running", "data_dir", "port", "database"}')
+def db_up(as_json: bool) -> None:
     cluster = db.local_cluster()
     started = db.ensure_local_database(cluster)
     state = "started" if started else "already running"
-    click.echo(f"{state}: {cluster.data_dir} on {cluster.address()}, database {cluster.dbname}")
+    if as_json:
+        jsonout.echo(_cluster_document(cluster, state=state))
+    else:
+        click.echo(f"{state}: {cluster.data_dir} on {cluster.address()}, database {cluster.dbname}")
+
+
+def _cluster_document(cluster, **extra: object) -> dict:
+    """Where the embedded database is: its folder, the port it listens on (else the configured one), its database."""
+    return {
+        **extra,
+        "data_dir": str(cluster.data_dir),
+        "port": cluster.running_port() or cluster.port,
+        "configured_port": cluster.port,
+        "database": cluster.dbname,
+    }
 
 
 @db_group.command("down", help="Stop the embedded database (fast shutdown); harmless when it is stopped.")
@@ -148,10 +163,19 @@ def db_down() -> None:
     help="Say in one line whether the embedded database runs (exit 0) or not (exit 3). While it runs, the line names "
     "the port it really listens on (from its postmaster.pid), noting when that differs from the configured port.",
 )
-def db_status() -> None:
+@jsonout.option('{"running": bool, "pid", "data_dir", "port", "configured_port", "database"}; exit 3 when not running')
+def db_status(as_json: bool) -> None:
     cluster = db.local_cluster()
-    pid = cluster.require_running()
-    click.echo(f"running: pid {pid}, {cluster.data_dir}, {cluster.address()}, database {cluster.dbname}")
+    try:
+        pid = cluster.require_running()
+    except NotRunning:
+        if as_json:
+            jsonout.echo(_cluster_document(cluster, running=False, pid=None))
+        raise
+    if as_json:
+        jsonout.echo(_cluster_document(cluster, running=True, pid=pid))
+    else:
+        click.echo(f"running: pid {pid}, {cluster.data_dir}, {cluster.address()}, database {cluster.dbname}")
 
 
 @db_group.command(
@@ -160,7 +184,8 @@ def db_status() -> None:
     "port it really listens on. When it is stopped, it prints the URL `db up` would give it with the current "
     "settings, and a note on stderr; before the first `db up` it fails (exit 1).",
 )
-def db_url() -> None:
+@jsonout.option('{"url", "running": bool}')
+def db_url(as_json: bool) -> None:
     cluster = db.local_cluster()
     if not cluster.is_initialised:
         raise SessionkeeperError(f"no embedded database in {cluster.data_dir} yet (create it: sessionkeeper db up)")
@@ -170,7 +195,10 @@ def db_url() -> None:
             "`sessionkeeper db up` starts it with the current settings",
             err=True,
         )
-    click.echo(cluster.url())
+    if as_json:
+        jsonout.echo({"url": cluster.url(), "running": cluster.running_port() is not None})
+    else:
+        click.echo(cluster.url())
 
 
 # ---- migrate ---------------------------------------------------------------------------------
@@ -190,23 +218,33 @@ def run_migrations(url: str, *, dry_run: bool = False, say=click.echo):
 
 
 @migrate.command("status", help="List migrations and SQL objects: applied, pending, edited or changed.")
-def migrate_status() -> None:
+@jsonout.option('{"files": [{"state", "file", "applied_at"}], "edited": count}; exit 1 when a migration was edited')
+def migrate_status(as_json: bool) -> None:
     with db.connect(db.resolve_url(start_local=False), autocommit=True) as conn:
-        migrator = Migrator(conn, config.project_dir())
-        plan = migrator.plan()
-        for version in sorted(plan.applied):
-            filename, _checksum, applied_at = plan.applied[version]
-            state = "EDITED after applying" if any(m.version == version for m in plan.edited) else "applied"
-            if filename in plan.missing:
-                state = "applied, file missing"
-            click.echo(f"{state:<24} {filename}  {applied_at:%Y-%m-%d %H:%M:%S%z}")
-        for migration in plan.pending:
-            click.echo(f"{'pending':<24} {migration.relpath}")
-        for sql_file in plan.repeatable_current:
-            click.echo(f"{'up to date':<24} {sql_file.relpath}")
-        for sql_file in plan.repeatable_changed:
-            state = "changed" if sql_file.relpath in plan.repeatable_checksums else "new"
-            click.echo(f"{state:<24} {sql_file.relpath}")
+        plan = Migrator(conn, config.project_dir()).plan()
+    files = []
+    for version in sorted(plan.applied):
+        filename, _checksum, applied_at = plan.applied[version]
+        state = "EDITED after applying" if any(m.version == version for m in plan.edited) else "applied"
+        if filename in plan.missing:
+            state = "applied, file missing"
+        files.append((state, filename, applied_at))
+    files += [("pending", migration.relpath, None) for migration in plan.pending]
+    files += [("up to date", sql_file.relpath, None) for sql_file in plan.repeatable_current]
+    files += [
+        ("changed" if sql_file.relpath in plan.repeatable_checksums else "new", sql_file.relpath, None)
+        for sql_file in plan.repeatable_changed
+    ]
+    if as_json:
+        jsonout.echo(
+            {
+                "files": [{"state": state, "file": name, "applied_at": at} for state, name, at in files],
+                "edited": len(plan.edited),
+            }
+        )
+    else:
+        for state, name, at in files:
+            click.echo(f"{state:<24} {name}  {at:%Y-%m-%d %H:%M:%S%z}" if at else f"{state:<24} {name}")
     if plan.edited:
         raise SessionkeeperError(f"{len(plan.edited)} applied migration(s) were edited; see above")
 
@@ -472,7 +510,11 @@ def cron() -> None:
     "list",
     help="Show this database's pg_cron jobs (wherever pg_cron lives) with schedule, owner and last run.",
 )
-def cron_list() -> None:
+@jsonout.option(
+    '{"version", "database", "jobs": [{"jobname", "jobid", "schedule", "active", "username", "last_status", '
+    '"last_start", "last_message"}]}'
+)
+def cron_list(as_json: bool) -> None:
     with db.connect(db.resolve_url(start_local=False), autocommit=True) as conn:
         place = schedules.locate(conn)
         if not place.usable:
@@ -480,6 +522,15 @@ def cron_list() -> None:
         with schedules.cron_connection(conn, place) as cron_conn:
             jobs = schedules.read_pg_cron_jobs(cron_conn, place)
             last_runs = schedules.last_runs(cron_conn, [job.jobid for job in jobs])
+    if as_json:
+        jsonout.echo(
+            {
+                "version": place.version,
+                "database": place.cron_database,
+                "jobs": schedules.job_reports(jobs, last_runs),
+            }
+        )
+        return
     where = "this database" if place.local else f"database {place.cron_database}"
     click.echo(f"pg_cron {place.version} in {where}")
     if not jobs:
@@ -494,11 +545,19 @@ def cron_list() -> None:
 
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
 from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
+from runner.cli_health import COMMANDS as _HEALTH_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS, *_HALT_COMMANDS]:
+for _command in [
+    *_QUEUE_COMMANDS,
+    *_RECURRING_COMMANDS,
+    *_DOCTOR_COMMANDS,
+    *_PREVIEW_COMMANDS,
+    *_HALT_COMMANDS,
+    *_HEALTH_COMMANDS,
+]:
     cli.add_command(_command)
 
 

@@ -15,7 +15,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from runner import db
+from runner import db, jsonout
 from runner.errors import SessionkeeperError
 from runner.outbound import Verdict
 
@@ -55,7 +55,8 @@ async def probe(number: str, env: Mapping[str, str]) -> str | None:
     help="First check the credentials with the provider, using the sender configured in this environment "
     "(nothing is sent); keep the halt when the provider still refuses them.",
 )
-def resume_sending(number: str, probe_first: bool) -> None:
+@jsonout.option('{"sending_number", "halted_at", "error_code", "resumed": true}')
+def resume_sending(number: str, probe_first: bool, as_json: bool) -> None:
     url = db.resolve_url(start_local=False)
     with db.connect(url, autocommit=True) as conn:
         cursor = conn.cursor(row_factory=dict_row)
@@ -71,6 +72,16 @@ def resume_sending(number: str, probe_first: bool) -> None:
             if problem.sqlstate == "SK041":
                 raise SessionkeeperError(f"sending number {number} is not halted: nothing to resume") from None
             raise
+    if as_json:
+        jsonout.echo(
+            {
+                "sending_number": number,
+                "halted_at": halt["halted_at"],
+                "error_code": halt["error_code"],
+                "resumed": True,
+            }
+        )
+        return
     click.echo(
         f"resumed {number}: the halt since {halt['halted_at']:%Y-%m-%d %H:%M:%S%z} (code {halt['error_code']}) "
         "is lifted; the workers sending as it claim again now"

@@ -1,9 +1,8 @@
-"""Operator commands about the reminder queue: stats, reminders, retry-failed, healthcheck, demo."""
+"""Operator commands about the reminder queue: stats, reminders, retry-failed, demo."""
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import datetime
 
@@ -11,18 +10,10 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from runner import config, db, reminder_report
+from runner import config, db, jsonout, reminder_report
 from runner.errors import SessionkeeperError
 from runner.migrate import migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "total_seconds"):
-        return value.total_seconds()
-    return value if isinstance(value, (int, float, str, bool, type(None), list, dict)) else str(value)
 
 
 @click.command(
@@ -43,7 +34,7 @@ def stats(as_json: bool, every: float | None) -> None:
     with db.connect(url, autocommit=True) as conn:
         while True:
             row = conn.cursor(row_factory=dict_row).execute("SELECT * FROM scheduling.queue_stats").fetchone()
-            values = {key: _jsonable(value) for key, value in row.items()}
+            values = {key: jsonout.jsonable(value) for key, value in row.items()}
             if as_json:
                 click.echo(json.dumps(values))
             else:
@@ -82,11 +73,11 @@ def reminders(booking_id: str, as_json: bool) -> None:
             )
             .fetchall()
         )
-    if not rows:
+    if not rows and not as_json:
         click.echo("no reminders planned for this booking")
     if as_json:
         for row in rows:
-            click.echo(json.dumps({key: _jsonable(value) for key, value in row.items()}))
+            click.echo(json.dumps({key: jsonout.jsonable(value) for key, value in row.items()}))
     elif rows:
         click.echo("\n\n".join(reminder_report.describe(row) for row in rows))
 
@@ -98,50 +89,15 @@ def reminders(booking_id: str, as_json: bool) -> None:
 )
 @click.option("--since", type=TIME, help=f"Only rows that failed at or after this time ({FORMS_HELP}).")
 @click.option("--code", help="Only rows whose last provider error code is this (e.g. 131026).")
-def retry_failed(since: datetime | None, code: str | None) -> None:
+@jsonout.option('{"requeued": count}')
+def retry_failed(since: datetime | None, code: str | None, as_json: bool) -> None:
     url = db.resolve_url(start_local=False)
     with db.connect(url, autocommit=True) as conn:
         count = conn.execute("SELECT scheduling.retry_failed_reminders(%s, %s)", (since, code)).fetchone()[0]
-    click.echo(f"re-queued {count} failed reminder(s)")
-
-
-@click.command(
-    help="Check the database, the workers' heartbeats and the age of the oldest due reminder. "
-    "Exit 0 healthy, 1 unhealthy, 2 database unreachable (for monitors)."
-)
-@click.option(
-    "--max-heartbeat-age",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    help="Seconds since a worker's last heartbeat before it counts as gone.",
-)
-@click.option(
-    "--max-due-age",
-    type=click.FloatRange(min=1),
-    default=300,
-    show_default=True,
-    help="Seconds a due reminder may wait before the queue counts as stuck.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def healthcheck(max_heartbeat_age: float, max_due_age: float, as_json: bool) -> None:
-    try:
-        url = db.resolve_url(start_local=False)
-        with db.connect(url, autocommit=True) as conn:
-            report = conn.execute(
-                "SELECT scheduling.health(make_interval(secs => %s), make_interval(secs => %s))",
-                (max_heartbeat_age, max_due_age),
-            ).fetchone()[0]
-    except (SessionkeeperError, psycopg.OperationalError) as problem:
-        click.echo(f"unhealthy: database unreachable: {db.first_line(problem)}", err=True)
-        sys.exit(2)
     if as_json:
-        click.echo(json.dumps(report))
-    elif report["ok"]:
-        click.echo(f"healthy: {report['workers_alive']} worker(s) alive")
+        jsonout.echo({"requeued": count})
     else:
-        click.echo("unhealthy: " + "; ".join(report["problems"]))
-    sys.exit(0 if report["ok"] else 1)
+        click.echo(f"re-queued {count} failed reminder(s)")
 
 
 def add_demo_data(url: str, say) -> None:
@@ -163,4 +119,4 @@ def demo() -> None:
     add_demo_data(url, click.echo)
 
 
-COMMANDS = [stats, reminders, retry_failed, healthcheck, demo]
+COMMANDS = [stats, reminders, retry_failed, demo]

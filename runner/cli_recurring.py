@@ -8,7 +8,7 @@ import uuid
 import click
 import psycopg
 
-from runner import db
+from runner import db, jsonout
 from runner.constants import DEFAULT_GENERATION_DAYS
 from runner.errors import SessionkeeperError
 
@@ -22,7 +22,8 @@ from runner.errors import SessionkeeperError
 @click.option(
     "--days", type=click.IntRange(1, 366), default=DEFAULT_GENERATION_DAYS, show_default=True, help="How far ahead."
 )
-def generate(template_id: str | None, days: int) -> None:
+@jsonout.option('{"templates": count, "created": count, "failed": [text]}; exit 1 when a template failed')
+def generate(template_id: str | None, days: int, as_json: bool) -> None:
     url = db.resolve_url(start_local=False)
     with db.connect(url, autocommit=True) as conn:
         if template_id is not None:
@@ -62,7 +63,10 @@ def generate(template_id: str | None, days: int) -> None:
                     if template_id is not None:
                         raise
                     failed.append(f"{template}: {problem.sqlstate} {db.first_line(problem)}")
-    click.echo(f"{len(templates)} template(s), {created} session(s) created")
+    if as_json:
+        jsonout.echo({"templates": len(templates), "created": created, "failed": failed})
+    else:
+        click.echo(f"{len(templates)} template(s), {created} session(s) created")
     for line in failed:
         click.echo(f"failed: {line}", err=True)
     if failed:

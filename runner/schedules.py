@@ -382,6 +382,26 @@ def last_runs(cron: psycopg.Connection, jobids: list[int]) -> dict[int, tuple]:
     return {jobid: rest for jobid, *rest in rows}
 
 
+def job_reports(jobs: list[PgCronJob], runs: dict[int, tuple]) -> list[dict]:
+    """Each job with its latest run (last_runs), as `cron list --json` and the health check hand them on."""
+    reports = []
+    for job in jobs:
+        status, started, message = runs.get(job.jobid, (None, None, None))
+        reports.append(
+            {
+                "jobname": job.jobname,
+                "jobid": job.jobid,
+                "schedule": job.schedule,
+                "active": job.active,
+                "username": job.username,
+                "last_status": status,
+                "last_start": started,
+                "last_message": message,
+            }
+        )
+    return reports
+
+
 def sync(conn: psycopg.Connection, *, dry_run: bool = False, cron_database: str | None = None) -> SyncReport:
     """Bring pg_cron in line with the declared jobs: schedule what is missing or changed, unschedule what is no
     longer declared. A dry run reports and changes nothing."""

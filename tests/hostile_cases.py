@@ -102,6 +102,7 @@ FUNCTIONS: dict[str, Fn] = {
     "halt_sending": Fn(WORKER, "'cloud_api:hostile', '190', 'Session has expired', 'worker-1'"),
     "sender_halt": Fn(WORKER, "'cloud_api:hostile'"),
     "health": Fn(WORKER, "'2 minutes', '5 minutes'", also=CRON),
+    "health_report": Fn(WORKER, "NULL", also=CRON),
     "tick": Fn(CRON, NOW),
     "activate_scheduled_sessions": Fn(CRON, NOW),
     "auto_close_expired_sessions": Fn(CRON, NOW),
@@ -335,6 +336,7 @@ heartbeat = calls("worker_heartbeat")
 halt = calls("halt_sending")
 read_halt = calls("sender_halt")
 health = calls("health")
+health_report = calls("health_report")
 tick = calls("tick")
 activate = calls("activate_scheduled_sessions")
 close = calls("auto_close_expired_sessions")
@@ -723,6 +725,16 @@ _HAND_WRITTEN: list[SqlCase] = [
     health("zero-age", "heartbeat age 0", "'0 seconds'", "SK017"),
     health("negative-age", "due age negative", "'2 minutes', '-5 minutes'", "SK017"),
     health("null-now", "p_now NULL", "'2 minutes', '5 minutes', NULL", "SK009", CRON),
+    health_report("zero-tick-age", "tick age 0", "NULL, '0 seconds'", "SK017"),
+    health_report("null-grace", "overdue grace NULL", "NULL, '5 minutes', NULL", "SK017"),
+    health_report(
+        "negative-lease", "lease overdue negative", "p_cron => NULL, p_max_lease_overdue => '-1 hour'", "SK017"
+    ),
+    health_report("cron-array", "p_cron not an object", "'[]'", "SK069"),
+    health_report("jobs-not-array", "p_cron jobs not an array", "'{\"jobs\": 1}'", "SK069"),
+    health_report("job-no-name", "a job without a name", '\'{"jobs": [{"active": true}]}\'', "SK069"),
+    health_report("heartbeat-zero", "heartbeat age 0", "p_cron => NULL, p_max_heartbeat_age => '0 s'", "SK017"),
+    health_report("null-now", "p_now NULL", "p_cron => NULL, p_now => NULL", "SK009", CRON),
     # ---- scheduled jobs -------------------------------------------------------------------------------------
     tick("null", "p_now NULL", "NULL", "SK009"),
     tick("garbage", "p_now not a time", "'garbage'", "22007"),
@@ -933,7 +945,66 @@ CLI_CASES: list[CliCase] = [
     cli("stats", "as-nobody", "a login with no grants", "$NOBODY_URL stats", 1, DENIED),
     cli("healthcheck", "unreachable", "nothing listens at the URL", "$UNREACHABLE healthcheck", 2, UNHEALTHY),
     cli("healthcheck", "due-age-zero", "--max-due-age 0", "healthcheck --max-due-age 0", 2, "'--max-due-age'"),
+    cli("healthcheck", "unreachable-json", "--json, nothing listens", "$UNREACHABLE healthcheck --json", 2, UNHEALTHY),
+    cli("healthcheck", "tick-age-zero", "--max-tick-age 0", "healthcheck --max-tick-age 0", 2, "'--max-tick-age'"),
+    cli("healthcheck", "grace-text", "--overdue-grace abc", "healthcheck --overdue-grace abc", 2, "'--overdue-grace'"),
+    cli(
+        "healthcheck",
+        "lease-negative",
+        "--max-lease-overdue -5",
+        "healthcheck --max-lease-overdue -5",
+        2,
+        "'--max-lease-overdue'",
+    ),
+    cli("healthcheck", "at-garbage", "--at not a time", "healthcheck --at soon", 2, "'--at'"),
+    cli("healthcheck", "at-feb-30", "impossible date", "healthcheck --at 2030-02-30", 2, "'--at'"),
     cli("watch", "misspelt-option", "--jsn instead of --json", "watch --jsn", 2, "--jsn"),
+    cli(
+        "cron list",
+        "json-no-cron-db",
+        "--json, no such cron database",
+        "--cron-database nodb cron list --json",
+        1,
+        NO_CRON,
+    ),
+    cli(
+        "retry-failed",
+        "json-since-garbage",
+        "--json, --since garbage",
+        "retry-failed --json --since garbage",
+        2,
+        "'--since'",
+    ),
+    cli("generate", "json-days-zero", "--json, --days 0", "generate --json --days 0", 2, "'--days'"),
+    cli(
+        "resume-sending",
+        "json-not-halted",
+        "--json, not halted",
+        "resume-sending cloud_api:hostile --json",
+        1,
+        NOT_HALTED,
+    ),
+    cli(
+        "db status",
+        "json-no-cluster",
+        "--json, no embedded database",
+        "--pgdata $EMPTY_DIR db status --json",
+        3,
+        NOT_RUNNING,
+    ),
+    cli(
+        "db url", "json-no-cluster", "--json, no embedded database", "--pgdata $EMPTY_DIR db url --json", 1, NO_CLUSTER
+    ),
+    cli("db up", "json-url-set", "--json, a database URL is set", "db up --json", 1, NOT_OURS),
+    cli(
+        "migrate status",
+        "json-edited",
+        "--json, a migration edited",
+        "migrate status --json",
+        1,
+        EDITED_STATUS,
+        "edited_migration",
+    ),
     cli("demo", "unreachable", "nothing listens at the URL", "$UNREACHABLE demo", 1, REFUSED),
     cli("cron list", "no-cron-db", "--cron-database names no database", "--cron-database nodb cron list", 1, NO_CRON),
     cli("doctor", "misspelt-option", "--jsn instead of --json", "doctor --jsn", 2, "--jsn"),

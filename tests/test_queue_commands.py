@@ -64,6 +64,7 @@ def test_healthcheck_exit_status_follows_health(db_url):
     assert unhealthy.stdout.startswith("unhealthy:")
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("SELECT scheduling.worker_heartbeat('w1', 'console')")
+        conn.execute("SELECT scheduling.tick()")
         conn.execute("UPDATE scheduling.reminders SET next_attempt_at = now() + interval '1 hour'")
     healthy = run_cli("healthcheck", env=env_for(db_url))
     assert healthy.returncode == 0, healthy.stdout

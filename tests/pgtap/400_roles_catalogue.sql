@@ -33,7 +33,7 @@ FROM
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'record_reminder_outcomes',
         'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
-        'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'halt_sending', 'sender_halt'
+        'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'health_report', 'halt_sending', 'sender_halt'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
@@ -42,7 +42,7 @@ SELECT
 FROM
     unnest(ARRAY[
         'tick', 'activate_scheduled_sessions', 'auto_close_expired_sessions', 'generate_all_recurring_sessions',
-        'archive_closed_sessions', 'purge_old_records', 'health', 'preview'
+        'archive_closed_sessions', 'purge_old_records', 'health', 'health_report', 'preview'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
