@@ -257,12 +257,26 @@ def worker_options(command):
             default="127.0.0.1",
             show_default=True,
             envvar="SESSIONKEEPER_METRICS_HOST",
-            help="Address the metrics server binds to (0.0.0.0 for every interface). [env SESSIONKEEPER_METRICS_HOST]",
+            callback=_metrics_host,
+            help="IP address the metrics server binds to (0.0.0.0 or :: for every interface), or localhost. "
+            "[env SESSIONKEEPER_METRICS_HOST]",
         ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _metrics_host(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An IP address or localhost: checked here, without a name lookup, so that a typo fails at once."""
+    import ipaddress
+
+    if value != "localhost":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an IP address (nor localhost)") from None
+    return value
 
 
 def _logger(event: str):

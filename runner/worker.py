@@ -40,6 +40,7 @@ from psycopg.rows import dict_row
 from runner.backoff import Backoff
 from runner.constants import FREE_TEXT_CHARS, NAME_CHARS, WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
 from runner.db import first_line
+from runner.errors import SessionkeeperError
 from runner.logs import EventLog
 from runner.metrics import WorkerMetrics, serve_metrics
 from runner.outbound import OutboundMessage, SendOutcome, Verdict
@@ -113,9 +114,9 @@ class ReminderWorker:
             f"{self.settings.lanes} lanes x {self.settings.batch_size}",
             event="worker.started",
         )
+        metrics = await self._start_metrics()
         await self._look_for_halt()
         helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
-        metrics = await self._start_metrics()
         lanes = [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
         await self.stop.wait()
         self.wake.set()
@@ -208,8 +209,11 @@ class ReminderWorker:
         if not self.settings.metrics_port:
             return None
         host, port = self.settings.metrics_host, self.settings.metrics_port
-        runner = await serve_metrics(self.metrics.registry, host, port)
         shown = f"[{host}]" if ":" in host else host
+        try:
+            runner = await serve_metrics(self.metrics.registry, host, port)
+        except OSError as problem:
+            raise SessionkeeperError(f"cannot serve metrics on {shown}:{port}: {problem.strerror}") from None
         self.log(f"metrics on http://{shown}:{port}/metrics", event="worker.metrics")
         return runner
 

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from runner import logs
 from runner.scratch import free_loopback_port
 from tests.fake_provider import Reply
+from tests.helpers import PROJECT
 from tests.processes import start_worker, states, stop_worker, wait_for
 from tests.seed import add_due_reminders
 
@@ -191,3 +192,28 @@ def test_a_token_never_reaches_the_log(log_format, monkeypatch):
         first = json.loads(out.splitlines()[0])
         assert first["level"] == "ERROR" and first["event"] == "reminder.failed" and first["worker_id"] == "w9"
         assert first["reminder_key"] == "key-***"
+
+
+def test_the_grafana_dashboard_names_only_metrics_that_exist():
+    from prometheus_client import generate_latest
+
+    from runner.metrics import WorkerMetrics, snapshot_metrics
+
+    metrics = WorkerMetrics()
+    metrics.observe_outcome("sent", None)
+    snapshot = {
+        "queue": {},
+        "oldest_due_age_seconds": None,
+        "transitions_last_hour": {},
+        "halted_senders": [],
+        "failed_cron_runs_last_hour": 0,
+    }
+    served = {
+        s.name for f in text_string_to_metric_families(generate_latest(metrics.registry).decode()) for s in f.samples
+    }
+    served |= {family.name for family in snapshot_metrics(snapshot)} | {"sessionkeeper_database_up"}
+    dashboard = (PROJECT / "deploy" / "grafana" / "sessionkeeper.json").read_text()
+    named = set(
+        re.findall(r"sessionkeeper_[a-z_]+", json.dumps([p["targets"] for p in json.loads(dashboard)["panels"]]))
+    )
+    assert named and named <= served, named - served
