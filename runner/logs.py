@@ -73,6 +73,11 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def _event(record: logging.LogRecord) -> str:
+    """The record's event name; a library's warning (aiohttp, psycopg) is named after its logger."""
+    return getattr(record, "event", None) or record.name
+
+
 def _utc_time(record: logging.LogRecord) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z"
 
@@ -84,7 +89,7 @@ class TextFormatter(logging.Formatter):
         context = " ".join(
             f"{name}={getattr(record, name)}" for name in CONTEXT_FIELDS if getattr(record, name, None) is not None
         )
-        line = f"{_utc_time(record)} {record.levelname} {getattr(record, 'event', 'message')} {record.getMessage()}"
+        line = f"{_utc_time(record)} {record.levelname} {_event(record)} {record.getMessage()}"
         if context:
             line += f" {context}"
         if record.exc_info and not record.exc_text:
@@ -99,7 +104,8 @@ class JsonLineFormatter(JsonFormatter):
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         super().add_fields(log_data, record, message_dict)
-        fields = {"time": _utc_time(record), "level": record.levelname, "event": log_data.pop("event", "message")}
+        log_data.pop("event", None)
+        fields = {"time": _utc_time(record), "level": record.levelname, "event": _event(record)}
         fields.update((k, v) for k, v in log_data.items() if v is not None or k not in CONTEXT_FIELDS)
         log_data.clear()
         log_data.update(fields)
@@ -108,8 +114,9 @@ class JsonLineFormatter(JsonFormatter):
 def configure(
     log_format: str = "text", *, secrets: Iterable[str] | None = None, stream: TextIO | None = None
 ) -> logging.Logger:
-    """Set up the sessionkeeper logger once per process: a handler on stdout (or ``stream``), the chosen format and
-    the redaction of ``secrets`` (by default those of the environment). Returns the logger."""
+    """Set up logging for this process: one handler on the root logger writing to stdout (or ``stream``) in the
+    chosen format, with the redaction of ``secrets`` (by default those of the environment); sessionkeeper's own
+    logger at INFO, libraries' loggers (aiohttp, psycopg) at WARNING. Returns sessionkeeper's logger."""
     if log_format not in FORMATS:
         raise ValueError(f"log format must be one of {', '.join(FORMATS)}")
     handler = logging.StreamHandler(stream or sys.stdout)
@@ -120,13 +127,22 @@ def configure(
     else:
         handler.setFormatter(TextFormatter())
     handler.addFilter(RedactSecrets(secrets_from(os.environ) if secrets is None else secrets))
+    handler.set_name(LOGGER_NAME)
+    remove_handler()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
     logger = logging.getLogger(LOGGER_NAME)
-    for old in list(logger.handlers):
-        logger.removeHandler(old)
-    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    logger.propagate = False
     return logger
+
+
+def remove_handler() -> None:
+    """Take away the handler `configure` installed (if any)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == LOGGER_NAME:
+            root.removeHandler(handler)
 
 
 # The LogRecord attributes that are not context: left out of the JSON object.
