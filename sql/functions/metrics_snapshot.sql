@@ -14,6 +14,8 @@ DECLARE
     v_halted jsonb;
     v_jobids bigint[];
     v_cron_failed integer;
+    v_jobs regclass;
+    v_runs regclass;
 BEGIN
     PERFORM scheduling_internal.check_now_given('metrics_snapshot', p_now);
 
@@ -68,15 +70,21 @@ BEGIN
     INTO v_jobids
     FROM sessionkeeper_meta.cron_jobs AS c
     WHERE c.cron_database = current_database() AND c.cron_jobid IS NOT NULL;
-    IF v_jobids IS NOT NULL AND to_regclass('cron.job_run_details') IS NOT NULL THEN
+    IF v_jobids IS NOT NULL THEN
         BEGIN
-            EXECUTE
-                'SELECT CASE WHEN (SELECT count(*) FROM cron.job AS j WHERE j.jobid = ANY ($1)) = cardinality($1) '
-                'THEN (SELECT count(*) FROM cron.job_run_details AS d WHERE d.jobid = ANY ($1) '
-                'AND d.status = ''failed'' AND d.start_time > $2 - interval ''1 hour'' AND d.start_time <= $2)::integer '
-                'END'
-            INTO v_cron_failed
-            USING v_jobids, p_now;
+            v_jobs := to_regclass('cron.job');
+            v_runs := to_regclass('cron.job_run_details');
+            IF v_jobs IS NOT NULL AND v_runs IS NOT NULL THEN
+                -- Dynamic: pg_cron's tables exist only where pg_cron is created (their names found just above).
+                EXECUTE format(
+                    'SELECT CASE WHEN (SELECT count(*) FROM %s AS j WHERE j.jobid = ANY ($1)) = cardinality($1) '
+                    'THEN (SELECT count(*) FROM %s AS d WHERE d.jobid = ANY ($1) AND d.status = ''failed'' '
+                    'AND d.start_time > $2 - interval ''1 hour'' AND d.start_time <= $2)::integer END',
+                    v_jobs, v_runs
+                )
+                INTO v_cron_failed
+                USING v_jobids, p_now;
+            END IF;
         EXCEPTION WHEN insufficient_privilege OR undefined_table OR undefined_column THEN
             v_cron_failed := NULL;
         END;

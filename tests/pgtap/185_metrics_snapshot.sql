@@ -1,6 +1,6 @@
 -- metrics_snapshot: the database figures of the worker's Prometheus /metrics, in one call.
 BEGIN;
-SELECT plan(10);
+SELECT plan(13);
 
 CREATE FUNCTION pg_temp.book(p_tag text, p_phone text, p_starts_at timestamptz) RETURNS uuid
 LANGUAGE sql AS $$
@@ -57,6 +57,36 @@ SELECT scheduling.halt_sending('cloud_api:1098765432101234', '190', 'token expir
 SELECT is(
     scheduling.metrics_snapshot('2031-05-01 12:04Z') -> 'halted_senders', '["cloud_api:1098765432101234"]'::jsonb,
     'a standing halt is listed'
+);
+
+-- pg_cron in this database: its two tables, as pg_cron makes them (the columns read here), and our jobs in them.
+CREATE SCHEMA cron;
+CREATE TABLE cron.job (jobid bigint PRIMARY KEY);
+CREATE TABLE cron.job_run_details (jobid bigint, status text, start_time timestamptz);
+INSERT INTO cron.job VALUES (1), (2);
+INSERT INTO cron.job_run_details VALUES
+(1, 'failed', '2031-05-01 11:30Z'), (2, 'failed', '2031-05-01 11:59Z'), (2, 'succeeded', '2031-05-01 11:58Z'),
+(1, 'failed', '2031-05-01 10:59Z'), (3, 'failed', '2031-05-01 11:59Z');
+UPDATE sessionkeeper_meta.cron_jobs SET cron_database = current_database(), cron_jobid = NULL;
+UPDATE sessionkeeper_meta.cron_jobs SET cron_jobid = 1
+WHERE jobname = 'sessionkeeper-tick';
+UPDATE sessionkeeper_meta.cron_jobs SET cron_jobid = 2
+WHERE jobname = 'sessionkeeper-purge';
+SELECT is(
+    scheduling.metrics_snapshot('2031-05-01 12:00Z') -> 'failed_cron_runs_last_hour', 'null'::jsonb,
+    'pg_cron''s tables not readable by the owner: unknown'
+);
+GRANT USAGE ON SCHEMA cron TO sessionkeeper_owner;
+GRANT SELECT ON cron.job, cron.job_run_details TO sessionkeeper_owner;
+SELECT is(
+    scheduling.metrics_snapshot('2031-05-01 12:00Z') -> 'failed_cron_runs_last_hour', '2'::jsonb,
+    'failed runs of our jobs in the hour up to p_now (not older ones, not successes, not other jobs)'
+);
+DELETE FROM cron.job
+WHERE jobid = 2;
+SELECT is(
+    scheduling.metrics_snapshot('2031-05-01 12:00Z') -> 'failed_cron_runs_last_hour', 'null'::jsonb,
+    'one of our jobs not visible (another login''s): unknown rather than a partial count'
 );
 
 SELECT throws_ok(
