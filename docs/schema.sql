@@ -2270,6 +2270,12 @@ CREATE UNIQUE INDEX sender_halts_standing_idx ON scheduling.sender_halts USING b
 CREATE INDEX session_status_history_archive_session_idx ON scheduling.session_status_history_archive USING btree (session_id, id);
 
 --
+-- Name: session_status_history_happened_at_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX session_status_history_happened_at_idx ON scheduling.session_status_history USING btree (happened_at) INCLUDE (action);
+
+--
 -- Name: session_status_history_session_id_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 

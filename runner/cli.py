@@ -287,7 +287,17 @@ def worker_options(command):
             "--metrics-port",
             type=click.IntRange(1024, 65535),
             envvar="SESSIONKEEPER_METRICS_PORT",
-            help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics. [env SESSIONKEEPER_METRICS_PORT]",
+            help="Serve Prometheus metrics on http://HOST:PORT/metrics (HOST from --metrics-host). "
+            "[env SESSIONKEEPER_METRICS_PORT]",
+        ),
+        click.option(
+            "--metrics-host",
+            default="127.0.0.1",
+            show_default=True,
+            envvar="SESSIONKEEPER_METRICS_HOST",
+            callback=_metrics_host,
+            help="IP address the metrics server binds to (0.0.0.0 or :: for every interface), or localhost. "
+            "[env SESSIONKEEPER_METRICS_HOST]",
         ),
     ]
     for option in reversed(options):
@@ -295,16 +305,33 @@ def worker_options(command):
     return command
 
 
-def _logger():
+def _metrics_host(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """An IP address or localhost: checked here, without a name lookup, so that a typo fails at once."""
+    import ipaddress
+
+    if value != "localhost":
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not an IP address (nor localhost)") from None
+    return value
+
+
+def _logger(event: str):
+    """The log of a long-running command (standard logging, see runner.logs); ``event`` names its plain lines."""
     from runner.logs import make_logger
 
-    return make_logger(os.environ.get("SESSIONKEEPER_LOG_FORMAT") or "text")
+    return make_logger(os.environ.get("SESSIONKEEPER_LOG_FORMAT") or "text", event)
 
 
-def _worker_settings(lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None):
+def _worker_settings(
+    lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None, metrics_host: str
+):
     from runner.worker import WorkerSettings
 
-    settings = WorkerSettings(batch_size=batch_size, lease_seconds=lease, lanes=lanes, metrics_port=metrics_port)
+    settings = WorkerSettings(
+        batch_size=batch_size, lease_seconds=lease, lanes=lanes, metrics_port=metrics_port, metrics_host=metrics_host
+    )
     if worker_id:
         settings.worker_id = worker_id
     return settings
@@ -347,6 +374,7 @@ def run(
     lease: float,
     worker_id: str | None,
     metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     import asyncio
     import threading
@@ -355,7 +383,7 @@ def run(
     from runner.lifetime import RunLifetime
     from runner.worker import serve
 
-    log = _logger()
+    log = _logger("run")
     status = 0
     with RunLifetime(log, keep_database=keep_database) as lifetime:
         url = lifetime.database_url()
@@ -368,12 +396,15 @@ def run(
         if outcome.cron_problem:
             log(f"ticking every {interval:g} s (no pg_cron)")
             ticker = threading.Thread(
-                target=loops.tick_loop, args=(url, interval, stop_ticking, log), name="tick-loop", daemon=True
+                target=loops.tick_loop,
+                args=(url, interval, stop_ticking, log.bind("tick")),
+                name="tick-loop",
+                daemon=True,
             )
             ticker.start()
         else:
             log("pg_cron drives the schedules")
-        settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
+        settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port, metrics_host)
         try:
             status = asyncio.run(serve(url, settings, log, on_ready=lambda: log("running: Ctrl-C or SIGTERM to stop")))
         finally:
@@ -392,14 +423,16 @@ def run(
     "`sessionkeeper resume-sending NUMBER`."
 )
 @worker_options
-def worker(lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None) -> None:
+def worker(
+    lanes: int, batch_size: int, lease: float, worker_id: str | None, metrics_port: int | None, metrics_host: str
+) -> None:
     import asyncio
 
     from runner.worker import serve
 
     url = db.resolve_url(start_local=False)
-    settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port)
-    sys.exit(asyncio.run(serve(url, settings, _logger())))
+    settings = _worker_settings(lanes, batch_size, lease, worker_id, metrics_port, metrics_host)
+    sys.exit(asyncio.run(serve(url, settings, _logger("worker"))))
 
 
 # ---- webhook ---------------------------------------------------------------------------------
@@ -432,7 +465,7 @@ def webhook(host: str, listen_port: int) -> None:
 
     settings = inbound.WebhookSettings.from_env(os.environ, host, listen_port)
     url = db.resolve_url(start_local=False)
-    sys.exit(asyncio.run(inbound.serve(url, settings, _logger())))
+    sys.exit(asyncio.run(inbound.serve(url, settings, _logger("webhook"))))
 
 
 # ---- tick ------------------------------------------------------------------------------------
@@ -476,7 +509,7 @@ def tick(at, simulated_time: bool, loop: bool, interval: float, dry_run: bool) -
     if loop:
         if at is not None:
             raise SessionkeeperError("--now and --loop do not go together: a loop ticks at the real time")
-        loops.run_forever(url, tick_interval=interval, say=_logger())
+        loops.run_forever(url, tick_interval=interval, say=_logger("tick"))
         return
     with db.connect(url, autocommit=True) as conn:
         if simulated_time:

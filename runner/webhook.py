@@ -31,6 +31,7 @@ from aiohttp import web
 from runner import signatures
 from runner.db import first_line
 from runner.errors import SessionkeeperError
+from runner.logs import EventLog
 from runner.senders.classify import delivery_failure_retryable
 from runner.webhook_payloads import Event, InboundMessage, PayloadError, cloud_api_events, twilio_events
 
@@ -72,7 +73,7 @@ class DatabaseUnavailable(Exception):
 class EventRecorder:
     """One connection, used by one request at a time, reopened when it is lost."""
 
-    def __init__(self, url: str, log: Callable[[str], None]) -> None:
+    def __init__(self, url: str, log: EventLog) -> None:
         self.url = url
         self.log = log
         self._conn: psycopg.AsyncConnection | None = None
@@ -166,7 +167,7 @@ class EventRecorder:
     def _refused(self, event: Event, problem: psycopg.Error) -> str:
         message = (problem.diag.message_primary or str(problem)).strip()
         what = f"{event.provider} event {event.provider_message_id!r}"
-        self.log(f"webhook: refused {what}: {message} [{problem.sqlstate}]")
+        self.log.warning(f"webhook: refused {what}: {message} [{problem.sqlstate}]", event="webhook.refused")
         return "refused"
 
 
@@ -182,21 +183,24 @@ def _summary(outcomes: list[str]) -> str:
     return ", ".join(f"{count} {outcome}" for outcome, count in sorted(counts.items())) or "no events"
 
 
-def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[[str], None]) -> web.Application:
+def build_app(settings: WebhookSettings, recorder: EventRecorder, log: EventLog) -> web.Application:
     async def record(route: str, events: list[Event]) -> None:
         try:
             outcomes = await recorder.record(events)
         except DatabaseUnavailable as problem:
-            log(f"webhook {route}: database unavailable, answered 503 so the provider retries: {problem}")
+            log.warning(
+                f"webhook {route}: database unavailable, answered 503 so the provider retries: {problem}",
+                event="database.unavailable",
+            )
             raise web.HTTPServiceUnavailable(text="database unavailable") from None
         except psycopg.Error as problem:
             message = (problem.diag.message_primary or str(problem)).strip()
-            log(f"webhook {route}: 500: {message} [{problem.sqlstate}]")
+            log.error(f"webhook {route}: 500: {message} [{problem.sqlstate}]", event="webhook.error")
             raise web.HTTPInternalServerError(text="internal error") from None
-        log(f"webhook {route}: {_summary(outcomes)}")
+        log(f"webhook {route}: {_summary(outcomes)}", event="webhook.recorded")
 
     def refuse(route: str, request: web.Request, why: str) -> web.Response:
-        log(f"webhook {route}: 403 for {request.remote}: {why}")
+        log.warning(f"webhook {route}: 403 for {request.remote}: {why}", event="webhook.forbidden")
         return web.Response(status=403, text="forbidden")
 
     async def whatsapp_verify(request: web.Request) -> web.Response:
@@ -207,7 +211,7 @@ def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[
             and query.get("hub.mode") == "subscribe"
             and hmac.compare_digest(token.encode(), settings.verify_token.encode())
         ):
-            log("webhook /whatsapp: verification handshake answered")
+            log("webhook /whatsapp: verification handshake answered", event="webhook.handshake")
             return web.Response(text=query.get("hub.challenge", ""))
         return refuse("/whatsapp", request, "verification with a wrong or missing verify token")
 
@@ -221,7 +225,7 @@ def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[
         try:
             events = cloud_api_events(json.loads(body))
         except (ValueError, PayloadError) as problem:
-            log(f"webhook /whatsapp: 400: {first_line(problem)}")
+            log.warning(f"webhook /whatsapp: 400: {first_line(problem)}", event="webhook.bad_request")
             return web.Response(status=400, text="bad payload")
         await record("/whatsapp", events)
         return web.Response(text="ok")
@@ -238,7 +242,7 @@ def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[
         try:
             events = twilio_events({name: value for name, value in params})
         except PayloadError as problem:
-            log(f"webhook /twilio: 400: {problem}")
+            log.warning(f"webhook /twilio: 400: {problem}", event="webhook.bad_request")
             return web.Response(status=400, text="bad payload")
         await record("/twilio", events)
         return web.Response(text=EMPTY_TWIML, content_type="text/xml")
@@ -258,7 +262,7 @@ def build_app(settings: WebhookSettings, recorder: EventRecorder, log: Callable[
     return app
 
 
-async def serve(url: str, settings: WebhookSettings, log: Callable[[str], None]) -> int:
+async def serve(url: str, settings: WebhookSettings, log: EventLog) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit status."""
     recorder = EventRecorder(url, log)
     runner = web.AppRunner(build_app(settings, recorder, log), access_log=None)
@@ -269,13 +273,16 @@ async def serve(url: str, settings: WebhookSettings, log: Callable[[str], None])
         await runner.cleanup()
         raise SessionkeeperError(f"cannot listen on {settings.host}:{settings.port}: {problem.strerror}") from None
     routes = [name for name, on in (("/whatsapp", settings.app_secret), ("/twilio", settings.twilio_auth_token)) if on]
-    log(f"webhook listening on http://{settings.host}:{settings.port} ({', '.join(routes)} verified)")
+    log(
+        f"webhook listening on http://{settings.host}:{settings.port} ({', '.join(routes)} verified)",
+        event="webhook.started",
+    )
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopped.set)
     await stopped.wait()
-    log("webhook stopping")
+    log("webhook stopping", event="webhook.stopped")
     await runner.cleanup()
     await recorder.close()
     return 0

@@ -29,8 +29,10 @@ import math
 import os
 import signal
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row
@@ -38,6 +40,9 @@ from psycopg.rows import dict_row
 from runner.backoff import Backoff
 from runner.constants import FREE_TEXT_CHARS, NAME_CHARS, WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
 from runner.db import first_line
+from runner.errors import SessionkeeperError
+from runner.logs import EventLog
+from runner.metrics import WorkerMetrics, serve_metrics
 from runner.outbound import OutboundMessage, SendOutcome, Verdict
 from runner.senders import Sender
 
@@ -53,6 +58,7 @@ class WorkerSettings:
     max_idle_seconds: float = 30.0
     heartbeat_seconds: float = 15.0
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
 
 @dataclass
@@ -65,22 +71,27 @@ class WorkerCounts:
     def as_dict(self) -> dict[str, int]:
         return {"sent": self.sent, "retried": self.retried, "failed": self.failed, "released": self.released}
 
+    def sentence(self) -> str:
+        return f"sent {self.sent}, retried {self.retried}, failed {self.failed}, released {self.released}"
+
 
 class ReminderWorker:
     def __init__(
         self,
         url: str,
         sender: Sender,
-        settings: WorkerSettings | None = None,
-        log: Callable[[str], None] = print,
+        settings: WorkerSettings,
+        log: EventLog,
         on_ready: Callable[[], None] | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.on_ready = on_ready
         self.url = url
         self.sender = sender
-        self.settings = settings or WorkerSettings()
-        self.log = log
+        self.settings = settings
+        self.log = log.bind("worker", worker_id=self.settings.worker_id)
         self.counts = WorkerCounts()
+        self.metrics = metrics or WorkerMetrics(database_url=url)
         self.stop = asyncio.Event()
         self.wake = asyncio.Event()
         # The standing halt of our sending number as the database last said (scheduling.sender_halt), or None.
@@ -97,13 +108,15 @@ class ReminderWorker:
                 loop.add_signal_handler(signum, self.request_stop)
         if self.on_ready is not None:
             self.on_ready()  # signals are handled from here on
+        started = time.monotonic()
         self.log(
             f"worker {self.settings.worker_id} started: sender {self.sender.name}, "
-            f"{self.settings.lanes} lanes x {self.settings.batch_size}"
+            f"{self.settings.lanes} lanes x {self.settings.batch_size}",
+            event="worker.started",
         )
+        metrics = await self._start_metrics()
         await self._look_for_halt()
         helpers = [asyncio.create_task(self._listen()), asyncio.create_task(self._heartbeat())]
-        metrics = await self._start_metrics()
         lanes = [asyncio.create_task(self._lane(number)) for number in range(self.settings.lanes)]
         await self.stop.wait()
         self.wake.set()
@@ -114,7 +127,13 @@ class ReminderWorker:
         await self._beat(stopped=True)
         if metrics is not None:
             await metrics.cleanup()
-        self.log(f"worker {self.settings.worker_id} stopped: {self.counts.as_dict()}")
+        seconds = time.monotonic() - started
+        self.log(
+            f"worker {self.settings.worker_id} stopped: {self.counts.sentence()} in {seconds:.1f} s",
+            event="worker.stopped",
+            **self.counts.as_dict(),
+            seconds=round(seconds, 3),
+        )
         return 0
 
     def request_stop(self) -> None:
@@ -155,7 +174,7 @@ class ReminderWorker:
                 if not stopped:
                     await self._read_halt(conn)
         except psycopg.Error as problem:
-            self.log(f"heartbeat not recorded: {first_line(problem)}")
+            self.log.warning(f"heartbeat not recorded: {first_line(problem)}", event="worker.heartbeat_failed")
 
     async def _look_for_halt(self) -> None:
         """At start: say at once when our number is halted (the lanes will then claim nothing)."""
@@ -174,41 +193,29 @@ class ReminderWorker:
         """Keep the database's word on our halt, logging each change once."""
         number = self.sender.sending_number
         if halt is not None and self.halt is None:
-            self.log(
+            self.log.error(
                 f"sending number {number} is halted since {halt['halted_at']:%Y-%m-%d %H:%M:%S%z} "
                 f"(code {halt['error_code']}: {halt['error_message']}); sending nothing until a person fixes the "
-                f"sender and runs: sessionkeeper resume-sending {number}"
+                f"sender and runs: sessionkeeper resume-sending {number}",
+                event="sender.halted",
+                provider_code=halt["error_code"],
             )
         elif halt is None and self.halt is not None:
-            self.log(f"sending number {number}: the halt was lifted; sending again")
+            self.log(f"sending number {number}: the halt was lifted; sending again", event="sender.resumed")
         self.halt = halt
 
     async def _start_metrics(self):
-        """Serve Prometheus text metrics on 127.0.0.1:metrics_port when one is configured."""
+        """Serve the Prometheus metrics on metrics_host:metrics_port when a port is configured."""
         if not self.settings.metrics_port:
             return None
-        from aiohttp import web
-
-        async def metrics(request: web.Request) -> web.Response:
-            return web.Response(text=self.metrics_text(), content_type="text/plain")
-
-        app = web.Application()
-        app.router.add_get("/metrics", metrics)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.settings.metrics_port).start()
-        self.log(f"metrics on http://127.0.0.1:{self.settings.metrics_port}/metrics")
+        host, port = self.settings.metrics_host, self.settings.metrics_port
+        shown = f"[{host}]" if ":" in host else host
+        try:
+            runner = await serve_metrics(self.metrics.registry, host, port)
+        except OSError as problem:
+            raise SessionkeeperError(f"cannot serve metrics on {shown}:{port}: {problem.strerror}") from None
+        self.log(f"metrics on http://{shown}:{port}/metrics", event="worker.metrics")
         return runner
-
-    def metrics_text(self) -> str:
-        worker = self.settings.worker_id.replace('"', "")
-        lines = []
-        for outcome, value in self.counts.as_dict().items():
-            lines.append(f"# TYPE sessionkeeper_reminders_{outcome}_total counter")
-            lines.append(f'sessionkeeper_reminders_{outcome}_total{{worker="{worker}"}} {value}')
-        lines.append("# TYPE sessionkeeper_worker_halted gauge")
-        lines.append(f'sessionkeeper_worker_halted{{worker="{worker}"}} {int(self.halt is not None)}')
-        return "\n".join(lines) + "\n"
 
     async def _lane(self, number: int) -> None:
         backoff = Backoff()
@@ -223,7 +230,10 @@ class ReminderWorker:
             except psycopg.Error as problem:
                 # A SQL error (a function missing after a bad deploy, say) is logged and retried.
                 delay = backoff.next()
-                self.log(f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {delay:g} s")
+                self.log.error(
+                    f"lane {number}: {problem.sqlstate} {first_line(problem)}; retrying in {delay:g} s",
+                    event="worker.lane_error",
+                )
                 await self._pause(delay)
 
     async def _lane_batches(self, conn: psycopg.AsyncConnection, recorder: psycopg.AsyncConnection) -> None:
@@ -275,7 +285,10 @@ class ReminderWorker:
             task.cancel()
 
     def _log_lost(self, who: str, problem: Exception, delay: float) -> float:
-        self.log(f"{who}: database unavailable ({first_line(problem)}); retrying in {delay:g} s")
+        self.log.warning(
+            f"{who}: database unavailable ({first_line(problem)}); retrying in {delay:g} s",
+            event="database.unavailable",
+        )
         return delay
 
     # ---- one batch ---------------------------------------------------------------------------
@@ -337,13 +350,20 @@ class ReminderWorker:
         except psycopg.Error as problem:
             # The batch as a whole refused (a bug of ours): its rows come back when their leases expire.
             keys = ", ".join(message.reminder_key for message, _ in entries)
-            self.log(f"outcomes not recorded ({problem.sqlstate}: {first_line(problem)}): {keys}")
+            self.log.error(
+                f"outcomes not recorded ({problem.sqlstate}: {first_line(problem)}): {keys}",
+                event="outcome.not_recorded",
+            )
             return
         for ordinal, state, refused_code, refused_message in verdicts:
             message, outcome = entries[ordinal - 1]
             if refused_code is not None:
                 # Typically a refused attempt token: the lease expired and another worker owns the row.
-                self.log(f"{message.reminder_key}: outcome not recorded ({refused_code}: {refused_message})")
+                self.log.warning(
+                    f"{message.reminder_key}: outcome not recorded ({refused_code}: {refused_message})",
+                    event="outcome.not_recorded",
+                    reminder_key=message.reminder_key,
+                )
             else:
                 self._count(message, outcome, state)
 
@@ -357,9 +377,14 @@ class ReminderWorker:
         except psycopg.OperationalError:
             raise
         except psycopg.Error as problem:
-            self.log(f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})")
+            self.log.warning(
+                f"{message.reminder_key}: outcome not recorded ({problem.sqlstate}: {first_line(problem)})",
+                event="outcome.not_recorded",
+                reminder_key=message.reminder_key,
+            )
             return
         self.counts.released += 1
+        self.metrics.observe_outcome("released", outcome.error_code)
 
     async def _halt(self, conn: psycopg.AsyncConnection, outcome: SendOutcome) -> None:
         """Record the halt of our number in the database (idempotent while one stands) and say so once."""
@@ -376,35 +401,51 @@ class ReminderWorker:
             )
             halt = await cursor.fetchone()
         if self.halt is None:
-            self.log(
+            self.log.error(
                 f"SENDING STOPPED: {self.sender.name} refused the sender itself "
                 f"(code {outcome.error_code}: {outcome.error_message}). Rows were given back untouched and "
                 f"sending number {number} is halted for every worker. Fix the credentials or the account, restart "
-                f"the worker, then run: sessionkeeper resume-sending {number}"
+                f"the worker, then run: sessionkeeper resume-sending {number}",
+                event="sender.halted",
+                provider_code=outcome.error_code,
             )
         self.halt = halt
 
     async def _send(self, message: OutboundMessage) -> SendOutcome:
+        began = time.perf_counter()
         try:
             return await self.sender.send(message)
         except Exception as problem:  # a sender bug must not lose the row: retry it later
             return SendOutcome(Verdict.RETRY, error_code="sender_error", error_message=repr(problem)[:200])
+        finally:
+            self.metrics.observe_send_seconds(time.perf_counter() - began)
 
     def _count(self, message: OutboundMessage, outcome: SendOutcome, state: str) -> None:
         if outcome.verdict is Verdict.SENT:
             self.counts.sent += 1
+            self.metrics.observe_outcome("sent", None)
+            if message.due_at is not None:
+                self.metrics.observe_due_to_sent((datetime.now(UTC) - message.due_at).total_seconds())
             if state != "sent":
                 # Closed while this worker sent it (cancelled, say), or a delivery failure reported first.
-                self.log(f"{message.reminder_key} sent, but the row is now {state}: see `sessionkeeper reminders`")
+                self.log.warning(
+                    f"{message.reminder_key} sent, but the row is now {state}: see `sessionkeeper reminders`",
+                    event="reminder.sent_after_close",
+                    reminder_key=message.reminder_key,
+                )
             return
         retryable = outcome.verdict is Verdict.RETRY
         if retryable:
             self.counts.retried += 1
         else:
             self.counts.failed += 1
-        self.log(
+        self.metrics.observe_outcome("retry" if retryable else "fail", outcome.error_code)
+        self.log.warning(
             f"{message.reminder_key} attempt {message.attempt} "
-            f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}"
+            f"{'will retry' if retryable else 'failed'}: {outcome.error_code} {outcome.error_message}",
+            event="reminder.retry" if retryable else "reminder.failed",
+            reminder_key=message.reminder_key,
+            provider_code=outcome.error_code,
         )
 
 
@@ -431,9 +472,7 @@ def _message(row: dict) -> OutboundMessage:
     return OutboundMessage(**values)
 
 
-async def serve(
-    url: str, settings: WorkerSettings, log: Callable[[str], None], on_ready: Callable[[], None] | None = None
-) -> int:
+async def serve(url: str, settings: WorkerSettings, log: EventLog, on_ready: Callable[[], None] | None = None) -> int:
     """Open the configured sender and run the worker until stopped; returns the exit status."""
     import aiohttp  # imported here: `sessionkeeper --help` stays fast
 
@@ -441,7 +480,7 @@ async def serve(
 
     connector = aiohttp.TCPConnector(limit=max(settings.lanes * settings.batch_size, 10))
     async with aiohttp.ClientSession(connector=connector) as session:
-        sender = build_sender(session, os.environ, say=log)
+        sender = build_sender(session, os.environ, say=log.bind("sender.console"))
         return await ReminderWorker(url, sender, settings, log, on_ready).run()
 
 

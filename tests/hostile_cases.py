@@ -935,6 +935,7 @@ CLI_CASES: list[CliCase] = [
     cli("worker", "lanes-zero", "--lanes 0", "worker --lanes 0", 2, "'--lanes'"),
     cli("worker", "lease-one", "--lease 1 (below 5 s)", "worker --lease 1", 2, "'--lease'"),
     cli("worker", "metrics-port", "--metrics-port 70000", "worker --metrics-port 70000", 2, "'--metrics-port'"),
+    cli("worker", "metrics-host", "--metrics-host 999.1.1.1", "worker --metrics-host 999.1.1.1", 2, "'--metrics-host'"),
     cli("worker", "batch-zero", "--batch-size 0", "worker --batch-size 0", 2, "'--batch-size'"),
     cli("run", "interval-zero", "--interval 0", "run --interval 0", 2, "'--interval'"),
     cli("run", "unreachable", "nothing listens at the URL", "$UNREACHABLE run", 1, REFUSED),

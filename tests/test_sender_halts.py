@@ -66,10 +66,14 @@ def start_idle_worker(url: str, env: dict[str, str], *extra: str):
     return worker
 
 
-def halted_gauge(port: int) -> str:
+def halted_gauge(port: int) -> int:
+    """The worker's sessionkeeper_halted_senders gauge (standing halts, as the database says at the scrape)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
         metrics = response.read().decode()
-    return next(line for line in metrics.splitlines() if line.startswith("sessionkeeper_worker_halted{")).split()[-1]
+    families = {family.name: family for family in text_string_to_metric_families(metrics)}
+    return int(families["sessionkeeper_halted_senders"].samples[0].value)
 
 
 def halt_the_number(url: str, fake: FakeProvider, count: int) -> None:
@@ -128,7 +132,7 @@ def test_a_restarted_worker_sends_nothing_until_resume_sending_probes_and_lifts(
     again = start_idle_worker(db_url, bad_env(fake), "--metrics-port", str(port))
     try:
         assert fake.requests == [], "a worker started while its number is halted makes no request"
-        assert halted_gauge(port) == "1"
+        assert halted_gauge(port) == 1
 
         # --probe with the token still refused: the provider's code and message, and the halt stays.
         refused = run_cli("--database-url", db_url, "resume-sending", NUMBER, "--probe", env=bad_env(fake))
@@ -151,7 +155,7 @@ def test_a_restarted_worker_sends_nothing_until_resume_sending_probes_and_lifts(
         lifted = run_cli("--database-url", db_url, "resume-sending", NUMBER, "--probe", env=fake.cloud_env())
         assert lifted.returncode == 0, lifted.stderr
         wait_for(lambda: states(db_url)["sent"] == 3, "3 sent after the lift", deadline=20, workers=(fixed,))
-        wait_for(lambda: halted_gauge(port) == "0", "the halted gauge back to 0", deadline=20, workers=(fixed,))
+        wait_for(lambda: halted_gauge(port) == 0, "the halted gauge back to 0", deadline=20, workers=(fixed,))
     finally:
         code, out = stop_worker(fixed)
     assert code == 0, out

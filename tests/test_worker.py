@@ -8,14 +8,11 @@ tests/processes.py; the fault tests (a killed worker, a restarted database, ...)
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections import Counter
 
 import psycopg
 
 from tests.fake_provider import Reply
-from tests.helpers import PROJECT, SESSIONKEEPER
 from tests.processes import start_worker, states, stop_worker, wait_for
 from tests.seed import add_due_reminders
 
@@ -146,34 +143,3 @@ def test_the_rate_limit_holds_across_processes(db_url, fake):
     assert sustained <= rate * 1.1, f"{sustained:.1f} messages/s after the burst"
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 2 * rate * 1.1, busiest
-
-
-def test_json_logs_and_prometheus_metrics(db_url, fake):
-    import json
-    import urllib.request
-
-    from runner.scratch import free_loopback_port
-
-    add_due_reminders(db_url, 4)
-    port = free_loopback_port()
-    full_env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": db_url, **fake.cloud_env()}
-    worker = subprocess.Popen(
-        [*SESSIONKEEPER, "--log-format", "json", "worker", "--metrics-port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=full_env,
-        cwd=PROJECT,
-    )
-    try:
-        wait_for(lambda: states(db_url)["sent"] == 4, "4 sent", workers=(worker,))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-            metrics = response.read().decode()
-    finally:
-        code, out = stop_worker(worker)
-    assert code == 0, out
-    assert 'sessionkeeper_reminders_sent_total{worker="' in metrics
-    assert "} 4\n" in metrics.split("sessionkeeper_reminders_sent_total", 2)[2]
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert lines and all(json.loads(line)["message"] for line in lines)
-    assert fake.cloud_token not in out

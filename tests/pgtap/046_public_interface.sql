@@ -31,6 +31,7 @@ SELECT set_eq(
         'mark_reminder_uncertain', 'record_reminder_outcomes',
         'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
         'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'health_report', 'halt_sending', 'sender_halt',
+        'metrics_snapshot',
         -- the webhook
         'record_delivery_status', 'record_inbound_message',
         -- tick and the scheduled jobs

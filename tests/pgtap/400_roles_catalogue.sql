@@ -33,7 +33,8 @@ FROM
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'record_reminder_outcomes',
         'take_send_tokens', 'return_send_tokens', 'seconds_until_next_reminder',
-        'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'health_report', 'halt_sending', 'sender_halt'
+        'seconds_until_send_tokens', 'worker_heartbeat', 'health', 'health_report', 'halt_sending', 'sender_halt',
+        'metrics_snapshot'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
