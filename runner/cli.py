@@ -497,8 +497,10 @@ from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
+from runner.cli_serve import COMMANDS as _SERVE_COMMANDS  # noqa: E402
 
-for _command in [*_QUEUE_COMMANDS, *_RECURRING_COMMANDS, *_DOCTOR_COMMANDS, *_PREVIEW_COMMANDS, *_HALT_COMMANDS]:
+_GROUPS = [_QUEUE_COMMANDS, _RECURRING_COMMANDS, _DOCTOR_COMMANDS, _PREVIEW_COMMANDS, _HALT_COMMANDS, _SERVE_COMMANDS]
+for _command in [command for group in _GROUPS for command in group]:
     cli.add_command(_command)
 
 
