@@ -967,7 +967,7 @@ CLI_CASES: list[CliCase] = [
     cli("webhook", "port-text", "port not a number", "webhook --port http", 2, "--port"),
     cli("serve", "unknown-option", "an option that does not exist", "serve --no-such-option", 2, "No such option"),
     cli("serve", "port-out-of-range", "port 70000", "serve --port 70000", 2, "--port"),
-    cli("serve", "empty-token", "an empty operator token file", "serve --operator-token-file /dev/null", 1, EMPTY_TOKEN),
+    cli("serve", "empty-token", "an empty token file", "serve --operator-token-file /dev/null", 1, EMPTY_TOKEN),
     cli(
         "serve",
         "token-file-missing",

@@ -31,28 +31,46 @@ SELECT is(
     'one row per hour, from the hour p_from falls in to the last hour before p_to, empty hours included'
 );
 SELECT is(
-    (SELECT a.sends FROM t_activity AS a WHERE a.hour_start = '2031-02-01 08:00Z'), 2, 'two sends at 08:00'
+    (
+        SELECT a.sends FROM t_activity AS a
+        WHERE a.hour_start = '2031-02-01 08:00Z'
+    ), 2, 'two sends at 08:00'
 );
 SELECT is(
-    (SELECT a.failures FROM t_activity AS a WHERE a.hour_start = '2031-02-01 09:00Z'), 1, 'one failure at 09:00'
+    (
+        SELECT a.failures FROM t_activity AS a
+        WHERE a.hour_start = '2031-02-01 09:00Z'
+    ), 1, 'one failure at 09:00'
 );
 SELECT is(
-    (SELECT (a.mean_lag_seconds, a.max_lag_seconds)::text FROM t_activity AS a WHERE a.hour_start = '2031-02-01 08:00Z'),
+    (
+        SELECT (a.mean_lag_seconds, a.max_lag_seconds)::text FROM t_activity AS a
+        WHERE a.hour_start = '2031-02-01 08:00Z'
+    ),
     '(165,300)',
     'lag from due time to send: mean of 30 s and 300 s, max 300 s'
 );
 SELECT is(
-    (SELECT (a.sends, a.failures, a.mean_lag_seconds)::text FROM t_activity AS a WHERE a.hour_start = '2031-02-01 07:00Z'),
+    (
+        SELECT (a.sends, a.failures, a.mean_lag_seconds)::text FROM t_activity AS a
+        WHERE a.hour_start = '2031-02-01 07:00Z'
+    ),
     '(0,0,)',
     'an hour without activity: zeros and no lag'
 );
 SELECT is(
-    (SELECT a.mean_lag_seconds FROM t_activity AS a WHERE a.hour_start = '2031-02-01 09:00Z'),
+    (
+        SELECT a.mean_lag_seconds FROM t_activity AS a
+        WHERE a.hour_start = '2031-02-01 09:00Z'
+    ),
     NULL,
     'a failure has no lag: an hour with failures only has none'
 );
 SELECT is(
-    (SELECT sum(a.sends)::integer FROM scheduling.reminder_activity_by_hour('2031-02-01 08:01Z', '2031-02-01 08:06Z') AS a),
+    (
+        SELECT sum(a.sends)::integer
+        FROM scheduling.reminder_activity_by_hour('2031-02-01 08:01Z', '2031-02-01 08:06Z') AS a
+    ),
     1,
     'only what happened from p_from up to p_to is counted'
 );
@@ -77,7 +95,10 @@ SELECT throws_ok(
 GRANT USAGE ON SCHEMA tap TO sessionkeeper_app;
 SET LOCAL ROLE sessionkeeper_app;
 SELECT is(
-    (SELECT sum(a.failures)::integer FROM scheduling.reminder_activity_by_hour('2031-02-01 06:00Z', '2031-02-01 10:00Z') AS a),
+    (
+        SELECT sum(a.failures)::integer
+        FROM scheduling.reminder_activity_by_hour('2031-02-01 06:00Z', '2031-02-01 10:00Z') AS a
+    ),
     1,
     'the app role reads the counts (the outbox tables stay closed to it)'
 );
