@@ -18,10 +18,13 @@ HOSTILE_TITLE = "<script>alert(1)</script>"
 
 
 @contextmanager
-def dashboard(url: str, *, token: str | None = TOKEN) -> Iterator[tuple[subprocess.Popen, str]]:
-    """`sessionkeeper serve` against ``url`` (with the operator token unless None); yields it and its base URL."""
+def dashboard(
+    url: str, *, token: str | None = TOKEN, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`sessionkeeper serve` against ``url`` (with the operator token unless None, and ``env``); yields it and its
+    base URL."""
     port = free_loopback_port()
-    env = {"SESSIONKEEPER_OPERATOR_TOKEN": token or ""}
+    env = {"SESSIONKEEPER_OPERATOR_TOKEN": token or "", **(env or {})}
     process = start_cli("serve", "--port", str(port), url=url, env=env)
 
     def listening() -> bool:

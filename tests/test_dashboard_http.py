@@ -114,6 +114,15 @@ def test_another_host_name_is_refused(db_url):
         assert connection.getresponse().status == 403
 
 
+def test_the_webhook_routes_are_served_too_when_their_secret_is_set(db_url):
+    with dashboard(db_url, token=None, env={"WHATSAPP_APP_SECRET": "app-secret-for-tests"}) as (_, base):
+        assert request(base, "/healthz")[0] == 200
+        assert request(base, "/whatsapp", {"unsigned": "body"})[0] == 403  # no X-Hub-Signature-256
+        assert request(base, "/")[0] == 200
+    with dashboard(db_url, token=None) as (_, base):
+        assert request(base, "/whatsapp", {"unsigned": "body"})[0] == 404  # not mounted without a secret
+
+
 def test_a_tick_pushes_the_new_status_as_a_server_sent_event(conn, db_url):
     now = db_now(conn)
     session = add_session(conn, "Morning yoga", timedelta(seconds=30), now)
