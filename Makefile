@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql-15-pgtap \
-	postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl
+	postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl chromium chromium-driver
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 

@@ -2210,6 +2210,12 @@ CREATE INDEX provider_events_unmatched_idx ON scheduling.provider_events USING b
 CREATE INDEX recurring_session_logs_template_idx ON scheduling.recurring_session_logs USING btree (template_id, id);
 
 --
+-- Name: reminder_state_history_outcomes_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX reminder_state_history_outcomes_idx ON scheduling.reminder_state_history USING btree (happened_at) WHERE (to_state = ANY (ARRAY['sent'::scheduling.reminder_state, 'failed'::scheduling.reminder_state]));
+
+--
 -- Name: reminder_state_history_reminder_id_idx; Type: INDEX; Schema: scheduling; Owner: -
 --
 

@@ -582,15 +582,18 @@ from runner.cli_health import COMMANDS as _HEALTH_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
 from runner.cli_queue import COMMANDS as _QUEUE_COMMANDS  # noqa: E402
 from runner.cli_recurring import COMMANDS as _RECURRING_COMMANDS  # noqa: E402
+from runner.cli_serve import COMMANDS as _SERVE_COMMANDS  # noqa: E402
 
-for _command in [
-    *_QUEUE_COMMANDS,
-    *_RECURRING_COMMANDS,
-    *_DOCTOR_COMMANDS,
-    *_PREVIEW_COMMANDS,
-    *_HALT_COMMANDS,
-    *_HEALTH_COMMANDS,
-]:
+_GROUPS = [
+    _QUEUE_COMMANDS,
+    _RECURRING_COMMANDS,
+    _DOCTOR_COMMANDS,
+    _PREVIEW_COMMANDS,
+    _HALT_COMMANDS,
+    _HEALTH_COMMANDS,
+    _SERVE_COMMANDS,
+]
+for _command in [command for group in _GROUPS for command in group]:
     cli.add_command(_command)
 
 

@@ -88,6 +88,7 @@ FUNCTIONS: dict[str, Fn] = {
     "free_slots": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02', '1 hour', NULL, " + NOW),
     "book_next_available_slot": Fn(APP, "'<host>', '<other>', '1 hour', p_now => " + NOW),
     "host_agenda": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02'"),
+    "reminder_activity_by_hour": Fn(APP, "'2030-06-01 00:00+00', '2030-06-03 00:00+00'"),
     "claim_due_reminders": Fn(WORKER, "'worker-1', 10, '60 seconds', '2030-06-03 09:00+02'"),
     "record_reminder_sent": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', 'wamid.1'"),
     "record_reminder_failure": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', '131026', 'undeliverable', false"),
@@ -337,6 +338,7 @@ halt = calls("halt_sending")
 read_halt = calls("sender_halt")
 health = calls("health")
 health_report = calls("health_report")
+activity = calls("reminder_activity_by_hour")
 tick = calls("tick")
 activate = calls("activate_scheduled_sessions")
 close = calls("auto_close_expired_sessions")
@@ -735,6 +737,11 @@ _HAND_WRITTEN: list[SqlCase] = [
     health_report("job-no-name", "a job without a name", '\'{"jobs": [{"active": true}]}\'', "SK069"),
     health_report("heartbeat-zero", "heartbeat age 0", "p_cron => NULL, p_max_heartbeat_age => '0 s'", "SK017"),
     health_report("null-now", "p_now NULL", "p_cron => NULL, p_now => NULL", "SK009", CRON),
+    activity("null-from", "p_from NULL", "NULL, '2030-06-03 00:00+00'", "SK071"),
+    activity("backwards", "p_to before p_from", "'2030-06-03 00:00+00', '2030-06-01 00:00+00'", "SK071"),
+    activity("infinite", "p_to infinity", "'2030-06-01 00:00+00', 'infinity'", "SK071"),
+    activity("too-long", "a year at once", "'2030-01-01 00:00+00', '2031-01-01 00:00+00'", "SK072"),
+    activity("garbage", "p_from not a time", "'garbage', '2030-06-03 00:00+00'", "22007"),
     # ---- scheduled jobs -------------------------------------------------------------------------------------
     tick("null", "p_now NULL", "NULL", "SK009"),
     tick("garbage", "p_now not a time", "'garbage'", "22007"),
@@ -857,6 +864,7 @@ ACCEPTED: list[AcceptedCase] = [
 ZERO_ID = "00000000-0000-4000-8000-000000000000"
 # What a command says on stderr; "…" stands for a part that varies (a URL, a port, a folder).
 REFUSED = "error: cannot connect to postgresql://sessionkeeper@127.0.0.1:1/sessionkeeper: connection failed: … refused"
+EMPTY_TOKEN = "error: the operator token in /dev/null is shorter than 16 characters …"
 NOT_OURS = "error: SESSIONKEEPER_DATABASE_URL (or DATABASE_URL) is set: that server is not managed by sessionkeeper"
 DENIED = "error: permission denied for … [SQLSTATE 42501]"
 NO_TEMPLATE = f"error: cannot generate sessions of recurring template {ZERO_ID}: not found [SQLSTATE SK022]"
@@ -1029,6 +1037,17 @@ CLI_CASES: list[CliCase] = [
     ),
     cli("webhook", "port-out-of-range", "port 70000", "webhook --port 70000", 2, "--port"),
     cli("webhook", "port-text", "port not a number", "webhook --port http", 2, "--port"),
+    cli("serve", "unknown-option", "an option that does not exist", "serve --no-such-option", 2, "No such option"),
+    cli("serve", "port-out-of-range", "port 70000", "serve --port 70000", 2, "--port"),
+    cli("serve", "empty-token", "an empty token file", "serve --operator-token-file /dev/null", 1, EMPTY_TOKEN),
+    cli(
+        "serve",
+        "token-file-missing",
+        "an operator token file that does not exist",
+        "serve --operator-token-file /nonexistent/token",
+        2,
+        "--operator-token-file",
+    ),
     cli("sessionkeeper", "log-format", "--log-format xml", "--log-format xml stats", 2, "'--log-format'"),
     cli("sessionkeeper", "unknown-command", "a command that does not exist", "frobnicate", 2, "No such command"),
 ]

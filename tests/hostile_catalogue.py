@@ -70,6 +70,8 @@ MEANINGS: dict[str, str] = {
     "SK066": "an outcome entry lacking a required key or holding an unknown one",
     "SK067": "an outcome entry with a value of the wrong type, or a reminder named twice",
     "SK069": "the cron side given to health_report is not of its shape",
+    "SK071": "a time range that is empty, backwards, unbounded or NULL",
+    "SK072": "a time range longer than the function looks at once",
     "22003": "numeric_value_out_of_range: the number does not fit the type",
     "22007": "invalid_datetime_format: not a date, time or interval",
     "22008": "datetime_field_overflow: no such date or time (30 February, 25:00)",

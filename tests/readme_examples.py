@@ -31,7 +31,7 @@ DIRECTIVES = {
 }
 # What keeps running until stopped: the two make targets, the CLI's daemons, and the CLI's repeating options.
 LONG_RUNNING_MAKE_TARGETS = {"run", "test"}
-LONG_RUNNING_CLI_WORDS = {"run", "watch", "worker", "webhook", "--watch", "--loop"}
+LONG_RUNNING_CLI_WORDS = {"run", "watch", "worker", "webhook", "serve", "--watch", "--loop"}
 
 
 class ExampleError(Exception):

@@ -7,8 +7,11 @@ The fresh environment installs the wheel's dependencies from the package index, 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ import psycopg
 import pytest
 
 from runner.migrate import read_migrations, read_repeatables
+from runner.scratch import free_loopback_port
 from tests.helpers import PROJECT
 
 PIP_WHEEL = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps"]
@@ -83,6 +87,11 @@ def test_the_wheel_carries_every_sql_file_and_every_module(wheel):
         assert f"runner/schema/{sql_file.relpath}" in names, sql_file.relpath
     for module in PROJECT.joinpath("runner").rglob("*.py"):
         assert module.relative_to(PROJECT).as_posix() in names, module
+    # The dashboard's templates travel with its code.
+    templates = list(PROJECT.joinpath("runner", "dashboard", "templates").glob("*.html"))
+    assert templates
+    for template in templates:
+        assert template.relative_to(PROJECT).as_posix() in names, template
 
 
 def test_installed_migrate_from_another_folder_builds_what_the_checkout_builds(
@@ -116,3 +125,26 @@ def test_an_empty_migration_set_is_an_error_not_up_to_date(installed, empty_db_u
     assert "up to date" not in result.stdout
     with psycopg.connect(empty_db_url) as conn:
         assert conn.execute("SELECT to_regnamespace('sessionkeeper_meta')").fetchone() == (None,)
+
+
+def test_installed_serve_renders_the_dashboard_from_the_packaged_templates(installed, db_url, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SESSIONKEEPER_", "PYTHON", "VIRTUAL_ENV"))}
+    port = free_loopback_port()
+    env = {**clean, "SESSIONKEEPER_DATABASE_URL": db_url, "SESSIONKEEPER_CRON_DATABASE": "none"}
+    process = subprocess.Popen(
+        [str(installed), "serve", "--port", str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        page = None
+        while page is None and time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    page = response.read().decode()
+            except OSError:
+                time.sleep(0.2)  # not listening yet: bounded by the deadline
+        assert page is not None, "the installed dashboard never answered"
+        assert 'id="activity-chart"' in page and "Read-only" in page
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)

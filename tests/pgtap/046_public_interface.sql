@@ -39,6 +39,7 @@ SELECT set_eq(
         'archive_closed_sessions', 'purge_old_records',
         -- DBAs and the CLI
         'create_demo_data', 'create_reminder_policy', 'refresh_time_zones', 'retry_failed_reminders',
+        'reminder_activity_by_hour',
         'set_send_rate', 'resume_sending', 'set_max_lease_expiries', 'set_retention_age', 'upsert_message_template'
     ],
     'the functions of schema scheduling are exactly the public API'

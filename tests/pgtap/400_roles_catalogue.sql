@@ -22,7 +22,7 @@ FROM
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
         'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
         'set_working_hours', 'add_working_hours_exception', 'remove_working_hours_exception', 'working_time',
-        'free_slots', 'book_next_available_slot', 'host_agenda'
+        'free_slots', 'book_next_available_slot', 'host_agenda', 'reminder_activity_by_hour'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
