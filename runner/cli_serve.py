@@ -59,7 +59,7 @@ def serve(host: str, listen_port: int, operator_token_file: Path | None) -> None
         hooks = None
     url = db.resolve_url(start_local=False)
     settings = DashboardSettings(url=url, host=host, port=listen_port, guard=guard, webhook=hooks)
-    log = make_logger(os.environ.get("SESSIONKEEPER_LOG_FORMAT") or "text")
+    log = make_logger(os.environ.get("SESSIONKEEPER_LOG_FORMAT") or "text", "dashboard")
     sys.exit(asyncio.run(serve_dashboard(settings, log)))
 
 

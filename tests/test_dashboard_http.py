@@ -12,6 +12,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.dashboard_support import (
     HOSTILE_TITLE,
@@ -104,6 +105,17 @@ def test_retry_needs_the_session_and_its_own_csrf_token(conn, db_url, failed):
         # Signed out, the same cookie and token no longer act.
         assert request(base, "/logout", {"csrf": csrf}, cookie=cookie)[0] == 303
         assert request(base, "/retry", {"csrf": csrf, "code": ""}, cookie=cookie)[0] == 403
+
+
+def test_the_dashboard_serves_the_database_figures_to_prometheus(conn, db_url, failed):
+    with dashboard(db_url, token=None) as (_, base):
+        status, headers, body = request(base, "/metrics")
+    assert status == 200 and headers["Content-Type"].startswith("text/plain")
+    families = {family.name: family for family in text_string_to_metric_families(body)}
+    assert families["sessionkeeper_database_up"].samples[0].value == 1
+    depth = {sample.labels["state"]: sample.value for sample in families["sessionkeeper_reminder_queue_depth"].samples}
+    assert depth["failed"] == conn.execute("SELECT failed FROM scheduling.queue_stats").fetchone()[0] >= 1
+    assert all(family.documentation for family in families.values())
 
 
 def test_another_host_name_is_refused(db_url):

@@ -3,6 +3,8 @@
 * ``GET /``: the page. ``GET /live``: its live fragment alone. ``GET /events``: server-sent events (``live``).
 * ``POST /login`` (token), ``POST /logout``, ``POST /retry`` (csrf, code): the operator's actions; without a signed-in
   session and its CSRF token the answer is 403 and nothing changes.
+* ``GET /metrics``: the database's figures in Prometheus' text format (runner.metrics: queue depth, oldest due
+  age, transitions, halted senders), for a scraper that watches the dashboard's process rather than a worker's.
 * With webhook secrets in the environment (as for `sessionkeeper webhook`), the webhook's routes too.
 
 Every text from the database goes through Jinja2 with autoescaping; a Content-Security-Policy allows only the
@@ -14,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 
 import psycopg
 from aiohttp import web
 from jinja2 import Environment, PackageLoader
+from prometheus_client import CollectorRegistry
 
 from runner import webhook
 from runner.dashboard import chart, queries
@@ -28,6 +30,8 @@ from runner.dashboard.auth import COOKIE, SESSION_SECONDS, Guard
 from runner.dashboard.events import LiveFeed
 from runner.db import first_line
 from runner.errors import SessionkeeperError
+from runner.logs import EventLog
+from runner.metrics import DatabaseCollector, metrics_handler
 
 ACTOR = "dashboard"
 FEED = web.AppKey("feed", LiveFeed)
@@ -64,7 +68,7 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def build_app(settings: DashboardSettings, log: Callable[[str], None]) -> web.Application:
+def build_app(settings: DashboardSettings, log: EventLog) -> web.Application:
     guard = settings.guard or Guard(None)
     feed = LiveFeed(settings.url, lambda: render_live(settings.url), log)
     dashboard_paths = {"/", "/live", "/events", "/login", "/logout", "/retry"}
@@ -128,7 +132,7 @@ def build_app(settings: DashboardSettings, log: Callable[[str], None]) -> web.Ap
         form = await request.post()
         session = guard.sign_in(str(form.get("token", "")))
         if session is None:
-            log("dashboard: a sign-in with a wrong token was refused")
+            log.warning("dashboard: a sign-in with a wrong token was refused", event="dashboard.sign_in_refused")
             return forbidden("wrong operator token")
         response = web.HTTPSeeOther("/")
         response.set_cookie(COOKIE, session, httponly=True, samesite="Strict", max_age=SESSION_SECONDS, path="/")
@@ -172,6 +176,9 @@ def build_app(settings: DashboardSettings, log: Callable[[str], None]) -> web.Ap
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
     app.router.add_post("/retry", retry)
+    registry = CollectorRegistry()
+    registry.register(DatabaseCollector(settings.url))
+    app.router.add_get("/metrics", metrics_handler(registry))
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     if settings.webhook is not None:
@@ -179,7 +186,7 @@ def build_app(settings: DashboardSettings, log: Callable[[str], None]) -> web.Ap
     return app
 
 
-def _mount_webhook(app: web.Application, settings: DashboardSettings, log: Callable[[str], None]) -> None:
+def _mount_webhook(app: web.Application, settings: DashboardSettings, log: EventLog) -> None:
     """The webhook's routes (same paths as `sessionkeeper webhook`) in this application."""
     recorder = webhook.EventRecorder(settings.url, log)
     for route in webhook.build_app(settings.webhook, recorder, log).router.routes():
@@ -191,7 +198,7 @@ def _mount_webhook(app: web.Application, settings: DashboardSettings, log: Calla
     app.on_cleanup.append(close_recorder)
 
 
-async def serve(settings: DashboardSettings, log: Callable[[str], None]) -> int:
+async def serve(settings: DashboardSettings, log: EventLog) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit status."""
     runner = web.AppRunner(build_app(settings, log), access_log=None, shutdown_timeout=2)
     await runner.setup()

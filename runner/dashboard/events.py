@@ -16,6 +16,7 @@ import psycopg
 from aiohttp import web
 
 from runner.db import first_line
+from runner.logs import EventLog
 from runner.loops import STATUS_CHANNEL
 
 COALESCE_SECONDS = 0.1
@@ -25,7 +26,7 @@ RECONNECT_SECONDS = 1.0
 
 
 class LiveFeed:
-    def __init__(self, url: str, render: Callable[[], Awaitable[str]], log: Callable[[str], None]) -> None:
+    def __init__(self, url: str, render: Callable[[], Awaitable[str]], log: EventLog) -> None:
         self.url = url
         self.render = render
         self.log = log
