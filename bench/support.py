@@ -88,6 +88,13 @@ class Profile:
             out.append(f"  {ms:9.1f} ms  {text}")
         for name, (ms, calls) in sorted(self.triggers.items(), key=lambda item: -item[1][0])[:limit]:
             out.append(f"  {ms:9.1f} ms  {name} ({calls:,} calls)")
+        if self.triggers and self.total_ms:
+            all_ms = sum(ms for ms, _ in self.triggers.values())
+            keys_ms = sum(ms for name, (ms, _) in self.triggers.items() if name.startswith("Trigger for constraint"))
+            out.append(
+                f"  row triggers in all {all_ms:.1f} ms ({all_ms / self.total_ms:.0%}), of which foreign-key checks "
+                f"{keys_ms:.1f} ms ({keys_ms / self.total_ms:.0%})"
+            )
         if self.jit_ms:
             out.append(f"  {self.jit_ms:9.1f} ms  JIT compilation")
         return out
@@ -99,7 +106,8 @@ _JIT = re.compile(r"Timing: .*Total ([0-9.]+) ms")
 
 
 def _statement_words(plan: str, width: int = 90) -> str:
-    text = plan.split("Query Text:", 1)[-1].split("\n\n", 1)[0]
+    # The query's text runs up to the plan's first line (its root node, with its cost).
+    text = re.split(r"\n\S[^\n]*\(cost=", plan.split("Query Text:", 1)[-1], maxsplit=1)[0]
     words = " ".join(line.split("--", 1)[0].strip() for line in text.splitlines())
     words = " ".join(words.split())
     names = re.findall(r"(?:^WITH|\),)\s+(\w+) AS (?:MATERIALIZED )?\(", words)
