@@ -2,9 +2,10 @@
 cluster in the same run, and the count of overbooked seats.
 
 pgbench drives every figure, so the client side is the same: 32 clients, 2 threads, 10 s each.
-* enroll: each transaction enrolls a random person into one of 10 sessions of 10 seats
-  (scheduling.enroll, waitlist on), through a wrapper that counts refusals (full, already enrolled)
-  instead of aborting the client. After the first 100 seats every enrollment joins a waitlist.
+* enroll: each transaction enrolls a random person into one of 10 sessions of 10 seats, one a day
+  (a host is in one session at a time; scheduling.enroll, waitlist on), through a wrapper that counts
+  refusals (full, already enrolled) instead of aborting the client. After the first 100 seats every
+  enrollment joins a waitlist.
 * baseline: pgbench's built-in simple-update transaction (-N: UPDATE, SELECT and INSERT on
   pgbench_accounts and pgbench_history, scale 1), run once before and once after the enrollments; the
   mean of the two keeps a load that changes during the run from favouring either side.
@@ -74,8 +75,9 @@ def main() -> None:
         conn.execute(
             """
             INSERT INTO public.bench_sessions
-            SELECT g, scheduling.create_session(%s, 'workshop day ' || g, now() + interval '7 days',
-                                                now() + interval '7 days 2 hours', 'UTC', 'automatic', %s)
+            SELECT g, scheduling.create_session(%s, 'workshop day ' || g, now() + interval '1 day' * (7 + g),
+                                                now() + interval '1 day' * (7 + g) + interval '2 hours', 'UTC',
+                                                'automatic', %s)
             FROM generate_series(1, %s) AS g
             """,
             (host, SEATS, SESSIONS),
