@@ -142,12 +142,13 @@ BEGIN
             NULL::timestamptz,
             o.occurrence_date,
             1
-        FROM scheduling.session_templates AS t
-        CROSS JOIN LATERAL scheduling_internal.occurrences_to_generate(t, c_days_ahead, p_at) AS o
+        FROM scheduling_internal.occurrences_to_generate(
+            ARRAY(SELECT a.id FROM scheduling.session_templates AS a WHERE a.status = 'active'), c_days_ahead, p_at
+        ) AS o
+        INNER JOIN scheduling.session_templates AS t ON t.id = o.template_id
         WHERE
-            t.status = 'active'
             -- What the unique key sessions(template_id, occurrence_date) would drop.
-            AND NOT EXISTS (
+            NOT EXISTS (
                 SELECT 1
                 FROM scheduling.sessions AS s
                 WHERE s.template_id = t.id AND s.occurrence_date = o.occurrence_date

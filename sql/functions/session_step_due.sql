@@ -4,14 +4,16 @@ CREATE OR REPLACE FUNCTION scheduling_internal.session_step_due(
     p_is_delayed boolean,
     p_starts_at timestamptz,
     p_ends_at timestamptz,
-    p_now timestamptz,
-    OUT next_status scheduling.session_status,
-    OUT next_is_delayed boolean
+    p_now timestamptz
 )
+RETURNS TABLE (next_status scheduling.session_status, next_is_delayed boolean)
 LANGUAGE sql
 IMMUTABLE
+ROWS 1
 AS $function$
-    -- The one place that decides what tick does to a session at p_now; NULLs when nothing is due.
+    -- The one place that decides what tick does to a session at p_now; one row of NULLs when nothing is due. A
+    -- table function of one SELECT, so that the planner inlines it into the query that calls it in FROM (no call
+    -- per row).
     SELECT
         CASE
             WHEN p_status = 'scheduled' AND p_starts_at <= p_now THEN
@@ -32,7 +34,7 @@ COMMENT ON FUNCTION scheduling_internal.session_step_due(
     scheduling.session_status, scheduling.session_start_mode, boolean, timestamptz, timestamptz, timestamptz
 ) IS
 'Internal rule of tick (used by advance_due_sessions and preview): the status and is_delayed a session of this '
-'status, start mode and slot moves to at p_now, or NULLs when nothing is due. scheduled -> in_progress once '
+'status, start mode and slot moves to at p_now (one row), or NULLs when nothing is due. scheduled -> in_progress once '
 'starts_at passed (is_delayed for host_started mode); automatic sessions whose ends_at passed too go straight to '
 'completed; in_progress, not delayed -> completed once ends_at passed. A deleted session (status deleted) has '
 'nothing due. The new started_at or delayed_since is the caller''s to set (advance_due_sessions).'

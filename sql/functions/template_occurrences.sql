@@ -31,21 +31,9 @@ BEGIN
     END IF;
 
     RETURN QUERY
-    SELECT
-        i.d,
-        i.at,
-        i.at + extract(EPOCH FROM v_template.duration) * INTERVAL '1 second'
-    FROM (
-        SELECT
-            r.occurrence_date AS d,
-            scheduling_internal.local_to_instant(r.occurrence_date + v_template.local_start, v_template.time_zone) AS at
-        FROM scheduling_internal.rrule_dates(
-            v_template.rule_freq, v_template.rule_interval, v_template.rule_by_day, v_template.rule_by_month_day,
-            v_template.rule_count, v_template.rule_until_date, v_template.first_date, p_from, p_to
-        ) AS r
-    ) AS i
-    WHERE v_template.rule_until_at IS NULL OR i.at <= v_template.rule_until_at
-    ORDER BY i.d;
+    SELECT o.occurrence_date, o.starts_at, o.ends_at
+    FROM scheduling_internal.occurrences_in_windows(ARRAY[p_template_id], ARRAY[p_from], ARRAY[p_to]) AS o
+    ORDER BY o.occurrence_date;
 END;
 $function$;
 
