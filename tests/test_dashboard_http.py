@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import CRON_DBNAME
 from tests.dashboard_support import (
     HOSTILE_TITLE,
     TOKEN,
@@ -116,6 +117,16 @@ def test_the_dashboard_serves_the_database_figures_to_prometheus(conn, db_url, f
     depth = {sample.labels["state"]: sample.value for sample in families["sessionkeeper_reminder_queue_depth"].samples}
     assert depth["failed"] == conn.execute("SELECT failed FROM scheduling.queue_stats").fetchone()[0] >= 1
     assert all(family.documentation for family in families.values())
+
+
+def test_the_pg_cron_jobs_are_listed_with_their_schedule_and_state(cron_db_url):
+    with psycopg.connect(cron_db_url, autocommit=True) as conn:
+        schedule = conn.execute("SELECT schedule FROM cron.job WHERE jobname = 'sessionkeeper-tick'").fetchone()[0]
+    with dashboard(cron_db_url, token=None, env={"SESSIONKEEPER_CRON_DATABASE": CRON_DBNAME}) as (_, base):
+        status, _headers, page = request(base, "/")
+    assert status == 200
+    cron = page[page.index('id="cron"') :]
+    assert re.search(rf"<td>sessionkeeper-tick</td><td>{re.escape(schedule)}</td><td>active</td>", cron), cron[:2000]
 
 
 def test_another_host_name_is_refused(db_url):

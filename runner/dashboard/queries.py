@@ -139,20 +139,7 @@ def _cron_jobs(url: str) -> dict:
             last = schedules.last_runs(cron, ids)
             failed = dict(cron.execute(CRON_FAILURES, (ids,)).fetchall()) if ids else {}
     where = "this database" if place.local else f"database {place.cron_database}"
-    rows = []
-    for job in jobs:
-        status, started, message = last.get(job.jobid, (None, None, None))
-        rows.append(
-            {
-                "name": job.jobname,
-                "schedule": job.schedule,
-                "active": job.active,
-                "last_status": status,
-                "last_started": started,
-                "last_message": (message or "").strip() if status != "succeeded" else "",
-                "failed_48h": failed.get(job.jobid, 0),
-            }
-        )
+    rows = [report | {"failed_48h": failed.get(report["jobid"], 0)} for report in schedules.job_reports(jobs, last)]
     return {"problem": None, "where": f"pg_cron {place.version} in {where}", "jobs": rows}
 
 

@@ -35,18 +35,7 @@ BEGIN
     FROM scheduling.worker_heartbeats AS w
     WHERE w.stopped_at IS NULL AND w.beat_at >= p_now - p_max_heartbeat_age;
 
-    -- Due = pending and due, or leased with an expired lease (as queue_stats.oldest_due_age); partial indexes.
-    SELECT min(d.at)
-    INTO v_oldest_due
-    FROM (
-        SELECT min(r.next_attempt_at) AS at -- noqa: RF04
-        FROM scheduling.reminders AS r
-        WHERE r.state = 'pending' AND r.next_attempt_at <= p_now
-        UNION ALL
-        SELECT min(r.lease_expires_at)
-        FROM scheduling.reminders AS r
-        WHERE r.state = 'leased' AND r.lease_expires_at <= p_now
-    ) AS d;
+    v_oldest_due := scheduling_internal.oldest_due_at(p_now);
     v_due_age := extract(EPOCH FROM p_now - v_oldest_due)::double precision;
 
     SELECT count(*)::integer

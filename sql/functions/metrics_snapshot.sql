@@ -34,18 +34,7 @@ BEGIN
     )
     INTO v_queue;
 
-    -- Due = pending and due, or leased with an expired lease (as queue_stats.oldest_due_age).
-    SELECT min(d.at)
-    INTO v_oldest_due
-    FROM (
-        SELECT min(r.next_attempt_at) AS at -- noqa: RF04
-        FROM scheduling.reminders AS r
-        WHERE r.state = 'pending' AND r.next_attempt_at <= p_now
-        UNION ALL
-        SELECT min(r.lease_expires_at)
-        FROM scheduling.reminders AS r
-        WHERE r.state = 'leased' AND r.lease_expires_at <= p_now
-    ) AS d;
+    v_oldest_due := scheduling_internal.oldest_due_at(p_now);
 
     -- The last hour of history, from session_status_history_happened_at_idx alone.
     SELECT coalesce(jsonb_object_agg(t.action, t.n), '{}'::jsonb)
