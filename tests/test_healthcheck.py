@@ -142,7 +142,8 @@ def test_a_paused_tick_job_an_overdue_session_and_a_failing_pg_cron_run(cron_db_
             assert ("failed",) in runs, runs
             # No further run: its latest stays the failed one.
             conn.execute("SELECT cron.alter_job(%s, active => false)", (broken,))
-            later = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+            # To the second: the detail rounds the tick's age to the minute, so "%H:%M" alone could say 1 h 59 min.
+            later = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M:%S")
             result = healthcheck(cron_db_url, "--at", later, "--max-heartbeat-age", "86400")
             report = json.loads(
                 healthcheck(cron_db_url, "--at", later, "--max-heartbeat-age", "86400", "--json").stdout
