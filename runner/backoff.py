@@ -1,7 +1,9 @@
 """How long a process waits before reconnecting to a database it lost: 1 s, doubling, at most 30 s.
 
-The worker's lanes and listener, the tick loop and ``watch`` all survive a database restart the same
-way; this is that one rule. A success resets the wait.
+The worker's lanes and listener, the tick loop, ``watch`` and the dashboard's live feed all survive a database
+restart, or a failover to a standby, the same way; this is that one rule. A success resets the wait. Each reconnect
+goes through the whole URL again, so with several hosts (and target_session_attrs=read-write) it lands on whichever
+host is the primary now.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def tick_loop(
             stop.wait(interval)
         except (psycopg.OperationalError, SessionkeeperError) as problem:
             delay = backoff.next()
-            say(f"database unavailable ({db.first_line(problem)}); retrying in {delay:g} s")
+            say(f"{db.unavailable(url, problem)}; retrying in {delay:g} s")
             if conn is not None:
                 conn.close()
             conn = None
@@ -167,7 +167,7 @@ def watch(url: str, *, as_json: bool, say: Callable[[str], None]) -> None:
                             say(notice.payload if as_json else _describe_raw(notice.payload))
             except (psycopg.OperationalError, SessionkeeperError) as problem:
                 delay = backoff.next()
-                say(f"database unavailable ({db.first_line(problem)}); retrying in {delay:g} s")
+                say(f"{db.unavailable(url, problem)}; retrying in {delay:g} s")
                 stop.wait(delay)
 
 

@@ -29,7 +29,7 @@ import psycopg
 from aiohttp import web
 
 from runner import signatures
-from runner.db import first_line
+from runner.db import first_line, reason
 from runner.errors import SessionkeeperError
 from runner.logs import EventLog
 from runner.senders.classify import delivery_failure_retryable
@@ -84,7 +84,7 @@ class EventRecorder:
             try:
                 self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=5)
             except psycopg.OperationalError as problem:
-                raise DatabaseUnavailable(first_line(problem)) from None
+                raise DatabaseUnavailable(reason(self.url, problem)) from None
         return self._conn
 
     async def close(self) -> None:
@@ -123,7 +123,7 @@ class EventRecorder:
                 # The connection died (server restart): reconnect once, then give up for this request.
                 await conn.close()
                 if attempt == 2:
-                    raise DatabaseUnavailable(first_line(problem)) from None
+                    raise DatabaseUnavailable(reason(self.url, problem)) from None
         raise AssertionError("unreachable")
 
     async def _record_one(self, conn: psycopg.AsyncConnection, event: Event, *, careful: bool) -> str:

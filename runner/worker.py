@@ -39,7 +39,7 @@ from psycopg.rows import dict_row
 
 from runner.backoff import Backoff
 from runner.constants import FREE_TEXT_CHARS, NAME_CHARS, WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
-from runner.db import first_line
+from runner.db import first_line, reason, unavailable
 from runner.errors import SessionkeeperError
 from runner.logs import EventLog
 from runner.metrics import WorkerMetrics, serve_metrics
@@ -174,7 +174,7 @@ class ReminderWorker:
                 if not stopped:
                     await self._read_halt(conn)
         except psycopg.Error as problem:
-            self.log.warning(f"heartbeat not recorded: {first_line(problem)}", event="worker.heartbeat_failed")
+            self.log.warning(f"heartbeat not recorded: {reason(self.url, problem)}", event="worker.heartbeat_failed")
 
     async def _look_for_halt(self) -> None:
         """At start: say at once when our number is halted (the lanes will then claim nothing)."""
@@ -286,7 +286,7 @@ class ReminderWorker:
 
     def _log_lost(self, who: str, problem: Exception, delay: float) -> float:
         self.log.warning(
-            f"{who}: database unavailable ({first_line(problem)}); retrying in {delay:g} s",
+            f"{who}: {unavailable(self.url, problem)}; retrying in {delay:g} s",
             event="database.unavailable",
         )
         return delay

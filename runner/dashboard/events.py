@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable
 import psycopg
 from aiohttp import web
 
-from runner.db import first_line
+from runner.backoff import Backoff
+from runner.db import first_line, unavailable
 from runner.logs import EventLog
 from runner.loops import STATUS_CHANNEL
 
 COALESCE_SECONDS = 0.1
 REFRESH_SECONDS = 15.0
 KEEPALIVE_SECONDS = 10.0
-RECONNECT_SECONDS = 1.0
 
 
 class LiveFeed:
@@ -48,18 +48,22 @@ class LiveFeed:
             queue.put_nowait(None)
 
     async def _listen(self) -> None:
+        backoff = Backoff()
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=5) as conn:
                     await conn.execute(f"LISTEN {STATUS_CHANNEL}")
                     self.listening.set()
+                    backoff.reset()
                     self._wake.set()  # whatever happened while we were away
                     async for _notice in conn.notifies():
                         self._wake.set()
             except psycopg.Error as problem:
                 self.listening.clear()
-                self.log(f"dashboard: lost the LISTEN connection ({first_line(problem)}); retrying")
-                await asyncio.sleep(RECONNECT_SECONDS)
+                delay = backoff.next()
+                lost = unavailable(self.url, problem)
+                self.log(f"dashboard: lost the LISTEN connection: {lost}; retrying in {delay:g} s")
+                await asyncio.sleep(delay)
 
     async def _broadcast(self) -> None:
         while True:
