@@ -85,7 +85,7 @@ def test_worker_waits_for_a_writable_host_and_sends_once_the_standby_is_promoted
     worker = start_worker(url, fake.cloud_env(), "--lanes", "1")
     try:
         line = f"{no_writable_line(ports)}; retrying in"
-        wait_for(lambda: output_of(worker).count(line) >= 2, "the worker to retry twice", workers=(worker,))
+        wait_for(lambda: output_of(worker).count(line) >= 2, "the lane and the listener to say so", workers=(worker,))
         assert states(standby.url(DBNAME))["sent"] == 0
         primary.stop()  # the old primary goes away, as in a failover
         promote(standby)
