@@ -14,6 +14,8 @@ from runner.errors import NotRunning, SessionkeeperError
 def _connection_failure(problem: SessionkeeperError) -> doctor.Check:
     if isinstance(problem, NotRunning):
         fix = "sessionkeeper db up (or set SESSIONKEEPER_DATABASE_URL to the server to check)"
+    elif isinstance(problem, db.NoWritableHost):
+        fix = "wait for the failover to promote a standby, or check which host is the primary (pg_autoctl show state)"
     else:
         fix = "check SESSIONKEEPER_DATABASE_URL: host, port, user, password and database"
     return doctor.Check("connection", doctor.FAIL, str(problem), fix)

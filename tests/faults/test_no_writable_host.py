@@ -72,6 +72,8 @@ def test_one_shot_commands_refuse_a_url_without_a_writable_host(primary, standby
         assert result.returncode == 1, (args, result.stdout, result.stderr)
         assert result.stderr.strip() == f"error: {no_writable_line(ports)}", (args, result.stderr)
     assert people(primary.url(DBNAME)) == before, "nothing was written"
+    doctor = run_cli(url, "doctor")
+    assert doctor.returncode == 1 and f"{no_writable_line(ports)}" in doctor.stdout, doctor.stdout
     # The standby alone, named in a URL of one host that asks for a writable session, is refused the same way
     # by libpq (the one-line wording is for URLs of several hosts).
     single = multi_host_url(primary, DBNAME, [standby.port]) + "?target_session_attrs=read-write"
