@@ -104,6 +104,7 @@ FUNCTIONS: dict[str, Fn] = {
     "sender_halt": Fn(WORKER, "'cloud_api:hostile'"),
     "health": Fn(WORKER, "'2 minutes', '5 minutes'", also=CRON),
     "health_report": Fn(WORKER, "NULL", also=CRON),
+    "metrics_snapshot": Fn(WORKER, "now()"),
     "tick": Fn(CRON, NOW),
     "activate_scheduled_sessions": Fn(CRON, NOW),
     "auto_close_expired_sessions": Fn(CRON, NOW),
@@ -338,6 +339,7 @@ halt = calls("halt_sending")
 read_halt = calls("sender_halt")
 health = calls("health")
 health_report = calls("health_report")
+metrics_snapshot = calls("metrics_snapshot")
 activity = calls("reminder_activity_by_hour")
 tick = calls("tick")
 activate = calls("activate_scheduled_sessions")
@@ -737,6 +739,8 @@ _HAND_WRITTEN: list[SqlCase] = [
     health_report("job-no-name", "a job without a name", '\'{"jobs": [{"active": true}]}\'', "SK069"),
     health_report("heartbeat-zero", "heartbeat age 0", "p_cron => NULL, p_max_heartbeat_age => '0 s'", "SK017"),
     health_report("null-now", "p_now NULL", "p_cron => NULL, p_now => NULL", "SK009", CRON),
+    metrics_snapshot("null-now", "p_now NULL", "NULL", "SK009", WORKER),
+    metrics_snapshot("garbage-now", "p_now not a time", "'garbage'", "22007", WORKER),
     activity("null-from", "p_from NULL", "NULL, '2030-06-03 00:00+00'", "SK071"),
     activity("backwards", "p_to before p_from", "'2030-06-03 00:00+00', '2030-06-01 00:00+00'", "SK071"),
     activity("infinite", "p_to infinity", "'2030-06-01 00:00+00', 'infinity'", "SK071"),
