@@ -51,8 +51,8 @@ run: deps ## Start the embedded database, migrate, and keep the system running (
 
 test: deps lint test-pgtap test-python ## Lint, then pgTAP and pytest against throwaway clusters
 
-test-fast: deps lint test-pgtap ## The same without the fault suite (tests/faults), for the edit-test loop
-	$(BIN)/pytest --ignore=tests/faults
+test-fast: deps lint test-pgtap ## The same without the fault and failover suites (tests/faults, tests/ha), for the edit-test loop
+	$(BIN)/pytest --ignore=tests/faults --ignore=tests/ha
 
 lint: python-deps ## sqlfluff (dialect postgres) and ruff
 	$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)

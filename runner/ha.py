@@ -218,6 +218,7 @@ class Formation:
 
     # ---- helpers ----------------------------------------------------------------------------
     def _make_folder(self) -> None:
+        created = not self.folder.exists()
         self.folder.mkdir(parents=True, exist_ok=True)
         if any(self.folder.iterdir()):
             raise SessionkeeperError(f"{self.folder} is not empty: give ha up an empty or new folder (--dir)")
@@ -226,6 +227,8 @@ class Formation:
         if self.account.is_other_user:
             probe = self._as_server(["test", "-w", str(self.folder)], check=False)
             if probe.returncode != 0:
+                if created:
+                    self.folder.rmdir()
                 raise SessionkeeperError(
                     f"the `{self.account.name}` account cannot reach {self.folder}: the servers run as that account "
                     "when started by root; choose a folder it can reach with --dir"
