@@ -88,6 +88,7 @@ class Formation:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder).resolve()
         self.account = ServerAccount.for_current_user()
+        self._started: list[subprocess.Popen] = []  # the keepers this object started, watched while waiting
 
     # ---- what it is -------------------------------------------------------------------------
     @property
@@ -199,7 +200,7 @@ class Formation:
         """Stop every process of the formation and delete its folder; False when there was nothing there."""
         if not self.folder.exists():
             return False
-        if not self.state_file.exists() and not (self.folder / MONITOR).exists():
+        if not self.state_file.exists():  # written first thing by up: without it, this is not ours to delete
             raise SessionkeeperError(f"{self.folder} does not hold a formation made by sessionkeeper ha up; left alone")
         keepers = self.keepers()
         for pid in keepers.values():
@@ -347,7 +348,7 @@ class Formation:
                 start_new_session=True,
                 **self._server_kwargs(),
             )
-        self._keeper_processes = [*getattr(self, "_keeper_processes", []), process]
+        self._started.append(process)
         return process.pid
 
     def _monitor_ready(self) -> bool:
@@ -374,7 +375,7 @@ class Formation:
         while time.monotonic() < give_up:
             if condition():
                 return
-            for process in getattr(self, "_keeper_processes", []):
+            for process in self._started:
                 if process.poll() is not None:
                     raise SessionkeeperError(f"pg_autoctl exited while waiting for {what}: {self._last_log_line()}")
             time.sleep(POLL_SECONDS)
