@@ -6,11 +6,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql-15-pgtap \
-	postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl chromium chromium-driver
+	postgresql-15-plpgsql-check postgresql-15-auto-failover libtap-parser-sourcehandler-pgtap-perl chromium \
+	chromium-driver
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
-.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults soak schema bench clean
+.PHONY: help deps system-deps python-deps run test test-fast lint test-pgtap test-python test-faults test-ha ha-demo soak schema bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -50,8 +51,8 @@ run: deps ## Start the embedded database, migrate, and keep the system running (
 
 test: deps lint test-pgtap test-python ## Lint, then pgTAP and pytest against throwaway clusters
 
-test-fast: deps lint test-pgtap ## The same without the fault suite (tests/faults), for the edit-test loop
-	$(BIN)/pytest --ignore=tests/faults
+test-fast: deps lint test-pgtap ## The same without the fault and failover suites (tests/faults, tests/ha), for the edit-test loop
+	$(BIN)/pytest --ignore=tests/faults --ignore=tests/ha
 
 lint: python-deps ## sqlfluff (dialect postgres) and ruff
 	$(BIN)/sqlfluff lint --processes 2 $(SQL_DIRS)
@@ -66,6 +67,12 @@ test-python: deps ## pytest (each test gets a fresh copy of a migrated template 
 
 test-faults: deps ## Only the fault suite (tests/faults): kills, restarts, provider down, races
 	$(BIN)/pytest tests/faults
+
+test-ha: deps ## The failover test (tests/ha): SIGKILL the primary of a pg_auto_failover formation mid-run
+	$(BIN)/pytest -s tests/ha
+
+ha-demo: deps ## Start a local pg_auto_failover formation (monitor + two nodes), migrated; `sessionkeeper ha down` stops it
+	$(BIN)/sessionkeeper ha up
 
 SOAK_EXAMPLES ?= 10000
 

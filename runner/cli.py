@@ -577,6 +577,7 @@ def cron_list(as_json: bool) -> None:
 
 
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
+from runner.cli_ha import COMMANDS as _HA_COMMANDS  # noqa: E402
 from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
 from runner.cli_health import COMMANDS as _HEALTH_COMMANDS  # noqa: E402
 from runner.cli_preview import COMMANDS as _PREVIEW_COMMANDS  # noqa: E402
@@ -592,6 +593,7 @@ _GROUPS = [
     _HALT_COMMANDS,
     _HEALTH_COMMANDS,
     _SERVE_COMMANDS,
+    _HA_COMMANDS,
 ]
 for _command in [command for group in _GROUPS for command in group]:
     cli.add_command(_command)

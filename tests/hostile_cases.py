@@ -1052,6 +1052,23 @@ CLI_CASES: list[CliCase] = [
         2,
         "--operator-token-file",
     ),
+    cli("ha up", "dir-is-a-file", "--dir names a file", "ha up --dir /etc/hostname", 2, "--dir"),
+    cli(
+        "ha up",
+        "dir-not-empty",
+        "--dir names a folder that holds other things",
+        "ha up --dir /etc",
+        1,
+        "error: /etc is not empty: give ha up an empty or new folder (--dir)",
+    ),
+    cli(
+        "ha down",
+        "not-a-formation",
+        "--dir names a folder ha up did not make: it must not be deleted",
+        "ha down --dir /etc",
+        1,
+        "error: /etc does not hold a formation made by sessionkeeper ha up; left alone",
+    ),
     cli("sessionkeeper", "log-format", "--log-format xml", "--log-format xml stats", 2, "'--log-format'"),
     cli("sessionkeeper", "unknown-command", "a command that does not exist", "frobnicate", 2, "No such command"),
 ]
