@@ -86,9 +86,9 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_backoff_doubles_up_to_thirty_seconds_and_resets():
+def test_backoff_doubles_up_to_five_seconds_and_resets():
     backoff = Backoff()
-    assert [backoff.next() for _ in range(7)] == [1, 2, 4, 8, 16, 30, 30]
+    assert [backoff.next() for _ in range(6)] == [1, 2, 4, 5, 5, 5]
     backoff.reset()
     assert backoff.next() == 1
 
