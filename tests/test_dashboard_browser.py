@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -48,6 +48,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def wait(browser: webdriver.Chrome, seconds: float) -> WebDriverWait:
+    """A WebDriverWait that reads again when an element it read was replaced meanwhile (a navigation, or the live
+    fragment swapped in by a server-sent event): that is the page changing, not a failure."""
+    return WebDriverWait(browser, seconds, ignored_exceptions=(StaleElementReferenceException,))
+
+
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
@@ -64,7 +70,7 @@ def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
 def open_live(browser: webdriver.Chrome, base: str) -> None:
     """Load the page and wait until its event stream is open."""
     browser.get(base + "/")
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-live"))
+    wait(browser, 10).until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-live"))
     assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-live") == "connected"
 
 
@@ -80,7 +86,7 @@ def test_status_changes_on_screen_within_two_seconds_of_a_tick(browser, conn, db
         open_live(browser, base)
         assert status_of(browser, session) == "scheduled"
         conn.execute("SELECT scheduling.tick(%s)", (now + timedelta(seconds=31),))
-        WebDriverWait(browser, 2).until(lambda b: status_of(b, session) == "in progress")
+        wait(browser, 2).until(lambda b: status_of(b, session) == "in progress")
         # The hostile title is text on screen, and no script of it ran (no alert), before or after the update.
         assert browser.find_element(By.CSS_SELECTOR, f"#session-{hostile} .title").text == HOSTILE_TITLE
         with pytest.raises(NoAlertPresentException):
@@ -115,16 +121,16 @@ def test_retry_works_signed_in_and_is_refused_otherwise(browser, conn, db_url):
         assert not browser.find_elements(By.ID, "retry-all")  # not signed in: no action offered
         browser.find_element(By.CSS_SELECTOR, "#login input[name=token]").send_keys(TOKEN)
         browser.find_element(By.CSS_SELECTOR, "#login button").click()
-        WebDriverWait(browser, 5).until(lambda b: b.find_elements(By.ID, "retry-all"))
+        wait(browser, 5).until(lambda b: b.find_elements(By.ID, "retry-all"))
         # A forged CSRF token in the signed-in browser's own form: refused, nothing changes.
         browser.execute_script("document.querySelector('#retry-all').form.csrf.value = 'forged';")
         browser.find_element(By.ID, "retry-all").click()
-        WebDriverWait(browser, 5).until(lambda b: "forbidden" in b.find_element(By.TAG_NAME, "body").text)
+        wait(browser, 5).until(lambda b: "forbidden" in b.find_element(By.TAG_NAME, "body").text)
         assert reminder_state(conn, failed) == "failed"
         # The real form: the row goes back to the queue.
         browser.get(base + "/")
         browser.find_element(By.ID, "retry-all").click()
-        WebDriverWait(browser, 5).until(lambda b: b.find_elements(By.ID, "retried"))
+        wait(browser, 5).until(lambda b: b.find_elements(By.ID, "retried"))
         assert browser.find_element(By.ID, "retried").text == "Re-queued 1 failed reminder(s)."
     assert reminder_state(conn, failed) == "pending"
 
@@ -142,5 +148,5 @@ def test_a_browser_without_a_token_configured_cannot_act(browser, conn: psycopg.
             "var c = document.createElement('input'); c.name = 'csrf'; c.value = 'x'; f.appendChild(c);"
             "document.body.appendChild(f); f.submit();"
         )
-        WebDriverWait(browser, 5).until(lambda b: "forbidden" in b.find_element(By.TAG_NAME, "body").text)
+        wait(browser, 5).until(lambda b: "forbidden" in b.find_element(By.TAG_NAME, "body").text)
     assert reminder_state(conn, failed) == "failed"
