@@ -5,9 +5,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron postgresql-15-pgtap \
-	postgresql-15-plpgsql-check postgresql-15-auto-failover libtap-parser-sourcehandler-pgtap-perl chromium \
-	chromium-driver
+# What running needs; the tests add pgTAP, plpgsql_check, pg_auto_failover and a headless browser. `make run`
+# installs only the first list, so a newcomer who only runs it never waits for a browser to download.
+RUN_PACKAGES := postgresql-15 postgresql-client-15 postgresql-15-cron
+APT_PACKAGES := $(RUN_PACKAGES) postgresql-15-pgtap postgresql-15-plpgsql-check postgresql-15-auto-failover \
+	libtap-parser-sourcehandler-pgtap-perl chromium chromium-driver
 SQL_DIRS := migrations sql tests/pgtap
 PY_DIRS := runner tests bench
 
@@ -46,6 +48,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+run: APT_PACKAGES = $(RUN_PACKAGES)
 run: deps ## Start the embedded database, migrate, and keep the system running (Ctrl-C stops)
 	$(BIN)/sessionkeeper run --demo
 
@@ -71,6 +74,7 @@ test-faults: deps ## Only the fault suite (tests/faults): kills, restarts, provi
 test-ha: deps ## The failover test (tests/ha): SIGKILL the primary of a pg_auto_failover formation mid-run
 	$(BIN)/pytest -s tests/ha
 
+ha-demo: APT_PACKAGES = $(RUN_PACKAGES) postgresql-15-auto-failover
 ha-demo: deps ## Start a local pg_auto_failover formation (monitor + two nodes), migrated; `sessionkeeper ha down` stops it
 	$(BIN)/sessionkeeper ha up
 
