@@ -166,7 +166,8 @@ def test_a_paused_tick_job_an_overdue_session_and_a_failing_pg_cron_run(cron_db_
     assert lines["cron-failing"].startswith("latest run failed: sessionkeeper-broken failed at ")
     assert "division by zero" in lines["cron-failing"]
     assert report["status"] == "unhealthy"
-    assert {c["check"] for c in report["checks"] if c["status"] == "fail"} == {
+    # At least these four: pg_cron's database is shared, and other tests' rows may add an oldest-due finding.
+    assert {c["check"] for c in report["checks"] if c["status"] == "fail"} >= {
         "tick-stale",
         "tick-paused",
         "cron-failing",
