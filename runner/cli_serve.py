@@ -1,4 +1,4 @@
-"""`sessionkeeper serve`: the dashboard in the browser (runner/dashboard)."""
+"""`sessionkeeper serve`: the dashboard in the browser (runner/dashboard) and the HTTP API (runner/api)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from runner.errors import SessionkeeperError
     "action), pg_cron's jobs and the workshops' seats and waitlists. The page updates itself as sessions change. "
     f"Read-only unless an operator token is configured (${ENV_TOKEN}, or --operator-token-file); the operator "
     "signs in with it once. With WHATSAPP_APP_SECRET or TWILIO_AUTH_TOKEN set, the webhook's routes are served "
-    "too (as by `sessionkeeper webhook`)."
+    "too (as by `sessionkeeper webhook`). The HTTP API for apps is served under /api/ (bearer tokens from "
+    "`sessionkeeper api-token create`), with /health and its OpenAPI document at /openapi.json."
 )
 @click.option(
     "--host",

@@ -6,6 +6,7 @@
 * ``GET /metrics``: the database's figures in Prometheus' text format (runner.metrics: queue depth, oldest due
   age, transitions, halted senders), for a scraper that watches the dashboard's process rather than a worker's.
 * With webhook secrets in the environment (as for `sessionkeeper webhook`), the webhook's routes too.
+* The HTTP API for apps (runner.api): ``/api/...``, ``/health`` and ``/openapi.json``, with its own error shape.
 
 Every text from the database goes through Jinja2 with autoescaping; a Content-Security-Policy allows only the
 page's own inline script (by nonce) to run.
@@ -25,6 +26,7 @@ from jinja2 import Environment, PackageLoader
 from prometheus_client import CollectorRegistry
 
 from runner import webhook
+from runner.api import routes as api
 from runner.dashboard import chart, queries
 from runner.dashboard.auth import COOKIE, SESSION_SECONDS, Guard
 from runner.dashboard.events import LiveFeed
@@ -168,7 +170,7 @@ def build_app(settings: DashboardSettings, log: EventLog) -> web.Application:
     async def on_cleanup(app: web.Application) -> None:
         await feed.stop()
 
-    app = web.Application(middlewares=[headers], client_max_size=webhook.MAX_BODY_BYTES)
+    app = web.Application(middlewares=[api.error_middleware(log), headers], client_max_size=webhook.MAX_BODY_BYTES)
     app[FEED] = feed
     app.router.add_get("/", page)
     app.router.add_get("/live", live)
@@ -179,6 +181,7 @@ def build_app(settings: DashboardSettings, log: EventLog) -> web.Application:
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(settings.url))
     app.router.add_get("/metrics", metrics_handler(registry))
+    api.mount(app, settings.url)
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
     if settings.webhook is not None:
