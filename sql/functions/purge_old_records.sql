@@ -19,6 +19,7 @@ DECLARE
     v_heartbeats integer;
     v_events integer;
     v_inbound integer;
+    v_keys integer;
 BEGIN
     PERFORM scheduling_internal.check_now('purge_old_records', p_now);
     IF p_older_than IS NOT NULL THEN
@@ -82,12 +83,25 @@ BEGIN
     );
     GET DIAGNOSTICS v_inbound = ROW_COUNT;
 
+    -- Idempotency keys are remembered 24 hours whatever the age (begin_idempotent_request treats an older key as
+    -- new), so they go after 24 hours.
+    DELETE FROM scheduling.api_idempotency_keys AS k
+    WHERE (k.actor, k.idempotency_key) IN (
+        SELECT o.actor, o.idempotency_key FROM scheduling.api_idempotency_keys AS o
+        WHERE o.created_at < p_now - INTERVAL '24 hours'
+        ORDER BY o.created_at
+        LIMIT p_batch
+        FOR UPDATE SKIP LOCKED
+    );
+    GET DIAGNOSTICS v_keys = ROW_COUNT;
+
     RETURN jsonb_build_object(
         'older_than', v_age::text,
         'recipient_pacing', v_pacing,
         'worker_heartbeats', v_heartbeats,
         'provider_events', v_events,
-        'inbound_messages', v_inbound
+        'inbound_messages', v_inbound,
+        'api_idempotency_keys', v_keys
     );
 END;
 $function$;
@@ -98,16 +112,19 @@ COMMENT ON FUNCTION scheduling.purge_old_records(interval, integer, timestamptz)
 'at or before p_now (a person without a row may be claimed at once, so such a row says nothing); '
 'worker_heartbeats of workers that stopped (stopped_at) or last beat (beat_at) more than the age before p_now '
 '(health counts only workers that beat recently, so it is unchanged); provider_events received (received_at, '
-'our clock) and inbound_messages recorded (recorded_at, our clock) more than the age before p_now. The age is '
+'our clock) and inbound_messages recorded (recorded_at, our clock) more than the age before p_now; '
+'api_idempotency_keys first used more than 24 hours before p_now (whatever the age: an older key counts as new '
+'anyway). The age is '
 'p_older_than, or when NULL scheduling.retention_settings.older_than (default 7 days). Archived rows '
-'(*_archive) are kept. One call deletes at most p_batch rows from each of the four tables (default 10,000, so '
-'at most 40,000 rows; p_batch at most 100,000), in one short transaction, so that a backlog (after the job was '
+'(*_archive) are kept. One call deletes at most p_batch rows from each of the five tables (default 10,000, so '
+'at most 50,000 rows; p_batch at most 100,000), in one short transaction, so that a backlog (after the job was '
 'off, or a lowered age) is worked off over several runs instead of in one long lock-holding delete; rows '
 'locked elsewhere are skipped until the next call. Returns {"older_than", "recipient_pacing", '
-'"worker_heartbeats", "provider_events", "inbound_messages"}: the age used and the rows deleted from each. '
+'"worker_heartbeats", "provider_events", "inbound_messages", "api_idempotency_keys"}: the age used and the '
+'rows deleted from each. '
 'Errors: SK046 p_older_than zero or negative; SK047 p_batch NULL, below 1 or above 100,000; SK009 NULL p_now. '
 'SK038 when p_now is more than 5 minutes in the future and simulated time is off. Nothing is deleted after an '
-'error. Side effects: deletes rows from scheduling.recipient_pacing, worker_heartbeats, provider_events and '
-'inbound_messages.';
+'error. Side effects: deletes rows from scheduling.recipient_pacing, worker_heartbeats, provider_events, '
+'inbound_messages and api_idempotency_keys.';
 
 GRANT EXECUTE ON FUNCTION scheduling.purge_old_records(interval, integer, timestamptz) TO sessionkeeper_cron;

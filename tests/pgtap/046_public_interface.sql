@@ -26,6 +26,9 @@ SELECT set_eq(
         'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
         'set_working_hours', 'add_working_hours_exception', 'remove_working_hours_exception', 'working_time',
         'free_slots', 'book_next_available_slot', 'host_agenda',
+        -- the HTTP API of `sessionkeeper serve` (runs as the app)
+        'api_token_actor', 'begin_idempotent_request', 'finish_idempotent_request', 'booking_details',
+        'sessions_between', 'workshop_availability',
         -- the reminder worker
         'claim_due_reminders', 'record_reminder_sent', 'record_reminder_failure', 'release_reminder',
         'mark_reminder_uncertain', 'record_reminder_outcomes',
@@ -40,7 +43,8 @@ SELECT set_eq(
         -- DBAs and the CLI
         'create_demo_data', 'create_reminder_policy', 'refresh_time_zones', 'retry_failed_reminders',
         'reminder_activity_by_hour',
-        'set_send_rate', 'resume_sending', 'set_max_lease_expiries', 'set_retention_age', 'upsert_message_template'
+        'set_send_rate', 'resume_sending', 'set_max_lease_expiries', 'set_retention_age', 'upsert_message_template',
+        'create_api_token', 'revoke_api_token'
     ],
     'the functions of schema scheduling are exactly the public API'
 );

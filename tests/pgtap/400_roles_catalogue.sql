@@ -22,7 +22,9 @@ FROM
         'resume_template', 'end_template', 'skip_template_occurrence', 'generate_recurring_sessions',
         'template_occurrences', 'preview', 'erase_person', 'set_whatsapp_consent', 'update_person',
         'set_working_hours', 'add_working_hours_exception', 'remove_working_hours_exception', 'working_time',
-        'free_slots', 'book_next_available_slot', 'host_agenda', 'reminder_activity_by_hour'
+        'free_slots', 'book_next_available_slot', 'host_agenda', 'reminder_activity_by_hour',
+        'api_token_actor', 'begin_idempotent_request', 'finish_idempotent_request', 'booking_details',
+        'sessions_between', 'workshop_availability'
     ]::name []) AS f (proname)
 UNION ALL
 SELECT
@@ -63,7 +65,7 @@ SELECT
 FROM pg_class AS c
 WHERE c.relnamespace = 'scheduling'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S');
 
-SELECT plan(35 + 4 * (SELECT count(*)::integer FROM t_relations));
+SELECT plan(36 + 4 * (SELECT count(*)::integer FROM t_relations));
 
 -- The roles themselves.
 SELECT isnt_superuser('sessionkeeper_owner', 'the owner is not a superuser');
@@ -94,6 +96,16 @@ SELECT is(
     ),
     NULL,
     'no group role is a member of the owner or of another group role'
+);
+SELECT is(
+    (
+        SELECT array_agg(parent.rolname::text ORDER BY parent.rolname)
+        FROM pg_auth_members AS m
+        INNER JOIN pg_roles AS parent ON m.roleid = parent.oid
+        WHERE m.member = 'sessionkeeper_owner'::regrole AND parent.rolname LIKE 'sessionkeeper\_%'
+    ),
+    ARRAY['sessionkeeper_app'],
+    'the owner is a member of sessionkeeper_app only (so `serve` may SET LOCAL ROLE to it per API request)'
 );
 
 -- Ownership: the schema and every object in it belong to sessionkeeper_owner.

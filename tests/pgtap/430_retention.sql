@@ -1,9 +1,9 @@
 -- Retention: purge_old_records deletes passed pacing rows, the heartbeats of workers gone quiet, provider events
--- and inbound messages older than the age (the setting, or per call), oldest first and at most p_batch per
--- table; young rows stay. The age setting and its refusals; the archive takes delivery reports and replies along
+-- and inbound messages older than the age (the setting, or per call), idempotency keys older than 24 hours, oldest
+-- first and at most p_batch per table; young rows stay. The age setting and its refusals; the archive takes delivery reports and replies along
 -- with their reminders and bookings, so that no live row names an archived one; who may call what.
 BEGIN;
-SELECT plan(36);
+SELECT plan(37);
 SET LOCAL timezone = 'UTC';
 
 -- Now is 1 June 2031 12:00Z; the default age is 7 days, so the cut-off is 25 May 12:00Z.
@@ -66,6 +66,15 @@ SELECT pg_temp.event('ev-young', '2031-05-26 12:00Z');
 -- Inbound messages go by recorded_at (our clock): the provider's received_at does not count.
 SELECT pg_temp.inbound('in-old', '2031-05-31 00:00Z', '2031-05-24 12:00Z');
 SELECT pg_temp.inbound('in-young', '2031-05-01 00:00Z', '2031-05-26 12:00Z');
+-- Idempotency keys go after 24 hours whatever the age: first used two days, 24 h 1 s, exactly 24 h, an hour ago.
+INSERT INTO scheduling.api_idempotency_keys (actor, idempotency_key, request_sha256, status, body, created_at)
+SELECT 'app1', k.key, sha256(convert_to(k.key, 'UTF8')), 201, '{}', k.created_at
+FROM (VALUES
+    ('key-2d', '2031-05-30 12:00Z'::timestamptz),
+    ('key-24h1s', '2031-05-31 11:59:59Z'),
+    ('key-24h', '2031-05-31 12:00Z'),
+    ('key-young', '2031-06-01 11:00Z')
+) AS k (key, created_at);
 
 -- Bad inputs first: each refused, nothing deleted.
 CREATE TEMP TABLE t_before AS SELECT tap.written() AS written;
@@ -113,8 +122,13 @@ SELECT is(
 SELECT is(
     scheduling.purge_old_records(p_now => '2031-06-01 12:00Z'),
     '{"older_than": "7 days", "recipient_pacing": 2, "worker_heartbeats": 2, "provider_events": 1,
-      "inbound_messages": 1}'::jsonb,
+      "inbound_messages": 1, "api_idempotency_keys": 2}'::jsonb,
     'the purge says what it deleted from each table, and at which age'
+);
+SELECT is(
+    (SELECT array_agg(k.idempotency_key ORDER BY k.idempotency_key) FROM scheduling.api_idempotency_keys AS k),
+    ARRAY['key-24h', 'key-young'],
+    'idempotency keys first used more than 24 hours ago are gone, whatever the age; exactly 24 hours is not older'
 );
 SELECT is(pg_temp.left_in('recipient_pacing'), ARRAY['Cid'], 'pacing rows passed (or passing now) are gone');
 SELECT is(
@@ -135,7 +149,8 @@ SELECT is(
 );
 SELECT is(
     scheduling.purge_old_records(p_now => '2031-06-01 12:00Z') - 'older_than',
-    '{"recipient_pacing": 0, "worker_heartbeats": 0, "provider_events": 0, "inbound_messages": 0}'::jsonb,
+    '{"recipient_pacing": 0, "worker_heartbeats": 0, "provider_events": 0, "inbound_messages": 0,
+      "api_idempotency_keys": 0}'::jsonb,
     'a second purge finds nothing more'
 );
 
@@ -159,7 +174,7 @@ SELECT is(
 SELECT is(
     scheduling.purge_old_records('1 day', 1000, '2031-06-01 12:00Z'),
     '{"older_than": "1 day", "recipient_pacing": 0, "worker_heartbeats": 1, "provider_events": 3,
-      "inbound_messages": 1}'::jsonb,
+      "inbound_messages": 1, "api_idempotency_keys": 0}'::jsonb,
     'an age given to the call is used: the six-day-old rows go too'
 );
 SELECT is(pg_temp.left_in('provider_events'), NULL, 'at 1 day, every event is old enough');
@@ -175,7 +190,7 @@ SELECT pg_temp.event('ev-four-days', '2031-05-28 12:00Z');
 SELECT pg_temp.event('ev-two-days', '2031-05-30 12:00Z');
 SELECT is(
     scheduling.purge_old_records(p_now => '2031-06-01 12:00Z') - 'recipient_pacing' - 'worker_heartbeats',
-    '{"older_than": "3 days", "provider_events": 1, "inbound_messages": 0}'::jsonb,
+    '{"older_than": "3 days", "provider_events": 1, "inbound_messages": 0, "api_idempotency_keys": 0}'::jsonb,
     'the purge uses the stored age'
 );
 SELECT is(pg_temp.left_in('provider_events'), ARRAY['ev-two-days'], 'the event four days old went, not the other');
