@@ -395,3 +395,17 @@ def test_an_unreachable_database_is_503():
     assert (booking.status, booking.code) == (503, "SK083")
     assert document.status == 200
     check_against_document("GET", "/health", health)
+
+
+def test_connections_the_database_dropped_are_replaced_without_an_error(conn, api):
+    send, world, _ = api
+    assert send("GET", "/api/queue/stats").status == 200
+    with ThreadPoolExecutor(4) as pool:  # a few pooled connections at once
+        assert {a.status for a in pool.map(lambda _: send("GET", "/api/queue/stats"), range(8))} == {200}
+    dropped = conn.execute(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+    ).fetchone()[0]
+    assert dropped >= 2
+    answer = send("POST", "/api/bookings", {"session_id": world.group_session, "person_id": world.person})
+    assert answer.status == 201, answer.text

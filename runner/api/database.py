@@ -74,7 +74,6 @@ class Database:
             max_size=POOL_SIZE,
             open=False,
             kwargs={"row_factory": dict_row, "connect_timeout": 5},
-            check=AsyncConnectionPool.check_connection,
             name="api",
         )
 
@@ -99,16 +98,41 @@ class Database:
     @asynccontextmanager
     async def as_app(self, request: web.Request) -> AsyncIterator[Transaction]:
         """One transaction as the application role for the request's bearer token: SK079 (401) without a token or
-        with an unknown or revoked one. Committed when the block ends without an error."""
+        with an unknown or revoked one. Committed when the block ends without an error.
+
+        A pooled connection is not checked before use (that would cost every request a round trip); when the
+        database went away since (a restart, a failover), the first statement finds it broken before anything was
+        done; the pool drops it and the request takes another (a new one, at the latest, once all are dropped)."""
         digest = token_sha256(bearer_token(request))
-        async with self.connection() as conn:
+        attempts = POOL_SIZE + 1
+        for attempt in range(1, attempts + 1):
             try:
-                row = await (await conn.execute(BEGIN_AS_APP, (APP_ROLE, digest))).fetchone()
-            except psycopg.errors.InsufficientPrivilege:
-                raise unavailable(
-                    f"the serving login may not act as {APP_ROLE} (GRANT {APP_ROLE} TO it, or serve with the owner's)"
-                ) from None
-            actor = row["api_token_actor"]
-            if actor is None:
-                raise unauthorized("unknown or revoked API token")
-            yield Transaction(conn, actor)
+                async with self.connection() as conn:
+                    actor = await self._begin(conn, digest, may_retry=attempt < attempts)
+                    yield Transaction(conn, actor)
+                    return
+            except _BrokenConnection:
+                continue
+
+    @staticmethod
+    async def _begin(conn: psycopg.AsyncConnection, digest: bytes, *, may_retry: bool) -> str:
+        """BEGIN, the role, the time zone, the timeout and the token's name, in one round trip (pipelined)."""
+        try:
+            async with conn.pipeline():
+                cursor = await conn.execute(BEGIN_AS_APP, (APP_ROLE, digest))
+            row = await cursor.fetchone()
+        except psycopg.errors.InsufficientPrivilege:
+            raise unavailable(
+                f"the serving login may not act as {APP_ROLE} (GRANT {APP_ROLE} TO it, or serve with the owner's)"
+            ) from None
+        except psycopg.OperationalError:
+            if may_retry and conn.broken:
+                raise _BrokenConnection from None
+            raise
+        if row["api_token_actor"] is None:
+            raise unauthorized("unknown or revoked API token")
+        return row["api_token_actor"]
+
+
+class _BrokenConnection(Exception):
+    """A pooled connection found dead at a request's first statement; the pool drops it."""

@@ -109,9 +109,10 @@ async def create_booking(request: web.Request) -> web.Response:
             if stored is not None:
                 return json_response(stored["body"], stored["status"], {"Idempotent-Replayed": "true"})
         if "host_id" in body:
-            booking_id = await tx.value(
-                "SELECT scheduling.create_appointment(%(host_id)s, %(person_id)s, %(service)s, %(starts_at)s, "
-                "%(ends_at)s, %(reminder_policy)s, %(actor)s, p_outside_working_hours => %(outside)s)",
+            details = await tx.value(
+                "SELECT scheduling.booking_details(scheduling.create_appointment(%(host_id)s, %(person_id)s, "
+                "%(service)s, %(starts_at)s, %(ends_at)s, %(reminder_policy)s, %(actor)s, "
+                "p_outside_working_hours => %(outside)s))",
                 {
                     **body,
                     "reminder_policy": body.get("reminder_policy"),
@@ -120,11 +121,11 @@ async def create_booking(request: web.Request) -> web.Response:
                 },
             )
         else:
-            booking_id = await tx.value(
-                "SELECT scheduling.create_booking(%s, %s, %s, %s)",
+            details = await tx.value(
+                "SELECT scheduling.booking_details(scheduling.create_booking(%s, %s, %s, %s))",
                 (body["session_id"], body["person_id"], body.get("order_reference"), tx.actor),
             )
-        details = await _details(tx, booking_id)
+        booking_id = details["booking"]["id"]
         if key is not None:
             await tx.value(
                 "SELECT scheduling.finish_idempotent_request(%s, %s, 201, %s)", (key, tx.actor, Jsonb(details))

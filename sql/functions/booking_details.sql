@@ -3,7 +3,9 @@
 CREATE OR REPLACE FUNCTION scheduling.booking_details(p_booking_id uuid)
 RETURNS jsonb
 LANGUAGE plpgsql
-STABLE
+-- VOLATILE although it writes nothing: a STABLE function sees the snapshot its calling statement started with,
+-- so booking_details(create_booking(...)) would not find the booking the inner call just made.
+VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, scheduling, pg_temp
 AS $function$
@@ -75,7 +77,8 @@ COMMENT ON FUNCTION scheduling.booking_details(uuid) IS
 'deleted), "reminders": [{"reminder_key", "kind", "state", "due_at", "next_attempt_at", "attempts", '
 '"last_error", "delivery_status", "sent_at", "delivered_at", "read_at", "state_reason", "uncertain"}, ...] '
 'from reminder_status, ordered by due_at and reminder_key ([] when there are none)}. Times are ISO 8601 in the '
-'session''s TimeZone setting. Errors: SK010 booking not found (unknown or NULL id).'
+'session''s TimeZone setting. VOLATILE, so that booking_details(create_booking(...)) sees the booking made in the '
+'same statement. Errors: SK010 booking not found (unknown or NULL id).'
 ' Side effects: none.';
 
 GRANT EXECUTE ON FUNCTION scheduling.booking_details(uuid) TO sessionkeeper_app;
