@@ -576,6 +576,7 @@ def cron_list(as_json: bool) -> None:
         click.echo(f"{job.jobname:<36} {job.schedule:<14} {state:<7} as {job.username:<12} {last}{detail}")
 
 
+from runner.cli_api_token import COMMANDS as _API_TOKEN_COMMANDS  # noqa: E402
 from runner.cli_doctor import COMMANDS as _DOCTOR_COMMANDS  # noqa: E402
 from runner.cli_ha import COMMANDS as _HA_COMMANDS  # noqa: E402
 from runner.cli_halts import COMMANDS as _HALT_COMMANDS  # noqa: E402
@@ -594,6 +595,7 @@ _GROUPS = [
     _HEALTH_COMMANDS,
     _SERVE_COMMANDS,
     _HA_COMMANDS,
+    _API_TOKEN_COMMANDS,
 ]
 for _command in [command for group in _GROUPS for command in group]:
     cli.add_command(_command)
