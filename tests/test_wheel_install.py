@@ -6,6 +6,7 @@ The fresh environment installs the wheel's dependencies from the package index, 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -92,6 +93,8 @@ def test_the_wheel_carries_every_sql_file_and_every_module(wheel):
     assert templates
     for template in templates:
         assert template.relative_to(PROJECT).as_posix() in names, template
+    # So does the HTTP API's OpenAPI document, which its request checks read.
+    assert "runner/api/openapi.json" in names
 
 
 def test_installed_migrate_from_another_folder_builds_what_the_checkout_builds(
@@ -145,6 +148,8 @@ def test_installed_serve_renders_the_dashboard_from_the_packaged_templates(insta
                 time.sleep(0.2)  # not listening yet: bounded by the deadline
         assert page is not None, "the installed dashboard never answered"
         assert 'id="activity-chart"' in page and "Read-only" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=5) as response:
+            assert json.load(response)["paths"]["/api/bookings"]["post"]["operationId"] == "createBooking"
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
