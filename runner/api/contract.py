@@ -66,6 +66,8 @@ def parse_json(raw: bytes) -> object:
         raise invalid("the body is not UTF-8 text", MALFORMED_JSON) from None
     except ValueError as problem:
         raise invalid(f"the body is not valid JSON: {problem}", MALFORMED_JSON) from None
+    except RecursionError:
+        raise invalid("the body nests too deeply to be read", MALFORMED_JSON) from None
 
 
 def check(schema_name: str, value: object) -> dict:

@@ -73,6 +73,9 @@ def status_of(sqlstate: str) -> int:
 def from_database(problem: psycopg.Error) -> ApiError:
     """The error answer for a database error: its SQLSTATE and first line, or SK083 when the database is away."""
     sqlstate = problem.sqlstate or ""
+    if not sqlstate and isinstance(problem, psycopg.DataError):
+        # refused by psycopg before sending, e.g. a text with a NUL character, which PostgreSQL's text cannot hold
+        return invalid(f"a value the database cannot take: {first_line(problem)}")
     status = status_of(sqlstate) if sqlstate else 503
     if status == 503:
         return unavailable(problem)
