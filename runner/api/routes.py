@@ -31,6 +31,7 @@ from runner.logs import EventLog
 DATABASE = web.AppKey("api_database", Database)
 PREFIXES = ("/api/", "/health", "/openapi.json")
 HEALTH_WAIT_SECONDS = 2.0
+QUERY_REASON_LIMIT = 200
 SESSION_ACTIONS = {
     "start": "SELECT id FROM scheduling.start_session(%(id)s, p_actor => %(actor)s)",
     "complete": "SELECT id FROM scheduling.complete_session(%(id)s, p_actor => %(actor)s)",
@@ -168,10 +169,15 @@ async def cancel_booking(request: web.Request) -> web.Response:
 
 
 def _reason(request: web.Request, body: dict) -> str | None:
-    """The optional reason, from the body or ``?reason=``, not both."""
-    if "reason" in body and "reason" in request.query:
+    """The optional reason, from the body or ``?reason=`` (up to 200 characters there: a URL is kept short), not
+    both."""
+    if "reason" not in request.query:
+        return body.get("reason")
+    if "reason" in body:
         raise invalid("give the reason in the body or as ?reason=, not both")
-    return body.get("reason", request.query.get("reason"))
+    if len(request.query["reason"]) > QUERY_REASON_LIMIT:
+        raise invalid(f"?reason= takes up to {QUERY_REASON_LIMIT} characters; send a longer reason in the body")
+    return request.query["reason"]
 
 
 async def queue_stats(request: web.Request) -> web.Response:
