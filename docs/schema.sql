@@ -416,6 +416,77 @@ COMMENT ON COLUMN scheduling.sender_halts.lifted_at IS 'When the halt was lifted
 COMMENT ON COLUMN scheduling.sender_halts.lifted_by IS 'Who lifted the halt (resume_sending''s p_actor).';
 
 --
+-- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.waitlist_entries (
+    id bigint NOT NULL,
+    session_id uuid NOT NULL,
+    person_id uuid NOT NULL,
+    order_reference text,
+    status text DEFAULT 'waiting'::text NOT NULL,
+    booking_id uuid,
+    created_at timestamp with time zone NOT NULL,
+    promoted_at timestamp with time zone,
+    CONSTRAINT waitlist_entries_promoted_has_time CHECK (((status = 'promoted'::text) = (promoted_at IS NOT NULL))),
+    CONSTRAINT waitlist_entries_status_known CHECK ((status = ANY (ARRAY['waiting'::text, 'promoted'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE waitlist_entries; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.waitlist_entries IS 'People waiting for a seat in a full session, served in id order: when a confirmed booking is cancelled, the first waiting entry is booked (status promoted, booking_id set) and its WhatsApp message queued. Written by enroll and the attendee trigger only.';
+
+--
+-- Name: workshop_runs; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.workshop_runs (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    workshop_id uuid NOT NULL,
+    run_name text NOT NULL,
+    start_date date NOT NULL,
+    end_date date NOT NULL,
+    status text DEFAULT 'scheduled'::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workshop_runs_dates_ordered CHECK ((end_date >= start_date)),
+    CONSTRAINT workshop_runs_run_name_not_blank CHECK ((btrim(run_name) <> ''::text)),
+    CONSTRAINT workshop_runs_status_known CHECK ((status = ANY (ARRAY['scheduled'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE workshop_runs; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.workshop_runs IS 'One run of a workshop (for example "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and end_date are the local dates (workshop zone) of its first and last session, kept by add_workshop_session and clone_workshop_sessions. Derived state: view workshop_run_summary.';
+
+--
+-- Name: workshops; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.workshops (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    host_id uuid NOT NULL,
+    title text NOT NULL,
+    description text,
+    default_capacity integer DEFAULT 0 NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    time_zone text NOT NULL,
+    reminder_policy_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT workshops_default_capacity_not_negative CHECK ((default_capacity >= 0)),
+    CONSTRAINT workshops_title_not_blank CHECK ((btrim(title) <> ''::text))
+);
+
+--
+-- Name: TABLE workshops; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.workshops IS 'A workshop: sessions grouped into runs (a multi-day course repeated as batches). default_capacity is the seats of each new session (0 = unlimited); time_zone is where its local times (and DST) are kept when a run is cloned; reminder_policy_id applies to its sessions (NULL = ''default''). Write through create_workshop.';
+
+--
 -- Name: reminders; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -662,6 +733,136 @@ COMMENT ON TABLE scheduling.reminder_policies IS 'When reminders are sent: at ea
 --
 
 COMMENT ON COLUMN scheduling.reminder_policies.min_lead IS 'Least time that must remain before the start for a reminder whose time is already past when it is planned (a late booking, a reschedule onto a slot starting soon, a waitlist promotion) to be sent at once: then the latest past time is due at once and the other past times are skipped with the reason; with less left every past time is skipped with the reason. Zero sends at once whenever the start is still ahead. Not negative.';
+
+--
+-- Name: api_idempotency_keys; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.api_idempotency_keys (
+    actor text NOT NULL,
+    idempotency_key text NOT NULL,
+    request_sha256 bytea NOT NULL,
+    status integer,
+    body jsonb,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT api_idempotency_keys_request_sha256_length CHECK ((octet_length(request_sha256) = 32)),
+    CONSTRAINT api_idempotency_keys_status_http CHECK (((status >= 100) AND (status <= 599)))
+);
+
+--
+-- Name: TABLE api_idempotency_keys; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.api_idempotency_keys IS 'The Idempotency-Key of each write made through the HTTP API, per actor (the token''s name): the SHA-256 of the request that used it and, once the request was answered, the HTTP status and body that answer. A retry with the same key and the same request gets that answer again instead of writing twice; the same key with another request is refused (SK076). A row whose status is NULL is reserved by a request still running: a concurrent request with the same key waits for it, and takes the key over if it rolls back. Keys are kept 24 hours from created_at: an older one counts as new, and purge_old_records deletes it. Write through begin_idempotent_request and finish_idempotent_request.';
+
+--
+-- Name: COLUMN api_idempotency_keys.actor; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.actor IS 'The name of the API token the request was made with.';
+
+--
+-- Name: COLUMN api_idempotency_keys.idempotency_key; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.idempotency_key IS 'The Idempotency-Key header as the client sent it (1 to 255 characters, no control characters).';
+
+--
+-- Name: COLUMN api_idempotency_keys.request_sha256; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.request_sha256 IS 'SHA-256 of the request (method, path and body, as the HTTP layer puts them together): 32 bytes.';
+
+--
+-- Name: COLUMN api_idempotency_keys.status; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.status IS 'The HTTP status of the answer; NULL while the request is still running.';
+
+--
+-- Name: COLUMN api_idempotency_keys.body; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.body IS 'The JSON body of the answer (NULL when it had none).';
+
+--
+-- Name: COLUMN api_idempotency_keys.created_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_idempotency_keys.created_at IS 'When the key was first used (begin_idempotent_request''s p_now); it is forgotten 24 hours later.';
+
+--
+-- Name: api_tokens; Type: TABLE; Schema: scheduling; Owner: -
+--
+
+CREATE TABLE scheduling.api_tokens (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    token_sha256 bytea NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by text,
+    CONSTRAINT api_tokens_name_form CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$'::text)),
+    CONSTRAINT api_tokens_revoked_after_created CHECK ((revoked_at >= created_at)),
+    CONSTRAINT api_tokens_revoked_together CHECK (((revoked_at IS NULL) = (revoked_by IS NULL))),
+    CONSTRAINT api_tokens_token_sha256_length CHECK ((octet_length(token_sha256) = 32))
+);
+
+--
+-- Name: TABLE api_tokens; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON TABLE scheduling.api_tokens IS 'Bearer tokens of the HTTP API (`sessionkeeper serve`). A request carrying token T acts as the name of the active (revoked_at NULL) row whose token_sha256 is sha256(T): that name is the actor of what it writes. At most one active token per name (index api_tokens_active_name_idx); a revoked name may be given a new token, and revoked rows stay as history. The token itself is never stored: create_api_token shows it once. Write through create_api_token and revoke_api_token (`sessionkeeper api-token create|revoke`); the server reads it through api_token_actor.';
+
+--
+-- Name: COLUMN api_tokens.name; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.name IS 'Who the token speaks for (an app, a service): 1 to 63 letters, digits, dots, underscores, @ and hyphens, starting with a letter or digit. The actor of every write made with the token.';
+
+--
+-- Name: COLUMN api_tokens.token_sha256; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.token_sha256 IS 'SHA-256 of the token''s UTF-8 text (32 bytes): enough to recognise the token, useless to whoever reads it.';
+
+--
+-- Name: COLUMN api_tokens.created_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.created_at IS 'When the token was made (create_api_token''s p_now).';
+
+--
+-- Name: COLUMN api_tokens.created_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.created_by IS 'Who made it (create_api_token''s p_actor).';
+
+--
+-- Name: COLUMN api_tokens.revoked_at; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.revoked_at IS 'When it was revoked; NULL while it is active.';
+
+--
+-- Name: COLUMN api_tokens.revoked_by; Type: COMMENT; Schema: scheduling; Owner: -
+--
+
+COMMENT ON COLUMN scheduling.api_tokens.revoked_by IS 'Who revoked it (revoke_api_token''s p_actor).';
+
+--
+-- Name: api_tokens_id_seq; Type: SEQUENCE; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE scheduling.api_tokens ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME scheduling.api_tokens_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: booking_status_history; Type: TABLE; Schema: scheduling; Owner: -
@@ -1298,77 +1499,6 @@ ALTER TABLE scheduling.sender_halts ALTER COLUMN id ADD GENERATED ALWAYS AS IDEN
 );
 
 --
--- Name: waitlist_entries; Type: TABLE; Schema: scheduling; Owner: -
---
-
-CREATE TABLE scheduling.waitlist_entries (
-    id bigint NOT NULL,
-    session_id uuid NOT NULL,
-    person_id uuid NOT NULL,
-    order_reference text,
-    status text DEFAULT 'waiting'::text NOT NULL,
-    booking_id uuid,
-    created_at timestamp with time zone NOT NULL,
-    promoted_at timestamp with time zone,
-    CONSTRAINT waitlist_entries_promoted_has_time CHECK (((status = 'promoted'::text) = (promoted_at IS NOT NULL))),
-    CONSTRAINT waitlist_entries_status_known CHECK ((status = ANY (ARRAY['waiting'::text, 'promoted'::text, 'cancelled'::text])))
-);
-
---
--- Name: TABLE waitlist_entries; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TABLE scheduling.waitlist_entries IS 'People waiting for a seat in a full session, served in id order: when a confirmed booking is cancelled, the first waiting entry is booked (status promoted, booking_id set) and its WhatsApp message queued. Written by enroll and the attendee trigger only.';
-
---
--- Name: workshop_runs; Type: TABLE; Schema: scheduling; Owner: -
---
-
-CREATE TABLE scheduling.workshop_runs (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    workshop_id uuid NOT NULL,
-    run_name text NOT NULL,
-    start_date date NOT NULL,
-    end_date date NOT NULL,
-    status text DEFAULT 'scheduled'::text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workshop_runs_dates_ordered CHECK ((end_date >= start_date)),
-    CONSTRAINT workshop_runs_run_name_not_blank CHECK ((btrim(run_name) <> ''::text)),
-    CONSTRAINT workshop_runs_status_known CHECK ((status = ANY (ARRAY['scheduled'::text, 'cancelled'::text])))
-);
-
---
--- Name: TABLE workshop_runs; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TABLE scheduling.workshop_runs IS 'One run of a workshop (for example "July 2025 Batch"): its sessions are Day 1, Day 2 ... start_date and end_date are the local dates (workshop zone) of its first and last session, kept by add_workshop_session and clone_workshop_sessions. Derived state: view workshop_run_summary.';
-
---
--- Name: workshops; Type: TABLE; Schema: scheduling; Owner: -
---
-
-CREATE TABLE scheduling.workshops (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    host_id uuid NOT NULL,
-    title text NOT NULL,
-    description text,
-    default_capacity integer DEFAULT 0 NOT NULL,
-    is_active boolean DEFAULT true NOT NULL,
-    time_zone text NOT NULL,
-    reminder_policy_id uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT workshops_default_capacity_not_negative CHECK ((default_capacity >= 0)),
-    CONSTRAINT workshops_title_not_blank CHECK ((btrim(title) <> ''::text))
-);
-
---
--- Name: TABLE workshops; Type: COMMENT; Schema: scheduling; Owner: -
---
-
-COMMENT ON TABLE scheduling.workshops IS 'A workshop: sessions grouped into runs (a multi-day course repeated as batches). default_capacity is the seats of each new session (0 = unlimited); time_zone is where its local times (and DST) are kept when a run is cloned; reminder_policy_id applies to its sessions (NULL = ''default''). Write through create_workshop.';
-
---
 -- Name: session_status_history; Type: TABLE; Schema: scheduling; Owner: -
 --
 
@@ -1716,6 +1846,27 @@ CREATE TABLE sessionkeeper_meta.repeatables (
 --
 
 COMMENT ON TABLE sessionkeeper_meta.repeatables IS 'Checksum of each repeatable SQL file (sql/...) as last applied.';
+
+--
+-- Name: api_idempotency_keys api_idempotency_keys_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.api_idempotency_keys
+    ADD CONSTRAINT api_idempotency_keys_pkey PRIMARY KEY (actor, idempotency_key);
+
+--
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (id);
+
+--
+-- Name: api_tokens api_tokens_token_sha256_key; Type: CONSTRAINT; Schema: scheduling; Owner: -
+--
+
+ALTER TABLE ONLY scheduling.api_tokens
+    ADD CONSTRAINT api_tokens_token_sha256_key UNIQUE (token_sha256);
 
 --
 -- Name: booking_status_history_archive booking_status_history_archive_pkey; Type: CONSTRAINT; Schema: scheduling; Owner: -
@@ -2100,6 +2251,18 @@ ALTER TABLE ONLY sessionkeeper_meta.migrations
 
 ALTER TABLE ONLY sessionkeeper_meta.repeatables
     ADD CONSTRAINT repeatables_pkey PRIMARY KEY (path);
+
+--
+-- Name: api_idempotency_keys_created_at_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE INDEX api_idempotency_keys_created_at_idx ON scheduling.api_idempotency_keys USING btree (created_at);
+
+--
+-- Name: api_tokens_active_name_idx; Type: INDEX; Schema: scheduling; Owner: -
+--
+
+CREATE UNIQUE INDEX api_tokens_active_name_idx ON scheduling.api_tokens USING btree (name) WHERE (revoked_at IS NULL);
 
 --
 -- Name: booking_status_history_booking_id_idx; Type: INDEX; Schema: scheduling; Owner: -
