@@ -56,7 +56,7 @@ SELECT set_config('role', 'sessionkeeper_owner', TRUE);
 
 CREATE TABLE scheduling.api_tokens (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name text NOT NULL,
+    name text NOT NULL, -- noqa: RF04
     token_sha256 bytea NOT NULL,
     created_at timestamptz NOT NULL,
     created_by text NOT NULL,

@@ -89,6 +89,18 @@ FUNCTIONS: dict[str, Fn] = {
     "book_next_available_slot": Fn(APP, "'<host>', '<other>', '1 hour', p_now => " + NOW),
     "host_agenda": Fn(APP, "'<host>', '2030-07-01 00:00+02', '2030-07-08 00:00+02'"),
     "reminder_activity_by_hour": Fn(APP, "'2030-06-01 00:00+00', '2030-06-03 00:00+00'"),
+    "api_token_actor": Fn(APP, "sha256('skt_unknown'::bytea)"),
+    "begin_idempotent_request": Fn(APP, "'key-1', sha256('POST /x'::bytea), 'app1', " + NOW),
+    # Reserves the key in the same statement (begin_idempotent_request), then stores the answer.
+    "finish_idempotent_request": Fn(
+        APP,
+        "(SELECT 'key-2' FROM scheduling.begin_idempotent_request('key-2', sha256('x'::bytea), 'app1', "
+        + NOW
+        + ")), 'app1', 201, '{}'",
+    ),
+    "booking_details": Fn(APP, "'<booking>'"),
+    "sessions_between": Fn(APP, "'2030-06-01 00:00+00', '2030-06-08 00:00+00'"),
+    "workshop_availability": Fn(APP, "'<workshop>', " + NOW),
     "claim_due_reminders": Fn(WORKER, "'worker-1', 10, '60 seconds', '2030-06-03 09:00+02'"),
     "record_reminder_sent": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', 'wamid.1'"),
     "record_reminder_failure": Fn(WORKER, f"'<leased_reminder>', '{TOKEN}', '131026', 'undeliverable', false"),
@@ -341,6 +353,12 @@ health = calls("health")
 health_report = calls("health_report")
 metrics_snapshot = calls("metrics_snapshot")
 activity = calls("reminder_activity_by_hour")
+token_actor = calls("api_token_actor")
+begin_request = calls("begin_idempotent_request")
+finish_request = calls("finish_idempotent_request")
+booking_details = calls("booking_details")
+sessions_between = calls("sessions_between")
+workshop_availability = calls("workshop_availability")
 tick = calls("tick")
 activate = calls("activate_scheduled_sessions")
 close = calls("auto_close_expired_sessions")
@@ -746,6 +764,30 @@ _HAND_WRITTEN: list[SqlCase] = [
     activity("infinite", "p_to infinity", "'2030-06-01 00:00+00', 'infinity'", "SK071"),
     activity("too-long", "a year at once", "'2030-01-01 00:00+00', '2031-01-01 00:00+00'", "SK072"),
     activity("garbage", "p_from not a time", "'garbage', '2030-06-03 00:00+00'", "22007"),
+    # ---- the HTTP API ---------------------------------------------------------------------------------------
+    token_actor("text", "the token itself as text, not its hash", "'skt_x'::text", "42883"),
+    token_actor("integer", "a number, not bytes", "42", "42883"),
+    begin_request("null-key", "key NULL", "NULL, sha256('x'::bytea), 'app1'", "SK077"),
+    begin_request("blank-key", "key blank", "' ', sha256('x'::bytea), 'app1'", "SK077"),
+    begin_request("huge-key", "key of 1 MB", f"{HUGE}, sha256('x'::bytea), 'app1'", "SK077"),
+    begin_request("newline-key", "key with a newline", "E'k\\n1', sha256('x'::bytea), 'app1'", "SK077"),
+    begin_request("short-hash", "request hash of 1 byte", "'k', '\\x00'::bytea, 'app1'", "SK077"),
+    begin_request("null-actor", "actor NULL", "'k', sha256('x'::bytea), NULL", "SK077"),
+    begin_request("huge-actor", "actor of 1 MB", f"'k', sha256('x'::bytea), {HUGE}", "SK034"),
+    begin_request("null-now", "p_now NULL", "'k', sha256('x'::bytea), 'app1', NULL", "SK009"),
+    finish_request("never-begun", "no request reserved under the key", "'never', 'app1', 200, '{}'", "SK077"),
+    finish_request("null-key", "key NULL", "NULL, 'app1', 200, '{}'", "SK077"),
+    finish_request("status-42", "status not an HTTP status", "'k', 'app1', 42, '{}'", "SK077"),
+    booking_details("unknown", "booking unknown", UNKNOWN, "SK010"),
+    booking_details("null", "booking id NULL", "NULL", "SK010"),
+    booking_details("not-uuid", "booking id not a uuid", INJECT, "22P02"),
+    sessions_between("null-from", "p_from NULL", "NULL, '2030-06-03 00:00+00'", "SK078"),
+    sessions_between("backwards", "p_to before p_from", "'2030-06-03 00:00+00', '2030-06-01 00:00+00'", "SK078"),
+    sessions_between("infinite", "p_to infinity", "'2030-06-01 00:00+00', 'infinity'", "SK078"),
+    sessions_between("too-long", "a year at once", "'2030-01-01 00:00+00', '2031-01-01 00:00+00'", "SK078"),
+    workshop_availability("unknown", "workshop unknown", UNKNOWN, "SK028"),
+    workshop_availability("null", "workshop id NULL", "NULL", "SK028"),
+    workshop_availability("null-now", "p_now NULL", "'<workshop>', NULL", "SK009"),
     # ---- scheduled jobs -------------------------------------------------------------------------------------
     tick("null", "p_now NULL", "NULL", "SK009"),
     tick("garbage", "p_now not a time", "'garbage'", "22007"),
@@ -892,6 +934,8 @@ NOT_A_BOOKING = "error: 'not-a-uuid' is not a booking id (a UUID)"
 EDITED_STATUS = "error: 1 applied migration(s) were edited; see above"
 NO_CRON = "error: no pg_cron jobs to show: pg_cron's database nodb does not exist on this server"
 NOT_HALTED = "error: sending number cloud_api:hostile is not halted: nothing to resume"
+BAD_TOKEN_NAME = "error: create_api_token: a token name is 1 to 63 letters, … [SQLSTATE SK073]"
+NO_TOKEN = "error: revoke_api_token: no active token named 'nobody' [SQLSTATE SK075]"
 
 CLI_CASES: list[CliCase] = [
     cli("tick", "now-garbage", "--now not a time", "tick --now garbage", 2, "'--now'"),
@@ -942,6 +986,14 @@ CLI_CASES: list[CliCase] = [
         NOT_HALTED,
     ),
     cli("resume-sending", "missing", "no number", "resume-sending", 2, "'NUMBER'"),
+    cli("api-token create", "bad-name", "a name with a space", "api-token create 'my app'", 1, BAD_TOKEN_NAME),
+    cli("api-token create", "missing", "no name", "api-token create", 2, "'NAME'"),
+    cli(
+        "api-token create", "as-app", "a login holding only sessionkeeper_app", "$APP_URL api-token create x", 1, DENIED
+    ),
+    cli("api-token revoke", "unknown", "a name without an active token", "api-token revoke nobody", 1, NO_TOKEN),
+    cli("api-token revoke", "missing", "no name", "api-token revoke", 2, "'NAME'"),
+    cli("api-token list", "as-app", "a login holding only sessionkeeper_app", "$APP_URL api-token list", 1, DENIED),
     cli("resume-sending", "as-app", "a login holding only sessionkeeper_app", "$APP_URL resume-sending x", 1, DENIED),
     cli("worker", "concurrency", "an option that does not exist", "worker --concurrency 0", 2, "--concurrency"),
     cli("worker", "lanes-zero", "--lanes 0", "worker --lanes 0", 2, "'--lanes'"),

@@ -1,6 +1,6 @@
--- SECURITY DEFINER, like every function a group role may run, although the app may read session_availability
--- itself: the function then works the same whoever the view is granted to, and its search_path is fixed so that
--- no schema of the caller can stand in for pg_catalog or scheduling.
+-- SECURITY DEFINER: like every function a group role may run (the app could read session_availability itself,
+-- but then the function would depend on who is granted the view). search_path is fixed so that no schema of the
+-- caller can stand in for pg_catalog or scheduling.
 CREATE OR REPLACE FUNCTION scheduling.sessions_between(p_from timestamptz, p_to timestamptz)
 RETURNS SETOF scheduling.session_availability
 LANGUAGE plpgsql

@@ -13,19 +13,21 @@ SELECT tap.book('appt', tap.sid('ann'), '2031-05-10 10:00Z', NULL, '2031-05-01 0
 CREATE TEMP TABLE t_details AS SELECT scheduling.booking_details(tap.sid('appt')) AS d;
 
 SELECT is(
-    (SELECT array_agg(k ORDER BY k) FROM t_details AS t, jsonb_object_keys(t.d) AS k),
+    (SELECT array_agg(k.k ORDER BY k.k) FROM t_details AS t, jsonb_object_keys(t.d) AS k (k)),
     ARRAY['booking', 'reminders', 'session'], 'booking_details: booking, session and reminders'
 );
 SELECT is(
     (SELECT t.d -> 'booking' FROM t_details AS t),
     (
-        SELECT jsonb_build_object(
-            'id', b.id, 'session_id', b.session_id, 'person_id', b.person_id, 'status', b.status,
-            'order_reference', b.order_reference, 'booked_slot_version', b.booked_slot_version,
-            'created_at', b.created_at, 'cancelled_at', b.cancelled_at, 'cancel_reason', b.cancel_reason,
-            'updated_at', b.updated_at
-        )
-        FROM scheduling.bookings AS b WHERE b.id = tap.sid('appt')
+        SELECT
+            jsonb_build_object(
+                'id', b.id, 'session_id', b.session_id, 'person_id', b.person_id, 'status', b.status,
+                'order_reference', b.order_reference, 'booked_slot_version', b.booked_slot_version,
+                'created_at', b.created_at, 'cancelled_at', b.cancelled_at, 'cancel_reason', b.cancel_reason,
+                'updated_at', b.updated_at
+            )
+        FROM scheduling.bookings AS b
+        WHERE b.id = tap.sid('appt')
     ),
     'the booking''s own columns'
 );
@@ -45,22 +47,24 @@ SELECT cmp_ok(
 SELECT is(
     (SELECT t.d -> 'reminders' FROM t_details AS t),
     (
-        SELECT jsonb_agg(
-            jsonb_build_object(
-                'reminder_key', r.reminder_key, 'kind', r.kind, 'state', r.state, 'due_at', r.due_at,
-                'next_attempt_at', r.next_attempt_at, 'attempts', r.attempts, 'last_error', r.last_error,
-                'delivery_status', r.delivery_status, 'sent_at', r.sent_at, 'delivered_at', r.delivered_at,
-                'read_at', r.read_at, 'state_reason', r.state_reason, 'uncertain', r.uncertain
-            ) ORDER BY r.due_at, r.reminder_key
-        )
-        FROM scheduling.reminder_status AS r WHERE r.booking_id = tap.sid('appt')
+        SELECT
+            jsonb_agg(
+                jsonb_build_object(
+                    'reminder_key', r.reminder_key, 'kind', r.kind, 'state', r.state, 'due_at', r.due_at,
+                    'next_attempt_at', r.next_attempt_at, 'attempts', r.attempts, 'last_error', r.last_error,
+                    'delivery_status', r.delivery_status, 'sent_at', r.sent_at, 'delivered_at', r.delivered_at,
+                    'read_at', r.read_at, 'state_reason', r.state_reason, 'uncertain', r.uncertain
+                ) ORDER BY r.due_at, r.reminder_key
+            )
+        FROM scheduling.reminder_status AS r
+        WHERE r.booking_id = tap.sid('appt')
     ),
     'one object per reminder from reminder_status, by due_at and key'
 );
 SELECT is(
     (
-        SELECT array_agg(k ORDER BY k)
-        FROM t_details AS t, jsonb_object_keys(t.d -> 'reminders' -> 0) AS k
+        SELECT array_agg(k.k ORDER BY k.k)
+        FROM t_details AS t, jsonb_object_keys(t.d -> 'reminders' -> 0) AS k (k)
     ),
     ARRAY[
         'attempts', 'delivered_at', 'delivery_status', 'due_at', 'kind', 'last_error', 'next_attempt_at', 'read_at',
@@ -71,12 +75,15 @@ SELECT is(
 INSERT INTO tap.ids VALUES ('group', scheduling.create_session(
     tap.sid('host'), 'Group', '2031-05-20 10:00Z', '2031-05-20 11:00Z', p_capacity => 5, p_now => '2031-05-01 00:00Z'
 ));
-INSERT INTO tap.ids VALUES ('seat', scheduling.create_booking(tap.sid('group'), tap.sid('ann'), p_now => '2031-05-01 00:00Z'));
+INSERT INTO tap.ids VALUES (
+    'seat', scheduling.create_booking(tap.sid('group'), tap.sid('ann'), p_now => '2031-05-01 00:00Z')
+);
 -- No reminders for it: their history, then themselves (as if its policy planned none).
 DELETE FROM scheduling.reminder_state_history AS h
 USING scheduling.reminders AS r
 WHERE h.reminder_id = r.id AND r.booking_id = tap.sid('seat');
-DELETE FROM scheduling.reminders WHERE booking_id = tap.sid('seat');
+DELETE FROM scheduling.reminders
+WHERE booking_id = tap.sid('seat');
 SELECT is(
     scheduling.booking_details(tap.sid('seat')) -> 'reminders', '[]'::jsonb,
     'a booking without reminders has "reminders": [], not null'
@@ -93,11 +100,14 @@ SELECT throws_ok(
 -- Sessions of 2031-05-20 (group 10:00-11:00 above), plus 09:00-10:00 (ends at the window's start), 11:00-12:00
 -- (starts at its end), 10:30-11:30 and a deleted 10:15-10:45, all with other hosts.
 INSERT INTO tap.ids
-SELECT s.tag, scheduling.create_session(
-    scheduling.create_person('Host ' || s.tag, NULL, 'UTC'), s.tag, s.starts_at, s.starts_at + s.length,
-    p_now => '2031-05-01 00:00Z'
-)
-FROM (VALUES
+SELECT
+    s.tag,
+    scheduling.create_session(
+        scheduling.create_person('Host ' || s.tag, NULL, 'UTC'), s.tag, s.starts_at, s.starts_at + s.length,
+        p_now => '2031-05-01 00:00Z'
+    ) AS id
+FROM (
+    VALUES
     ('before', '2031-05-20 09:00Z'::timestamptz, interval '1 hour'),
     ('after', '2031-05-20 11:00Z', interval '1 hour'),
     ('overlap', '2031-05-20 10:30Z', interval '1 hour'),
@@ -132,7 +142,10 @@ SELECT is(
         SELECT to_jsonb(s.*) FROM scheduling.sessions_between('2031-05-20 10:00Z', '2031-05-20 11:00Z') AS s
         WHERE s.session_id = tap.sid('group')
     ),
-    (SELECT to_jsonb(a.*) FROM scheduling.session_availability AS a WHERE a.session_id = tap.sid('group')),
+    (
+        SELECT to_jsonb(a.*) FROM scheduling.session_availability AS a
+        WHERE a.session_id = tap.sid('group')
+    ),
     'each row is the session''s session_availability row'
 );
 SELECT lives_ok(
@@ -199,14 +212,16 @@ SELECT is(
     'workshop_availability: the workshop'
 );
 SELECT is(
-    (SELECT array_agg(r ->> 'run_name' ORDER BY n) FROM t_workshop AS t, jsonb_array_elements(t.w -> 'runs')
-        WITH ORDINALITY AS e (r, n)),
+    (
+        SELECT array_agg(e.r ->> 'run_name' ORDER BY e.n)
+        FROM t_workshop AS t, jsonb_array_elements(t.w -> 'runs') WITH ORDINALITY AS e (r, n)
+    ),
     ARRAY['July Batch', 'June Batch'],
     'runs by their first coming session; a run whose sessions all ended is left out'
 );
 SELECT is(
     (
-        SELECT array_agg((s ->> 'session_id')::uuid ORDER BY n)
+        SELECT array_agg((e.s ->> 'session_id')::uuid ORDER BY e.n)
         FROM t_workshop AS t, jsonb_array_elements(t.w -> 'runs' -> 1 -> 'sessions') WITH ORDINALITY AS e (s, n)
     ),
     ARRAY[tap.sid('j1'), tap.sid('j2')],
@@ -220,12 +235,14 @@ SELECT is(
 SELECT is(
     (SELECT t.w -> 'runs' -> 1 -> 'sessions' -> 0 FROM t_workshop AS t),
     (
-        SELECT jsonb_build_object(
-            'session_id', a.session_id, 'day_number', 1, 'title', a.title, 'starts_at', a.starts_at,
-            'ends_at', a.ends_at, 'session_status', 'scheduled', 'capacity', 2, 'seats_left', 1, 'waitlisted', 0,
-            'calculated_status', a.calculated_status
-        )
-        FROM scheduling.session_availability AS a WHERE a.session_id = tap.sid('j1')
+        SELECT
+            jsonb_build_object(
+                'session_id', a.session_id, 'day_number', 1, 'title', a.title, 'starts_at', a.starts_at,
+                'ends_at', a.ends_at, 'session_status', 'scheduled', 'capacity', 2, 'seats_left', 1, 'waitlisted', 0,
+                'calculated_status', a.calculated_status
+            )
+        FROM scheduling.session_availability AS a
+        WHERE a.session_id = tap.sid('j1')
     ),
     'a session: its availability, one seat taken of two'
 );
@@ -242,8 +259,10 @@ SELECT throws_ok(
 );
 
 -- The app may call all three.
-SELECT set_config('sk_test.ids', (SELECT string_agg(t.id::text, ',' ORDER BY t.tag) FROM tap.ids AS t
-    WHERE t.tag IN ('appt', 'pottery')), TRUE);
+SELECT set_config('sk_test.ids', (
+    SELECT string_agg(t.id::text, ',' ORDER BY t.tag) FROM tap.ids AS t
+    WHERE t.tag IN ('appt', 'pottery')
+), TRUE);
 SET LOCAL ROLE sessionkeeper_app;
 SELECT lives_ok(
     $$SELECT scheduling.booking_details(split_part(current_setting('sk_test.ids'), ',', 1)::uuid),

@@ -6,11 +6,22 @@ SELECT plan(58);
 SET LOCAL timezone = 'UTC';
 
 -- ---- tokens ------------------------------------------------------------------------------------------------
-CREATE TEMP TABLE t_tokens (name text PRIMARY KEY, token text NOT NULL);
+CREATE TEMP TABLE t_tokens (who text PRIMARY KEY, token text NOT NULL);
 INSERT INTO t_tokens VALUES ('app1', scheduling.create_api_token('app1', 'ops', '2031-06-01 12:00Z'));
+-- The SHA-256 of the token made for p_who, as the HTTP layer computes it.
+CREATE FUNCTION pg_temp.hash_of(p_who text) RETURNS bytea
+LANGUAGE sql STABLE AS $$
+    SELECT sha256(convert_to(t.token, 'UTF8'))
+    FROM t_tokens AS t
+    WHERE t.who = p_who
+$$;
 
 SELECT matches(
-    (SELECT t.token FROM t_tokens AS t WHERE t.name = 'app1'), '^skt_[0-9a-f]{64}$',
+    (
+        SELECT t.token FROM t_tokens AS t
+        WHERE t.who = 'app1'
+    ),
+    '^skt_[0-9a-f]{64}$',
     'create_api_token returns skt_ and 64 lower-case hex digits'
 );
 SELECT results_eq(
@@ -26,15 +37,15 @@ SELECT is(
         SELECT count(*)::integer
         FROM scheduling.api_tokens AS k, t_tokens AS t
         WHERE
-            strpos(k::text, t.token) > 0
-            OR strpos(k::text, substr(t.token, 5)) > 0
+            strpos(row_to_json(k.*)::text, t.token) > 0
+            OR strpos(row_to_json(k.*)::text, substr(t.token, 5)) > 0
             OR strpos(encode(k.token_sha256, 'escape'), substr(t.token, 5)) > 0
     ),
     0,
     'no row holds the token itself, nor its hex digits'
 );
 SELECT is(
-    scheduling.api_token_actor((SELECT sha256(convert_to(t.token, 'UTF8')) FROM t_tokens AS t)), 'app1',
+    scheduling.api_token_actor(pg_temp.hash_of('app1')), 'app1',
     'api_token_actor knows the token by its hash'
 );
 SELECT is(scheduling.api_token_actor(sha256('skt_wrong'::bytea)), NULL, 'an unknown hash is nobody');
@@ -110,7 +121,7 @@ SELECT is(
     'revoke_api_token returns when the token was revoked'
 );
 SELECT is(
-    scheduling.api_token_actor((SELECT sha256(convert_to(t.token, 'UTF8')) FROM t_tokens AS t WHERE t.name = 'app1')),
+    scheduling.api_token_actor(pg_temp.hash_of('app1')),
     NULL,
     'a revoked token is nobody'
 );
@@ -131,14 +142,19 @@ SELECT throws_ok(
     $$SELECT scheduling.revoke_api_token(NULL, 'ops', '2031-06-02 12:00Z')$$, 'SK075',
     'revoke_api_token: no active token named NULL', 'revoking NULL is refused (SK075)'
 );
-UPDATE t_tokens SET token = scheduling.create_api_token('app1', 'ops', '2031-06-03 12:00Z') WHERE name = 'app1';
+UPDATE t_tokens SET token = scheduling.create_api_token('app1', 'ops', '2031-06-03 12:00Z')
+WHERE who = 'app1';
 SELECT is(
-    scheduling.api_token_actor((SELECT sha256(convert_to(t.token, 'UTF8')) FROM t_tokens AS t WHERE t.name = 'app1')),
+    scheduling.api_token_actor(pg_temp.hash_of('app1')),
     'app1',
     'a revoked name may be given a new token, which works'
 );
 SELECT is(
-    (SELECT count(*)::integer FROM scheduling.api_tokens AS k WHERE k.name = 'app1'), 2,
+    (
+        SELECT count(*)::integer FROM scheduling.api_tokens AS k
+        WHERE k.name = 'app1'
+    ),
+    2,
     'the old row stays as history beside the new one'
 );
 
@@ -212,13 +228,34 @@ SELECT results_eq(
     'its row is overwritten: the new request, no answer, used from now on'
 );
 
--- A rolled back request frees its key.
-SAVEPOINT before_k2;
+-- A rolled back request frees its key: the exception block is a savepoint, rolled back after k2 was reserved.
+DO $rollback$
+BEGIN
+    IF scheduling.begin_idempotent_request('k2', sha256('POST /a {}'::bytea), 'app1', '2031-06-01 12:00Z') IS NOT NULL
+        THEN
+        RAISE EXCEPTION USING ERRCODE = 'P0002', MESSAGE = 'k2 was not new';
+    END IF;
+    -- A statement of its own, so that it sees the row begin_idempotent_request wrote.
+    IF NOT EXISTS (
+            SELECT FROM scheduling.api_idempotency_keys AS k
+            WHERE k.idempotency_key = 'k2'
+        ) THEN
+        -- Not caught below: the whole file fails.
+        RAISE EXCEPTION USING ERRCODE = 'P0002', MESSAGE = 'k2 was not reserved';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'roll the request back';
+EXCEPTION WHEN raise_exception THEN
+    NULL;
+END;
+$rollback$;
 SELECT is(
-    scheduling.begin_idempotent_request('k2', sha256('POST /a {}'::bytea), 'app1', '2031-06-01 12:00Z'), NULL,
-    'k2 is reserved'
+    (
+        SELECT count(*)::integer FROM scheduling.api_idempotency_keys AS k
+        WHERE k.idempotency_key = 'k2'
+    ),
+    0,
+    'a request that reserved k2 and rolled back leaves no row'
 );
-ROLLBACK TO SAVEPOINT before_k2;
 SELECT is(
     scheduling.begin_idempotent_request('k2', sha256('POST /c {}'::bytea), 'app1', '2031-06-01 12:00Z'), NULL,
     'after a rollback the key is free again, for any request'
@@ -263,10 +300,7 @@ SELECT throws_ok(
 );
 
 -- ---- who may call what -------------------------------------------------------------------------------------
-SELECT set_config(
-    'sk_test.token_sha256', (SELECT encode(sha256(convert_to(t.token, 'UTF8')), 'hex') FROM t_tokens AS t
-        WHERE t.name = 'app1'), TRUE
-);
+SELECT set_config('sk_test.token_sha256', encode(pg_temp.hash_of('app1'), 'hex'), TRUE);
 SET LOCAL ROLE sessionkeeper_app;
 SELECT is(
     scheduling.api_token_actor(decode(current_setting('sk_test.token_sha256'), 'hex')), 'app1',

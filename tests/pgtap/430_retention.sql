@@ -1,7 +1,8 @@
 -- Retention: purge_old_records deletes passed pacing rows, the heartbeats of workers gone quiet, provider events
 -- and inbound messages older than the age (the setting, or per call), idempotency keys older than 24 hours, oldest
--- first and at most p_batch per table; young rows stay. The age setting and its refusals; the archive takes delivery reports and replies along
--- with their reminders and bookings, so that no live row names an archived one; who may call what.
+-- first and at most p_batch per table; young rows stay. The age setting and its refusals; the archive takes
+-- delivery reports and replies along with their reminders and bookings, so that no live row names an archived
+-- one; who may call what.
 BEGIN;
 SELECT plan(37);
 SET LOCAL timezone = 'UTC';
@@ -68,8 +69,15 @@ SELECT pg_temp.inbound('in-old', '2031-05-31 00:00Z', '2031-05-24 12:00Z');
 SELECT pg_temp.inbound('in-young', '2031-05-01 00:00Z', '2031-05-26 12:00Z');
 -- Idempotency keys go after 24 hours whatever the age: first used two days, 24 h 1 s, exactly 24 h, an hour ago.
 INSERT INTO scheduling.api_idempotency_keys (actor, idempotency_key, request_sha256, status, body, created_at)
-SELECT 'app1', k.key, sha256(convert_to(k.key, 'UTF8')), 201, '{}', k.created_at
-FROM (VALUES
+SELECT
+    'app1' AS actor,
+    k.key AS idempotency_key,
+    sha256(convert_to(k.key, 'UTF8')) AS request_sha256,
+    201 AS status,
+    '{}'::jsonb AS body,
+    k.created_at
+FROM (
+    VALUES
     ('key-2d', '2031-05-30 12:00Z'::timestamptz),
     ('key-24h1s', '2031-05-31 11:59:59Z'),
     ('key-24h', '2031-05-31 12:00Z'),
