@@ -25,7 +25,7 @@ from tests.api_support import (
 )
 from tests.dashboard_support import dashboard
 from tests.helpers import fingerprint, fingerprint_query, run_cli
-from tests.processes import output_of
+from tests.processes import output_of, wait_for
 
 
 @pytest.fixture
@@ -357,7 +357,7 @@ def test_an_error_is_not_remembered_under_its_key(conn, api):
     assert send("POST", "/api/bookings", body, headers={"Idempotency-Key": "k1"}).status == 201
 
 
-def test_requests_run_as_the_application_role(conn, api):
+def test_requests_run_as_the_application_role(conn, api, served):
     send, world, query = api
     create_booking = "FUNCTION scheduling.create_booking(uuid, uuid, text, text, timestamptz)"
     conn.execute(f"REVOKE EXECUTE ON {create_booking} FROM sessionkeeper_app")
@@ -369,6 +369,8 @@ def test_requests_run_as_the_application_role(conn, api):
         conn.execute(f"GRANT EXECUTE ON {create_booking} TO sessionkeeper_app")
     assert (answer.status, answer.code) == (500, "SK085"), "the serving login (a superuser here) could have booked"
     assert "permission" not in answer.text, "the database's words stay in the server's log"
+    logged = wait_for(lambda: "permission denied" in output_of(served[1]) and output_of(served[1]), "the log line")
+    assert "POST /api/bookings failed" in logged and "Traceback" in logged
 
 
 def test_an_owner_login_that_is_no_superuser_serves_the_api(conn, db_url):

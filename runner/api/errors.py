@@ -43,9 +43,17 @@ UNAVAILABLE_STATES = {"25006", "57P01", "57P02", "57P03", "53300", "57014"}
 class ApiError(Exception):
     """An answer in the error shape: ``status``, ``code`` and one readable ``message``."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+        self.cause = cause  # what the server logs and the client never sees
 
     def response(self) -> web.Response:
         return json_response({"error": {"code": self.code, "message": self.message}}, self.status, self.headers)
@@ -80,7 +88,7 @@ def from_database(problem: psycopg.Error) -> ApiError:
     if status == 503:
         return unavailable(problem)
     if status == 500:
-        return ApiError(500, INTERNAL, f"internal error ({sqlstate})")
+        return ApiError(500, INTERNAL, "internal error (logged by the server)", cause=problem)
     return ApiError(status, sqlstate, first_line(problem))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from uuid import UUID
 
 from aiohttp import web
@@ -26,6 +25,7 @@ from runner.api.errors import (
     not_found,
     unavailable,
 )
+from runner.db import first_line
 from runner.logs import EventLog
 
 DATABASE = web.AppKey("api_database", Database)
@@ -279,6 +279,8 @@ def error_middleware(log: EventLog):
         try:
             return await handler(request)
         except ApiError as problem:
+            if problem.cause is not None:
+                _log_unexpected(request, log, problem.cause)
             return problem.response()
         except web.HTTPMethodNotAllowed as problem:
             allowed = ", ".join(sorted(problem.allowed_methods))
@@ -290,12 +292,23 @@ def error_middleware(log: EventLog):
             return _too_large().response()
         except OSError as problem:  # the connection to the database broke mid-request
             return unavailable(problem).response()
-        except Exception:
-            logging.getLogger("sessionkeeper.api").exception("API: %s %s failed", request.method, request.path)
-            log.warning(f"API: {request.method} {request.path} failed unexpectedly", event="api.internal_error")
+        except Exception as problem:
+            _log_unexpected(request, log, problem)
             return ApiError(500, INTERNAL, "internal error (logged by the server)").response()
 
     return middleware
+
+
+def _log_unexpected(request: web.Request, log: EventLog, problem: BaseException) -> None:
+    """An error the client is answered 500 for, logged whole (with its traceback) for the operator."""
+    log.logger.error(
+        "API: %s %s failed: %s",
+        request.method,
+        request.path,
+        first_line(problem),
+        exc_info=(type(problem), problem, problem.__traceback__),
+        extra={"event": "api.internal_error"},
+    )
 
 
 def mount(app: web.Application, url: str) -> None:
