@@ -13,6 +13,7 @@ from runner import config, db, jsonout, loops, schedules
 from runner.cli_preview import echo_preview
 from runner.constants import WORKER_BATCH_SIZE, WORKER_LANES, WORKER_LEASE_SECONDS
 from runner.errors import NotRunning, SessionkeeperError
+from runner.listen_options import listen_options
 from runner.migrate import Migrator, migrate_and_report
 from runner.timeparse import FORMS_HELP, TIME
 
@@ -442,22 +443,7 @@ def worker(
     "handshake with WHATSAPP_VERIFY_TOKEN, POST /twilio is verified with TWILIO_AUTH_TOKEN (X-Twilio-Signature; "
     "set SESSIONKEEPER_WEBHOOK_PUBLIC_URL behind a proxy). Unsigned or wrongly signed requests get 403."
 )
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    envvar="SESSIONKEEPER_WEBHOOK_HOST",
-    help="Address to listen on; put a TLS proxy in front. [env SESSIONKEEPER_WEBHOOK_HOST]",
-)
-@click.option(
-    "--port",
-    "listen_port",
-    type=click.IntRange(1, 65535),
-    default=8088,
-    show_default=True,
-    envvar="SESSIONKEEPER_WEBHOOK_PORT",
-    help="Port to listen on. [env SESSIONKEEPER_WEBHOOK_PORT]",
-)
+@listen_options("SESSIONKEEPER_WEBHOOK", 8088, "put a TLS proxy in front")
 def webhook(host: str, listen_port: int) -> None:
     import asyncio
 

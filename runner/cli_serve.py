@@ -11,6 +11,7 @@ import click
 from runner import db
 from runner.dashboard.auth import ENV_TOKEN, ENV_TOKEN_FILE, Guard, operator_token
 from runner.errors import SessionkeeperError
+from runner.listen_options import listen_options
 
 
 @click.command(
@@ -22,22 +23,7 @@ from runner.errors import SessionkeeperError
     "too (as by `sessionkeeper webhook`). The HTTP API for apps is served under /api/ (bearer tokens from "
     "`sessionkeeper api-token create`), with /health and its OpenAPI document at /openapi.json."
 )
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    envvar="SESSIONKEEPER_DASHBOARD_HOST",
-    help="Address to listen on; anything but loopback belongs behind a TLS proxy. [env SESSIONKEEPER_DASHBOARD_HOST]",
-)
-@click.option(
-    "--port",
-    "listen_port",
-    type=click.IntRange(1, 65535),
-    default=8089,
-    show_default=True,
-    envvar="SESSIONKEEPER_DASHBOARD_PORT",
-    help="Port to listen on. [env SESSIONKEEPER_DASHBOARD_PORT]",
-)
+@listen_options("SESSIONKEEPER_DASHBOARD", 8089, "anything but loopback belongs behind a TLS proxy")
 @click.option(
     "--operator-token-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
