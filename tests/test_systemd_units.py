@@ -20,10 +20,16 @@ from pathlib import Path
 
 import pytest
 
+from runner.dashboard.auth import ENV_TOKEN_FILE
 from tests.helpers import PROJECT, run_cli
 
 UNITS = PROJECT / "deploy" / "systemd"
-SERVICES = ("sessionkeeper-worker.service", "sessionkeeper-webhook.service", "sessionkeeper-tick.service")
+SERVICES = (
+    "sessionkeeper-worker.service",
+    "sessionkeeper-webhook.service",
+    "sessionkeeper-serve.service",
+    "sessionkeeper-tick.service",
+)
 TIMER = "sessionkeeper-tick.timer"
 ENV_EXAMPLE = UNITS / "sessionkeeper.env.example"
 INSTALLED_BINARY = "/usr/local/bin/sessionkeeper"
@@ -204,6 +210,58 @@ def test_webhook_restarts_on_failure():
     assert values(unit, "Install", "WantedBy") == ["multi-user.target"]
 
 
+def test_serve_restarts_on_failure_and_reads_its_own_file_second():
+    unit = parse_unit(UNITS / "sessionkeeper-serve.service")
+    assert one(unit, "Service", "Restart") == "on-failure"
+    assert one(unit, "Service", "KillSignal") == "SIGTERM"
+    assert values(unit, "Service", "EnvironmentFile") == [ENV_FILE, "-/etc/sessionkeeper/serve.env"]
+    assert values(unit, "Install", "WantedBy") == ["multi-user.target"]
+
+
+SERVE_CREDENTIAL = re.compile(r"^#(LoadCredential=([\w.-]+):(/\S+))$", flags=re.MULTILINE)
+SERVE_TOKEN_FILE = re.compile(r"^#(Environment=([A-Z_]+)=%d/([\w.-]+))$", flags=re.MULTILINE)
+
+
+def serve_credential_lines() -> list[str]:
+    """The operator-token wiring the serve unit shows commented out (the token is optional), uncommented."""
+    text = (UNITS / "sessionkeeper-serve.service").read_text()
+    credentials, token_files = SERVE_CREDENTIAL.findall(text), SERVE_TOKEN_FILE.findall(text)
+    assert len(credentials) == 1 and len(token_files) == 1, (credentials, token_files)
+    (load, name, source), (environment, variable, file_name) = credentials[0], token_files[0]
+    assert variable == ENV_TOKEN_FILE, f"the code reads ${ENV_TOKEN_FILE}, not ${variable}"
+    assert file_name == name, f"%d/{file_name} is not the credential {name!r} that LoadCredential= loads"
+    assert source.startswith("/etc/sessionkeeper/"), source
+    return [load, environment]
+
+
+@needs_systemd_analyze
+def test_serve_operator_token_credential_passes_verify(tmp_path):
+    """Uncommented into [Service], the LoadCredential= and %d lines are ones systemd accepts, hardening intact."""
+    plain = next(copy for copy in copy_for_verify(tmp_path) if copy.name == "sessionkeeper-serve.service")
+    wired = tmp_path / "sessionkeeper-serve-credential.service"
+    text, count = re.subn(
+        r"^\[Service\]$", "[Service]\n" + "\n".join(serve_credential_lines()), plain.read_text(), flags=re.M
+    )
+    assert count == 1
+    wired.write_text(text)
+    result = verify(wired)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lines_naming(result, [wired]) == [], result.stdout + result.stderr
+    # The same lines with a specifier systemd cannot resolve are reported: the check above is not vacuous.
+    broken = tmp_path / "sessionkeeper-serve-broken.service"
+    broken.write_text(text.replace("=%d/", "=%Q/"))
+    assert "%Q" in "\n".join(lines_naming(verify(broken), [broken]))
+
+
+def test_serve_reads_the_operator_token_from_the_file_the_unit_names(tmp_path):
+    """$SESSIONKEEPER_OPERATOR_TOKEN_FILE reaches `serve`: a token too short there stops it before it listens."""
+    token_file = tmp_path / "operator-token"
+    token_file.write_text("short\n")
+    result = run_cli("serve", env={ENV_TOKEN_FILE: str(token_file), "SESSIONKEEPER_OPERATOR_TOKEN": ""})
+    assert result.returncode != 0
+    assert f"the operator token in {token_file} is shorter than 16 characters" in result.stderr, result.stderr
+
+
 def test_tick_timer_starts_the_tick_service_every_minute():
     timer = parse_unit(UNITS / TIMER)
     service_name = one(timer, "Timer", "Unit")
@@ -249,6 +307,9 @@ def test_env_example_names_only_variables_the_code_reads():
         "SESSIONKEEPER_WEBHOOK_HOST",
         "SESSIONKEEPER_WEBHOOK_PORT",
         "SESSIONKEEPER_WEBHOOK_PUBLIC_URL",
+        "SESSIONKEEPER_DASHBOARD_HOST",
+        "SESSIONKEEPER_DASHBOARD_PORT",
+        ENV_TOKEN_FILE,
     ):
         assert needed in names, f"{needed} missing from {ENV_EXAMPLE.name}"
 
@@ -259,7 +320,9 @@ def test_env_example_holds_placeholders_only():
         if not match:
             continue
         name, value = match.groups()
-        if re.search(r"TOKEN|SECRET|PASSWORD", name) or name.endswith("DATABASE_URL"):
+        if name.endswith("_FILE"):  # where a secret is kept, not the secret
+            assert value.startswith("/etc/sessionkeeper/"), f"{name}: a path under /etc/sessionkeeper, not {value!r}"
+        elif re.search(r"TOKEN|SECRET|PASSWORD", name) or name.endswith("DATABASE_URL"):
             assert "CHANGE_ME" in value, f"{name}: use the CHANGE_ME placeholder, not {value!r}"
 
 
