@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 from support import PROJECT, connect, migrated_database, print_targets
@@ -119,6 +120,12 @@ async def _api_round(base: str, token: str, work: list[tuple[str, str]]) -> floa
     return len(work) / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_server(url: str) -> tuple[subprocess.Popen, str]:
     port = free_loopback_port()
     env = {**os.environ, "SESSIONKEEPER_DATABASE_URL": url, "SESSIONKEEPER_OPERATOR_TOKEN": ""}
@@ -146,7 +153,9 @@ def main() -> None:
         server, base = start_server(url)
         try:
             sql_before = sql_round(url, pairs(sessions, people, 0))
+            server_cpu = cpu_seconds(server.pid)
             api = asyncio.run(_api_round(base, token, pairs(sessions, people, 1)))
+            server_cpu = cpu_seconds(server.pid) - server_cpu
             sql_after = sql_round(url, pairs(sessions, people, 2))
         finally:
             server.terminate()
@@ -154,6 +163,10 @@ def main() -> None:
     baseline = (sql_before + sql_after) / 2
     print(f"\n{BOOKINGS} bookings per round, {CLIENTS} at a time (bookings per second)")
     print(f"  SQL before: {sql_before:.0f}/s, after: {sql_after:.0f}/s")
+    print(
+        f"  serve's own CPU per API booking: {server_cpu / BOOKINGS * 1e6:.0f} µs "
+        f"(one process, one core at most: a ceiling of {BOOKINGS / server_cpu:.0f}/s)"
+    )
     print_targets(
         "HTTP API against direct SQL",
         [("bookings via POST /api/bookings", f"{api:.0f}/s", f"{baseline:.0f}/s (SQL)", f"{api / baseline:.2f}x", "-")],
