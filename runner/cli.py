@@ -443,7 +443,7 @@ def worker(
     "handshake with WHATSAPP_VERIFY_TOKEN, POST /twilio is verified with TWILIO_AUTH_TOKEN (X-Twilio-Signature; "
     "set SESSIONKEEPER_WEBHOOK_PUBLIC_URL behind a proxy). Unsigned or wrongly signed requests get 403."
 )
-@listen_options("SESSIONKEEPER_WEBHOOK", 8088, "put a TLS proxy in front")
+@listen_options("SESSIONKEEPER_WEBHOOK_HOST", "SESSIONKEEPER_WEBHOOK_PORT", 8088, "put a TLS proxy in front")
 def webhook(host: str, listen_port: int) -> None:
     import asyncio
 

@@ -23,7 +23,12 @@ from runner.listen_options import listen_options
     "too (as by `sessionkeeper webhook`). The HTTP API for apps is served under /api/ (bearer tokens from "
     "`sessionkeeper api-token create`), with /health and its OpenAPI document at /openapi.json."
 )
-@listen_options("SESSIONKEEPER_DASHBOARD", 8089, "anything but loopback belongs behind a TLS proxy")
+@listen_options(
+    "SESSIONKEEPER_DASHBOARD_HOST",
+    "SESSIONKEEPER_DASHBOARD_PORT",
+    8089,
+    "anything but loopback belongs behind a TLS proxy",
+)
 @click.option(
     "--operator-token-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import click
 
 
-def listen_options(env_prefix: str, default_port: int, host_advice: str) -> Callable:
-    """Both options, read from ``{env_prefix}_HOST`` / ``{env_prefix}_PORT`` too; the port arrives as
-    ``listen_port``."""
+def listen_options(host_env: str, port_env: str, default_port: int, host_advice: str) -> Callable:
+    """Both options, also read from the variables ``host_env`` and ``port_env`` (named in full, so that a search
+    for a variable finds where it is read); the port arrives as ``listen_port``."""
 
     def decorate(command: Callable) -> Callable:
         command = click.option(
@@ -19,15 +19,15 @@ def listen_options(env_prefix: str, default_port: int, host_advice: str) -> Call
             type=click.IntRange(1, 65535),
             default=default_port,
             show_default=True,
-            envvar=f"{env_prefix}_PORT",
-            help=f"Port to listen on. [env {env_prefix}_PORT]",
+            envvar=port_env,
+            help=f"Port to listen on. [env {port_env}]",
         )(command)
         return click.option(
             "--host",
             default="127.0.0.1",
             show_default=True,
-            envvar=f"{env_prefix}_HOST",
-            help=f"Address to listen on; {host_advice}. [env {env_prefix}_HOST]",
+            envvar=host_env,
+            help=f"Address to listen on; {host_advice}. [env {host_env}]",
         )(command)
 
     return decorate
