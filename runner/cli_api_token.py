@@ -52,7 +52,7 @@ def revoke(name: str, as_json: bool) -> None:
 
 
 @api_token.command("list", help="List the tokens, revoked ones too: name, created, by whom, revoked.")
-@jsonout.option("one per line: name, created_at, created_by, revoked_at, revoked_by")
+@jsonout.option('{"tokens": [{"name", "created_at", "created_by", "revoked_at", "revoked_by"}]}')
 def list_tokens(as_json: bool) -> None:
     url = db.resolve_url(start_local=False)
     with db.connect(url, autocommit=True) as conn:
@@ -65,8 +65,7 @@ def list_tokens(as_json: bool) -> None:
             .fetchall()
         )
     if as_json:
-        for row in rows:
-            jsonout.echo(row)
+        jsonout.echo({"tokens": rows})
         return
     if not rows:
         click.echo("no API tokens")

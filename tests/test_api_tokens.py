@@ -50,7 +50,7 @@ def test_create_list_revoke_round_trip(db_url, conn):
     assert again.stderr.strip() == "error: revoke_api_token: no active token named 'app1' [SQLSTATE SK075]"
 
     listed = run_cli("--database-url", db_url, "api-token", "list", "--json")
-    [entry] = [json.loads(line) for line in listed.stdout.splitlines()]
+    [entry] = json.loads(listed.stdout)["tokens"]
     assert sorted(entry) == ["created_at", "created_by", "name", "revoked_at", "revoked_by"]
     assert entry["name"] == "app1" and entry["revoked_at"] is not None
 
