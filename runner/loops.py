@@ -84,13 +84,18 @@ class Purger:
         except psycopg.Error as problem:
             self.next_at = self.clock() + self.every
             state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
-            say(f"purge failed: {db.first_line(problem)}{state}; next try in {self.every:g} s")
+            _warn(say, f"purge failed: {db.first_line(problem)}{state}; next try in {self.every:g} s")
             return None
         self.next_at = self.clock() + self.every
         deleted = {k: v for k, v in counts.items() if isinstance(v, int) and v}
         if deleted:
             say(f"purge {json.dumps(deleted)}")
         return counts
+
+
+def _warn(say: Callable[[str], None], message: str) -> None:
+    """A problem the loop survives: a warning when ``say`` is a logger (runner.logs.EventLog), else just a line."""
+    getattr(say, "warning", say)(message)
 
 
 def _stamp() -> str:
@@ -126,7 +131,7 @@ def tick_loop(
             stop.wait(interval)
         except (psycopg.OperationalError, SessionkeeperError) as problem:
             delay = backoff.next()
-            say(f"{db.unavailable(url, problem)}; retrying in {delay:g} s")
+            _warn(say, f"{db.unavailable(url, problem)}; retrying in {delay:g} s")
             if conn is not None:
                 conn.close()
             conn = None
@@ -134,7 +139,7 @@ def tick_loop(
         except psycopg.Error as problem:
             # A failing tick is logged and tried again next interval; it must not stop the loop.
             state = f" [SQLSTATE {problem.sqlstate}]" if problem.sqlstate else ""
-            say(f"tick failed: {db.first_line(problem)}{state}")
+            _warn(say, f"tick failed: {db.first_line(problem)}{state}")
             stop.wait(interval)
     if conn is not None:
         conn.close()

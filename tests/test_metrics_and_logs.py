@@ -218,3 +218,36 @@ def test_the_grafana_dashboard_names_only_metrics_that_exist():
         re.findall(r"sessionkeeper_[a-z_]+", json.dumps([p["targets"] for p in json.loads(dashboard)["panels"]]))
     )
     assert named and named <= served, named - served
+
+
+def test_the_tick_loop_logs_a_lost_database_and_a_failing_tick_as_warnings(db_url):
+    import threading
+
+    from runner.loops import Purger, tick_loop
+
+    stream = io.StringIO()
+    log = logs.EventLog(logs.configure("json", stream=stream), "tick")
+    dead = f"postgresql://postgres:x@127.0.0.1:{free_loopback_port()}/nothing"
+    stop = threading.Event()
+    try:
+        thread = threading.Thread(target=tick_loop, args=(dead, 0.05, stop, log), daemon=True)
+        thread.start()
+        wait_for(lambda: "retrying in" in stream.getvalue(), "the loop to report the lost database", deadline=30)
+        stop.set()
+        thread.join(30)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("ALTER FUNCTION scheduling.tick(timestamptz) RENAME TO tick_elsewhere")
+        stop = threading.Event()
+        purger = Purger(every=3600)
+        thread = threading.Thread(target=tick_loop, args=(db_url, 0.05, stop, log, purger), daemon=True)
+        thread.start()
+        wait_for(lambda: "tick failed" in stream.getvalue(), "the loop to report the failing tick", deadline=30)
+        stop.set()
+        thread.join(30)
+    finally:
+        stop.set()
+        logs.remove_handler()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    problems = [line for line in lines if "retrying in" in line["message"] or "tick failed" in line["message"]]
+    assert problems and {line["level"] for line in problems} == {"WARNING"}
+    assert {line["event"] for line in problems} == {"tick"}
