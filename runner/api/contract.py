@@ -48,10 +48,10 @@ def document() -> dict:
 
 
 @cache
-def _validator(schema_name: str) -> Draft202012Validator:
+def validator(pointer: str) -> Draft202012Validator:
+    """A validator for the schema at JSON pointer ``pointer`` of the document (its references resolved in it)."""
     registry = Registry().with_resource(DOCUMENT_URI, Resource(contents=document(), specification=DRAFT202012))
-    schema = {"$ref": f"{DOCUMENT_URI}#/components/schemas/{schema_name}"}
-    return Draft202012Validator(schema, registry=registry, format_checker=FORMATS)
+    return Draft202012Validator({"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=registry, format_checker=FORMATS)
 
 
 def parse_json(raw: bytes) -> object:
@@ -72,7 +72,7 @@ def parse_json(raw: bytes) -> object:
 
 def check(schema_name: str, value: object) -> dict:
     """``value`` when it matches the named schema of the document; else SK081 naming the first problem."""
-    error = best_match(_validator(schema_name).iter_errors(value))
+    error = best_match(validator(f"/components/schemas/{schema_name}").iter_errors(value))
     if error is not None:
         raise invalid(describe(error))
     assert isinstance(value, dict)
