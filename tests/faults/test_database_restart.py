@@ -134,7 +134,8 @@ def test_run_survives_a_database_restart(restart_cluster, fake):
     assert "Traceback" not in out and "tick failed" not in out and "not recorded" not in out, out
     # Both halves of run lost the database and came back: the worker's lanes and the tick loop.
     assert re.search(r"Z WARNING database\.unavailable lane \d+: database unavailable \(.*\); retrying in", out), out
-    assert re.search(r"Z WARNING tick database unavailable \(.*\); retrying in", out), "the tick loop's own line: " + out
+    tick_line = r"Z WARNING tick database unavailable \(.*\); retrying in"
+    assert re.search(tick_line, out), "the tick loop's own line: " + out
     delivery = assert_delivered_once(url, fake, never=never)
     assert len(delivery.sent) == 12 and new_keys <= delivery.sent
     assert not delivery.uncertain
